@@ -1,0 +1,13 @@
+package dev.keel.api;
+
+/** The lifecycle stages a backend can serve. */
+public enum Capability {
+    /** Train a model from scratch ({@link dev.keel.api.train.Pretrainer}). */
+    PRETRAIN,
+    /** Fine-tune a pretrained model ({@link dev.keel.api.adapt.Adapter}). */
+    ADAPT,
+    /** Serve a model in-process ({@link dev.keel.api.infer.InferenceSession}). */
+    INFER,
+    /** Write a model in another engine's format (for example ONNX or a TensorFlow SavedModel). */
+    EXPORT
+}

@@ -1,0 +1,22 @@
+package dev.keel.api.adapt;
+
+import dev.keel.api.InvalidInputException;
+import java.util.Locale;
+
+/** How much of the base model a fine-tune changes. */
+public enum AdaptationMethod {
+    /** Every weight is trainable. */
+    FULL,
+    /** Low-rank adapters on chosen projections; the base is frozen. */
+    LORA,
+    /** A task head on frozen features; works over any inference session. */
+    HEAD;
+
+    public static AdaptationMethod parse(String text) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("unknown adaptation method '" + text + "'; expected head, lora or full");
+        }
+    }
+}

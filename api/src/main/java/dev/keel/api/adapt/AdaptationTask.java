@@ -1,0 +1,23 @@
+package dev.keel.api.adapt;
+
+import dev.keel.api.InvalidInputException;
+import java.util.Locale;
+
+/** What the adapted model is for. */
+public enum AdaptationTask {
+    /** Supervised sequence classification from labelled text. */
+    CLASSIFY,
+    /** Unsupervised domain adaptation: continued next-token training on unlabelled text. */
+    CAUSAL_LM,
+    /** Supervised prompt/response tuning with the loss on response tokens only. */
+    PROMPT_RESPONSE;
+
+    public static AdaptationTask parse(String text) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("unknown task '" + text
+                    + "'; expected classify, causal-lm or prompt-response");
+        }
+    }
+}

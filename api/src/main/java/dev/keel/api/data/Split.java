@@ -1,0 +1,19 @@
+package dev.keel.api.data;
+
+import dev.keel.api.InvalidInputException;
+import java.util.Locale;
+
+/** A part of a text corpus: the first 90% is {@code TRAIN}, the last 10% {@code VAL}, as nanoGPT splits. */
+public enum Split {
+    TRAIN, VAL, ALL;
+
+    public static final double TRAIN_FRACTION = 0.9;
+
+    public static Split parse(String text) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("unknown split '" + text + "'; expected train, val or all");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The tokenizer contract shared by every backend; implementations live in the SPI module. */
+package dev.keel.api.tokenize;

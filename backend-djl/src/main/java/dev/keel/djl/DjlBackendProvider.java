@@ -1,0 +1,42 @@
+package dev.keel.djl;
+
+import dev.keel.api.Capability;
+import dev.keel.api.Device;
+import dev.keel.api.model.ModelFamily;
+import dev.keel.spi.Availability;
+import dev.keel.spi.BackendProvider;
+import dev.keel.spi.Capabilities;
+
+/**
+ * Deep Java Library on its PyTorch engine: trains and serves. Construction loads nothing; the PyTorch
+ * natives (bundled in the CPU native jar) load on the first factory call.
+ */
+public final class DjlBackendProvider implements BackendProvider {
+    public static final String NAME = "djl";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return 100;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return Capabilities.builder()
+                .stage(Capability.INFER, ModelFamily.GPT2)
+                .devices(Device.Kind.CPU, Device.Kind.GPU)
+                .formats("safetensors")
+                .build();
+    }
+
+    @Override
+    public Availability availability() {
+        return Availability.ifClassesPresent(getClass().getClassLoader(),
+                "add ai.djl.pytorch:pytorch-engine and its native jar to the class path",
+                "ai.djl.engine.Engine", "ai.djl.pytorch.engine.PtEngine");
+    }
+}

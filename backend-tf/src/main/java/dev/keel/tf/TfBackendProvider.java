@@ -1,0 +1,42 @@
+package dev.keel.tf;
+
+import dev.keel.api.Capability;
+import dev.keel.api.Device;
+import dev.keel.api.model.ModelFamily;
+import dev.keel.spi.Availability;
+import dev.keel.spi.BackendProvider;
+import dev.keel.spi.Capabilities;
+
+/**
+ * TensorFlow Java: builds the model as a TensorFlow graph from the portable checkpoint. Construction
+ * loads nothing; the TensorFlow natives load on the first factory call.
+ */
+public final class TfBackendProvider implements BackendProvider {
+    public static final String NAME = "tf";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return 10;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return Capabilities.builder()
+                .stage(Capability.INFER, ModelFamily.GPT2)
+                .devices(Device.Kind.CPU)
+                .formats("safetensors")
+                .build();
+    }
+
+    @Override
+    public Availability availability() {
+        return Availability.ifClassesPresent(getClass().getClassLoader(),
+                "add org.tensorflow:tensorflow-core-api and its native jar to the class path",
+                "org.tensorflow.Graph", "org.tensorflow.Session");
+    }
+}

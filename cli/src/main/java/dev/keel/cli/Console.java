@@ -1,0 +1,61 @@
+package dev.keel.cli;
+
+import dev.keel.spi.checkpoint.Json;
+import java.io.PrintStream;
+import java.util.Map;
+
+/**
+ * Where a verb's output goes: human lines to stdout, or to stderr under {@code --json} so that the last
+ * line of stdout is the one JSON object scripts read.
+ */
+public final class Console {
+    private final boolean json;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public Console(boolean json, PrintStream out, PrintStream err) {
+        this.json = json;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static Console of(CommonOptions common) {
+        return new Console(common.json, System.out, System.err);
+    }
+
+    /** A line for people. */
+    public void say(String line) {
+        (json ? err : out).println(line);
+    }
+
+    /** A progress line that rewrites itself on a terminal; plain lines otherwise. */
+    public void progress(String line) {
+        PrintStream p = json ? err : out;
+        if (System.console() != null) {
+            p.print("\r" + line + "\u001b[K");
+            p.flush();
+        } else {
+            p.println(line);
+        }
+    }
+
+    public void endProgress() {
+        if (System.console() != null) {
+            (json ? err : out).println();
+        }
+    }
+
+    /** The verb's result: one JSON line under {@code --json}, else "key: value" lines. */
+    public void result(Map<String, ?> values) {
+        if (json) {
+            out.println(Json.compact(values));
+        } else {
+            values.forEach((k, v) -> out.println(k + ": " + (v instanceof Double d ? String.format("%.4f", d) : v)));
+        }
+        out.flush();
+    }
+
+    public boolean json() {
+        return json;
+    }
+}

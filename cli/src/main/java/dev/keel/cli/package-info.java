@@ -1,0 +1,2 @@
+/** The {@code keel} command line: one picocli command per verb, following shared/docs/CLI.md. */
+package dev.keel.cli;

@@ -1,0 +1,104 @@
+package dev.keel.runtime;
+
+import dev.keel.api.Capability;
+import dev.keel.api.Device;
+import dev.keel.api.ModelRef;
+import dev.keel.api.adapt.Adapter;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.ModelFamily;
+import dev.keel.api.monitor.InferenceListener;
+import dev.keel.api.train.Pretrainer;
+import dev.keel.spi.BackendProvider;
+import dev.keel.spi.Backends;
+import dev.keel.spi.checkpoint.ModelFolder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The configured Keel: which backends exist, which one is chosen (explicitly, by {@code keel.backend},
+ * by {@code KEEL_BACKEND}, or the best for the job), the device, and who hears about inference calls.
+ * The plain-Java way to wire Keel; {@link KeelModule} builds the same for Guice.
+ */
+public final class KeelRuntime {
+    private final Backends backends;
+    private final String backendName;
+    private final Device device;
+    private final List<InferenceListener> listeners;
+
+    private KeelRuntime(Backends backends, String backendName, Device device, List<InferenceListener> listeners) {
+        this.backends = backends;
+        this.backendName = backendName;
+        this.device = device;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Backends backends() {
+        return backends;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** The backend for a stage and family, by the selection rule. */
+    public BackendProvider backend(Capability capability, ModelFamily family) {
+        return backends.select(backendName, capability, family, device);
+    }
+
+    public Pretrainer pretrainer(ModelFamily family) {
+        return backend(Capability.PRETRAIN, family).pretrainer(device);
+    }
+
+    public Pretrainer pretrainer() {
+        return pretrainer(ModelFamily.GPT2);
+    }
+
+    public Adapter adapter(ModelFamily family) {
+        return backend(Capability.ADAPT, family).adapter(device);
+    }
+
+    /** Opens a model folder on the chosen backend, reading its family from config.json. */
+    public InferenceSession open(Path modelFolder) {
+        return open(ModelRef.of(modelFolder));
+    }
+
+    public InferenceSession open(ModelRef model) {
+        return open(model, SessionOptions.builder().device(device).build());
+    }
+
+    public InferenceSession open(ModelRef model, SessionOptions options) {
+        ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
+                : ModelFolder.readConfig(model.path().orElseThrow()).family();
+        SessionOptions.Builder withListeners = options.toBuilder();
+        listeners.forEach(withListeners::listener);
+        return backend(Capability.INFER, family).open(model, withListeners.build());
+    }
+
+    public static final class Builder {
+        private Backends backends;
+        private String backendName;
+        private Device device = Device.cpu();
+        private final List<InferenceListener> listeners = new ArrayList<>();
+
+        /** The backends to choose from; default: every provider ServiceLoader finds. */
+        public Builder backends(Backends v) { backends = v; return this; }
+
+        /** Names the backend; null defers to {@code keel.backend}, {@code KEEL_BACKEND}, then the best. */
+        public Builder backend(String v) { backendName = v; return this; }
+
+        public Builder device(Device v) { device = v; return this; }
+
+        /** Hears about every inference call of every session this runtime opens. */
+        public Builder listener(InferenceListener v) { listeners.add(v); return this; }
+
+        public KeelRuntime build() {
+            return new KeelRuntime(backends != null ? backends : Backends.discover(), backendName, device, listeners);
+        }
+    }
+}

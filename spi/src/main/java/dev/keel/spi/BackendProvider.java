@@ -1,0 +1,60 @@
+package dev.keel.spi;
+
+import dev.keel.api.Capability;
+import dev.keel.api.Device;
+import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.adapt.Adapter;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.train.Pretrainer;
+import java.nio.file.Path;
+
+/**
+ * What an engine module implements to plug into Keel, registered in
+ * {@code META-INF/services/dev.keel.spi.BackendProvider}. Constructing a provider must be cheap and must
+ * not load native code: discovery instantiates every provider on the class path. Natives load on the
+ * first factory call.
+ *
+ * <p>Factories for stages the backend does not declare in {@link #capabilities()} throw
+ * {@link UnsupportedCapabilityException}; {@link Backends} checks capabilities first and names an
+ * alternative backend in its message.
+ */
+public interface BackendProvider {
+    /** A short lower-case name, unique among providers: {@code djl}, {@code onnx}, {@code tf}. */
+    String name();
+
+    /** Higher wins when no backend is named; ties break by name. */
+    int priority();
+
+    Capabilities capabilities();
+
+    /** Whether the engine can run here, decided without loading natives. */
+    Availability availability();
+
+    default Pretrainer pretrainer(Device device) {
+        throw unsupported(Capability.PRETRAIN);
+    }
+
+    default Adapter adapter(Device device) {
+        throw unsupported(Capability.ADAPT);
+    }
+
+    /** Opens a model folder (or a builtin model) for inference. */
+    default InferenceSession open(ModelRef model, SessionOptions options) {
+        throw unsupported(Capability.INFER);
+    }
+
+    /**
+     * Writes {@code model} in this backend's native serving format into {@code target} (for example an
+     * ONNX graph next to the weights), returning the folder that now serves on this backend.
+     */
+    default Path export(ModelRef model, Path target) {
+        throw unsupported(Capability.EXPORT);
+    }
+
+    private UnsupportedCapabilityException unsupported(Capability capability) {
+        return new UnsupportedCapabilityException("backend '" + name() + "' does not support "
+                + capability.name().toLowerCase(java.util.Locale.ROOT) + "; run 'keel backends' to see which do");
+    }
+}

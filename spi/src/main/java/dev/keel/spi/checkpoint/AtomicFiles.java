@@ -1,0 +1,75 @@
+package dev.keel.spi.checkpoint;
+
+import dev.keel.api.KeelException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes files so that a crash at any moment leaves either the old file or the new one, never a torn
+ * mix: write a temporary file beside the target, force it to disk, rename it over the target, then force
+ * the directory entry.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() { }
+
+    /** Writes the content a callback produces into {@code target}, atomically. */
+    public interface ChannelWriter {
+        void write(FileChannel channel) throws IOException;
+    }
+
+    public static void write(Path target, ChannelWriter writer) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writer.write(ch);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+            forceDirectory(dir);
+        } catch (IOException e) {
+            throw new KeelException("cannot write " + target + ": " + e.getMessage()
+                    + "; check free disk space and permissions (the previous file is untouched)", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a stray temporary file never replaces the target
+                }
+            }
+        }
+    }
+
+    public static void writeString(Path target, String content) {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        write(target, ch -> {
+            var buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        });
+    }
+
+    /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
+    static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not supported on this platform; the rename itself is still atomic
+        }
+    }
+}

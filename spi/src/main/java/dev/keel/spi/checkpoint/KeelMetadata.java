@@ -1,0 +1,66 @@
+package dev.keel.spi.checkpoint;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keel's own record of a model folder ({@code keel.json}): which backend made it, its version, what it
+ * came from (lineage), how it was trained, fingerprints of its data and its metrics.
+ *
+ * @param formatVersion   the keel.json layout version
+ * @param createdBy       the backend that wrote it
+ * @param createdAt       when (ISO-8601)
+ * @param modelVersion    a version string for monitoring and the registry
+ * @param base            the model it was adapted from, or null
+ * @param method          how it was made: pretrain, full, lora, head, import
+ * @param task            the task it was adapted for, or null
+ * @param lineage         ancestors, nearest first
+ * @param training        the training settings and summary
+ * @param data            data fingerprints (name to sha-256)
+ * @param metrics         quality figures
+ */
+public record KeelMetadata(int formatVersion, String createdBy, String createdAt, String modelVersion, String base,
+        String method, String task, List<String> lineage, Map<String, Object> training, Map<String, String> data,
+        Map<String, Double> metrics) {
+
+    public static final int FORMAT_VERSION = 1;
+
+    public KeelMetadata {
+        lineage = lineage == null ? List.of() : List.copyOf(lineage);
+        training = training == null ? Map.of() : new LinkedHashMap<>(training);
+        data = data == null ? Map.of() : new LinkedHashMap<>(data);
+        metrics = metrics == null ? Map.of() : new LinkedHashMap<>(metrics);
+    }
+
+    public static KeelMetadata create(String backend, String method) {
+        return new KeelMetadata(FORMAT_VERSION, backend, Instant.now().toString(), null, null, method, null,
+                List.of(), Map.of(), Map.of(), Map.of());
+    }
+
+    public KeelMetadata withVersion(String v) {
+        return new KeelMetadata(formatVersion, createdBy, createdAt, v, base, method, task, lineage, training, data,
+                metrics);
+    }
+
+    public KeelMetadata withBase(String baseRef, String adaptTask, List<String> ancestors) {
+        return new KeelMetadata(formatVersion, createdBy, createdAt, modelVersion, baseRef, method, adaptTask,
+                ancestors, training, data, metrics);
+    }
+
+    public KeelMetadata withTraining(Map<String, Object> t) {
+        return new KeelMetadata(formatVersion, createdBy, createdAt, modelVersion, base, method, task, lineage, t,
+                data, metrics);
+    }
+
+    public KeelMetadata withData(Map<String, String> d) {
+        return new KeelMetadata(formatVersion, createdBy, createdAt, modelVersion, base, method, task, lineage,
+                training, d, metrics);
+    }
+
+    public KeelMetadata withMetrics(Map<String, Double> m) {
+        return new KeelMetadata(formatVersion, createdBy, createdAt, modelVersion, base, method, task, lineage,
+                training, data, m);
+    }
+}

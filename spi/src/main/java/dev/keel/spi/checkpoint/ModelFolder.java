@@ -1,0 +1,95 @@
+package dev.keel.spi.checkpoint;
+
+import dev.keel.api.CheckpointException;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.spi.tokenize.Tokenizers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Keel's portable model folder, in the Hugging Face layout:
+ * <pre>
+ *   config.json          architecture, with model_type (Hugging Face keys)
+ *   model.safetensors    weights with Hugging Face tensor names and layouts
+ *   tokenizer.json       a Hugging Face tokenizer, or keel-tokenizer.json for Keel's char/byte tokenizers
+ *   keel.json            Keel metadata: lineage, backend, training summary, data fingerprints, metrics
+ * </pre>
+ * Every file is written atomically; {@code keel.json} is written last, so a folder whose keel.json is
+ * present is complete.
+ */
+public final class ModelFolder {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String KEEL = "keel.json";
+
+    private ModelFolder() { }
+
+    public static Path requireFolder(Path dir) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new CheckpointException("model folder " + dir + " does not exist; pass a folder written by "
+                    + "'keel pretrain' or 'keel adapt', or a Hugging Face folder with config.json and model.safetensors");
+        }
+        if (!Files.exists(dir.resolve(CONFIG))) {
+            throw new CheckpointException(dir + " has no " + CONFIG + "; it is not a model folder");
+        }
+        return dir;
+    }
+
+    public static ModelConfig readConfig(Path dir) {
+        requireFolder(dir);
+        return ModelConfig.fromHfConfig(Json.readObject(dir.resolve(CONFIG)));
+    }
+
+    public static Safetensors.Contents readWeights(Path dir) {
+        return Safetensors.read(requireFolder(dir).resolve(WEIGHTS));
+    }
+
+    public static Tokenizer readTokenizer(Path dir) {
+        return Tokenizers.load(requireFolder(dir));
+    }
+
+    /** The folder's metadata, or a minimal record for folders that did not come from Keel. */
+    public static KeelMetadata readMetadata(Path dir) {
+        Path file = dir.resolve(KEEL);
+        if (!Files.exists(file)) {
+            return KeelMetadata.create("unknown", "import");
+        }
+        try {
+            return Json.gson().fromJson(Files.readString(file), KeelMetadata.class);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(file + " is not valid Keel metadata (" + e.getMessage()
+                    + "); delete it to serve the weights without lineage, or restore it", e);
+        }
+    }
+
+    public static void writeConfig(Path dir, ModelConfig config) {
+        AtomicFiles.writeString(dir.resolve(CONFIG), Json.pretty(config.toHfConfig()) + "\n");
+    }
+
+    public static void writeMetadata(Path dir, KeelMetadata metadata) {
+        AtomicFiles.writeString(dir.resolve(KEEL), Json.pretty(metadata) + "\n");
+    }
+
+    /**
+     * Writes a complete model folder: config, weights, tokenizer, then metadata last. Each file is
+     * replaced atomically, so a reader sees either the old or the new version of each.
+     */
+    public static void write(Path dir, ModelConfig config, Collection<Tensor> tensors, Tokenizer tokenizer,
+            KeelMetadata metadata) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot create model folder " + dir + ": " + e.getMessage(), e);
+        }
+        writeConfig(dir, config);
+        Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+        if (tokenizer != null) {
+            Tokenizers.save(tokenizer, dir);
+        }
+        writeMetadata(dir, metadata);
+    }
+}

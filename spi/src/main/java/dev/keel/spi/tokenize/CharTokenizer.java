@@ -1,0 +1,86 @@
+package dev.keel.spi.tokenize;
+
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.tokenize.Tokenizer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * One token per Unicode code point, over the code points seen in the training corpus, in sorted order
+ * (nanoGPT's {@code shakespeare_char} vocabulary: 65 characters for Tiny Shakespeare).
+ */
+public final class CharTokenizer implements Tokenizer {
+    private final int[] codePoints;
+    private final Map<Integer, Integer> index = new HashMap<>();
+
+    public CharTokenizer(int[] sortedCodePoints) {
+        if (sortedCodePoints.length == 0) {
+            throw new InvalidInputException("a character tokenizer needs at least one character; is the corpus empty?");
+        }
+        this.codePoints = sortedCodePoints.clone();
+        for (int i = 0; i < codePoints.length; i++) {
+            if (i > 0 && codePoints[i] <= codePoints[i - 1]) {
+                throw new IllegalArgumentException("code points must be sorted and distinct");
+            }
+            index.put(codePoints[i], i);
+        }
+    }
+
+    /** The vocabulary of a text: its distinct code points, sorted. */
+    public static CharTokenizer fromText(CharSequence text) {
+        TreeSet<Integer> set = new TreeSet<>();
+        text.codePoints().forEach(set::add);
+        return new CharTokenizer(set.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    public int[] codePoints() {
+        return codePoints.clone();
+    }
+
+    @Override
+    public String kind() {
+        return "char";
+    }
+
+    @Override
+    public int vocabSize() {
+        return codePoints.length;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return text.codePoints().map(cp -> {
+            Integer id = index.get(cp);
+            if (id == null) {
+                throw new InvalidInputException("character '" + new String(Character.toChars(cp)) + "' (U+"
+                        + String.format("%04X", cp) + ") is not in this model's " + codePoints.length
+                        + "-character vocabulary; remove it from the input or train with --tokenizer byte");
+            }
+            return id;
+        }).toArray();
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        StringBuilder sb = new StringBuilder(ids.length);
+        for (int id : ids) {
+            if (id < 0 || id >= codePoints.length) {
+                throw new InvalidInputException("token id " + id + " is outside the vocabulary of " + codePoints.length);
+            }
+            sb.appendCodePoint(codePoints[id]);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CharTokenizer c && Arrays.equals(codePoints, c.codePoints);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(codePoints);
+    }
+}
