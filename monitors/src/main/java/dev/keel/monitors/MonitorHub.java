@@ -287,6 +287,15 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         }
     }
 
+    /** Items waiting in the hub's queue and in the fullest monitor lane; cheap enough to poll. */
+    public int backlog() {
+        int lane = 0;
+        for (Lane l : lanes) {
+            lane = Math.max(lane, l.queue.size());
+        }
+        return inbox.size() + lane;
+    }
+
     /**
      * Waits until everything accepted so far has reached every monitor (or was dropped by a full lane).
      * For tests, reports and shutdown; inference never waits.

@@ -78,15 +78,17 @@ public final class BiasMonitor implements Monitor, FeedbackJoin, DefaultAlerts {
             }
             groups.put(part.substring(0, colon).trim(), terms);
         }
+        Map<String, String> groupOfTerm = new java.util.HashMap<>();
+        groups.forEach((g, terms) -> terms.forEach(t -> groupOfTerm.put(t, g)));
         return text -> {
-            Set<String> words = TextDescriptors.wordSet(text);
             String found = null;
-            for (Map.Entry<String, Set<String>> g : groups.entrySet()) {
-                if (g.getValue().stream().anyMatch(words::contains)) {
+            for (String w : TextDescriptors.words(text)) {
+                String g = groupOfTerm.get(w);
+                if (g != null && !g.equals(found)) {
                     if (found != null) {
                         return null;
                     }
-                    found = g.getKey();
+                    found = g;
                 }
             }
             return found;
