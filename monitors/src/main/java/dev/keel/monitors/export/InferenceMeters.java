@@ -57,7 +57,8 @@ public final class InferenceMeters implements Monitor {
         Tags tags = Tags.of("gen_ai.operation.name", operationName(e.operation()),
                 "gen_ai.provider.name", String.valueOf(e.backend()),
                 "gen_ai.request.model", String.valueOf(e.modelVersion()));
-        Tags withError = e.failed() ? tags.and("error.type", errorType(e.error())) : tags;
+        // Prometheus needs one label set per name, so success carries error.type="none" rather than no label
+        Tags withError = tags.and("error.type", e.failed() ? errorType(e.error()) : "none");
         Timer.builder("gen_ai.client.operation.duration").description("GenAI operation duration")
                 .tags(withError).serviceLevelObjectives(durations(DURATION_BUCKETS)).register(registry)
                 .record(e.totalNanos(), TimeUnit.NANOSECONDS);

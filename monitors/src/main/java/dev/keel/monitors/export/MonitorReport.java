@@ -36,8 +36,11 @@ public final class MonitorReport {
         for (MonitorSnapshot s : snapshots) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("taken", s.taken().toString());
-            m.put("values", new LinkedHashMap<>(s.values()));
-            m.put("details", s.details());
+            // NaN (not measured yet) is not JSON; null says the same and parses everywhere
+            Map<String, Object> values = new LinkedHashMap<>();
+            s.values().forEach((k, v) -> values.put(k, v == null || v.isNaN() || v.isInfinite() ? null : v));
+            m.put("values", values);
+            m.put("details", finite(s.details()));
             monitors.put(s.monitor(), m);
         }
         r.put("monitors", monitors);
@@ -46,6 +49,24 @@ public final class MonitorReport {
         }
         r.put("alerts", List.of());
         return r;
+    }
+
+    /** Details with NaN numbers replaced by null, recursively. */
+    private static Object finite(Object o) {
+        if (o instanceof Double d && (d.isNaN() || d.isInfinite())) {
+            return null;
+        }
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), finite(v)));
+            return out;
+        }
+        if (o instanceof List<?> l) {
+            List<Object> out = new ArrayList<>();
+            l.forEach(v -> out.add(finite(v)));
+            return out;
+        }
+        return o;
     }
 
     private static Map<String, Object> alert(Alert a) {
