@@ -99,7 +99,9 @@ public final class MonitorReport {
         h.append("<h1>").append(esc(title)).append("</h1><div class=\"muted\">generated ")
                 .append(esc(String.valueOf(report.get("generated")))).append("</div>");
         Map<String, Object> monitors = map(report.get("monitors"));
-        alerts(h, list(report.get("alerts")));
+        if (!monitors.isEmpty() || !list(report.get("alerts")).isEmpty()) {
+            alerts(h, list(report.get("alerts")));
+        }
         Map<String, Object> drift = map(report.get("drift"));
         if (!drift.isEmpty()) {
             h.append("<h2>Drift</h2>");
@@ -205,9 +207,12 @@ public final class MonitorReport {
     private static void driftTable(StringBuilder h, Map<String, Object> drift) {
         if (drift.containsKey("drift")) {
             boolean d = Boolean.TRUE.equals(drift.get("drift"));
-            h.append("<div class=\"").append(d ? "bad" : "ok").append("\">dataset drift: ").append(d ? "yes" : "no")
-                    .append(" (").append(num(drift.get("share_drifted"))).append(" of features drifted; limit ")
-                    .append(num(drift.get("drift_share"))).append(")</div>");
+            List<Object> tests = list(drift.get("tests"));
+            long drifted = tests.stream().filter(t -> Boolean.TRUE.equals(map(t).get("drifted"))).count();
+            h.append("<div class=\"").append(d ? "bad" : "ok").append("\">drift: ").append(d ? "yes" : "no")
+                    .append(" (").append(drifted).append(" of ").append(tests.size())
+                    .append(" tests drifted; the samples drift when a share of ").append(num(drift.get("drift_share")))
+                    .append(" of the features does)</div>");
         }
         h.append("<table><tr><th>feature</th><th>test</th><th>statistic</th><th>p-value</th><th>threshold</th>"
                 + "<th>drifted</th><th>reference</th><th>current</th></tr>");
