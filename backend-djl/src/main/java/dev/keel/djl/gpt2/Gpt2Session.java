@@ -19,25 +19,27 @@ import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.model.ModelConfig;
-import dev.keel.api.monitor.InferenceEvent;
-import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.djl.DjlEngine;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.InferenceEvents;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A GPT-2 model served in-process by DJL. Calls from many threads share the read-only weights; each call
  * has its own engine scope, freed when it returns. Every call, failed or not, emits one
- * {@link InferenceEvent} to the session's listeners.
+ * {@link dev.keel.api.monitor.InferenceEvent} to the session's listeners. Sampling, streaming, stop strings
+ * and block evaluation are the engine-neutral ones of {@code dev.keel.spi.infer}, so every backend gives the
+ * same text and loss for the same checkpoint.
  */
 public final class Gpt2Session implements InferenceSession {
     private final Gpt2Model model;
@@ -95,239 +97,135 @@ public final class Gpt2Session implements InferenceSession {
         return model.config();
     }
 
-    /** Per-call timings and counts, turned into one event when the call ends. */
-    private final class Call implements AutoCloseable {
-        final String id = UUID.randomUUID().toString();
-        final Instant timestamp = Instant.now();
-        final long begin = System.nanoTime();
-        final String operation;
-        long tokenizeNanos;
-        long queueNanos;
-        long computeNanos;
-        long inputTokens;
-        long outputTokens;
-        long firstTokenNanos;
-        List<String> inputs = List.of();
-        List<String> outputs = List.of();
-        String error;
-        boolean locked;
-
-        Call(String operation) {
-            this.operation = operation;
-            long t = System.nanoTime();
-            lock.readLock().lock();
-            locked = true;
-            queueNanos = System.nanoTime() - t;
+    /**
+     * Runs one call under the session's read lock and emits its event, failed or not. The lock only keeps
+     * {@link #close} from freeing the weights under a running call; calls never wait for each other.
+     */
+    private <T> T call(String operation, BiFunction<String, InferenceEvents.Builder, T> body) {
+        String id = InferenceEvents.newId();
+        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info);
+        long t = System.nanoTime();
+        lock.readLock().lock();
+        try {
+            event.queue(System.nanoTime() - t);
             if (closed) {
-                error = "session closed";
                 throw new IllegalStateException("the session for " + info.location() + " is closed; open a new one");
             }
-        }
-
-        <T> T fail(RuntimeException e) {
-            error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return body.apply(id, event);
+        } catch (RuntimeException e) {
+            event.error(e);
             throw e;
-        }
-
-        @Override
-        public void close() {
-            if (locked) {
-                lock.readLock().unlock();
-            }
-            InferenceEvent event = new InferenceEvent(id, timestamp, operation, info.version(), "djl",
-                    options.device().toString(), tokenizeNanos, queueNanos, computeNanos, inputs, inputTokens,
-                    outputTokens, firstTokenNanos, outputs, List.of(), error);
-            for (InferenceListener l : options.listeners()) {
-                try {
-                    l.onInference(event);
-                } catch (RuntimeException ignored) {
-                    // a monitor must never fail the host's call
-                }
-            }
+        } finally {
+            lock.readLock().unlock();
+            event.emit(options.listeners());
         }
     }
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        try (Call call = new Call("generate")) {
-            try {
-                return generate(call, request, listener);
-            } catch (RuntimeException e) {
-                return call.fail(e);
+        return call("generate", (id, event) -> {
+            TimedTokenizer timed = new TimedTokenizer(tokenizer);
+            long begin = System.nanoTime();
+            Generation.Outcome outcome;
+            try (NDManager scope = model.manager().newSubManager();
+                    WindowStepper stepper = new WindowStepper(scope, useCache)) {
+                // the window slides past the context, so generation is bounded by max tokens only
+                outcome = Generation.run(id, request, timed, Integer.MAX_VALUE, stepper, listener);
             }
-        }
+            long total = System.nanoTime() - begin;
+            GenerationResult result = outcome.result();
+            event.tokenize(timed.nanos()).compute(total - timed.nanos()).inputs(List.of(request.prompt()))
+                    .inputTokens(outcome.promptTokens()).outputTokens(result.tokens().length)
+                    .firstToken(outcome.firstTokenNanos()).outputs(List.of(result.text()));
+            return result;
+        });
     }
 
-    private GenerationResult generate(Call call, GenerationRequest request, TokenListener listener) {
-        call.inputs = List.of(request.prompt());
-        long t = System.nanoTime();
-        int[] prompt = tokenizer.encode(request.prompt());
-        call.tokenizeNanos = System.nanoTime() - t;
-        call.inputTokens = prompt.length;
-        if (prompt.length == 0) {
-            prompt = new int[] {startToken()};
+    /**
+     * Feeds the model one token at a time over a key/value cache. When the context is full it keeps the
+     * newer half of the window and reads it again, so text can run past {@code n_positions}; without the
+     * cache every step re-reads the same window, giving the same tokens at full cost.
+     */
+    private final class WindowStepper implements Generation.Stepper, AutoCloseable {
+        private final NDManager scope;
+        private final KvCache cache;
+        private final List<Integer> window = new ArrayList<>();
+
+        WindowStepper(NDManager scope, boolean cached) {
+            this.scope = scope;
+            this.cache = cached ? new KvCache(scope, config().nLayer()) : null;
         }
-        int context = config().nPositions();
-        List<Integer> window = new ArrayList<>();
-        for (int i = Math.max(0, prompt.length - context); i < prompt.length; i++) {
-            window.add(prompt[i]);
-        }
-        Sampler sampler = new Sampler(request);
-        List<Integer> generated = new ArrayList<>();
-        StringBuilder emittedText = new StringBuilder();
-        String stopReason = "length";
-        String text = "";
-        long computeStart = System.nanoTime();
-        long firstTokenAt = 0;
-        boolean cached = useCache;
-        try (NDManager scope = model.manager().newSubManager();
-                KvCache cache = cached ? new KvCache(scope, config().nLayer()) : null) {
-            float[] logits = request.maxTokens() == 0 ? null : lastLogits(scope, window, cache, true);
-            for (int i = 0; i < request.maxTokens(); i++) {
-                int next = sampler.next(logits);
-                if (i == 0) {
-                    firstTokenAt = System.nanoTime();
-                }
-                generated.add(next);
-                if (next == tokenizer.endOfTextId()) {
-                    generated.remove(generated.size() - 1);
-                    stopReason = "eos";
-                    break;
-                }
-                text = tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
-                int stopAt = stopIndex(text, request.stop());
-                if (stopAt >= 0) {
-                    text = text.substring(0, stopAt);
-                    emit(listener, next, text, emittedText, text.length());
-                    stopReason = "stop";
-                    break;
-                }
-                emit(listener, next, text, emittedText, text.length() - heldBack(text, request.stop()));
-                if (i == request.maxTokens() - 1) {
-                    break;
-                }
-                if (window.size() == context) {
-                    // the context is full: keep its newer half and re-read it, the same in both modes
-                    List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
-                    window.clear();
-                    window.addAll(newer);
-                    window.add(next);
-                    if (cache != null) {
-                        cache.clear();
-                    }
-                    logits = lastLogits(scope, window, cache, true);
-                } else {
-                    window.add(next);
-                    logits = cache != null ? lastLogits(scope, List.of(next), cache, false)
-                            : lastLogits(scope, window, null, true);
-                }
+
+        @Override
+        public float[] step(int[] tokens) {
+            int context = config().nPositions();
+            for (int id : tokens) {
+                checkToken(id);
             }
-            if ("length".equals(stopReason) || "eos".equals(stopReason)) {
-                emit(listener, generated.isEmpty() ? -1 : generated.get(generated.size() - 1), text, emittedText,
-                        text.length());
+            if (window.isEmpty()) {
+                for (int i = Math.max(0, tokens.length - context); i < tokens.length; i++) {
+                    window.add(tokens[i]);
+                }
+                return lastLogits(window, cache);
+            }
+            int next = tokens[0];
+            if (window.size() == context) {
+                List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
+                window.clear();
+                window.addAll(newer);
+                window.add(next);
+                if (cache != null) {
+                    cache.clear();
+                }
+                return lastLogits(window, cache);
+            }
+            window.add(next);
+            return cache != null ? lastLogits(List.of(next), cache) : lastLogits(window, null);
+        }
+
+        private float[] lastLogits(List<Integer> tokens, KvCache kv) {
+            try (NDManager local = scope.newSubManager()) {
+                long[] ids = new long[tokens.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tokens.get(i);
+                }
+                NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(1, ids.length));
+                NDArray logits = model.forward(local, input, kv, false);
+                return logits.get(new NDIndex("0, -1, :")).toFloatArray();
             }
         }
-        long end = System.nanoTime();
-        call.computeNanos = end - computeStart;
-        call.outputTokens = generated.size();
-        call.firstTokenNanos = firstTokenAt == 0 ? 0 : firstTokenAt - call.begin;
-        call.outputs = List.of(text);
-        double ttft = call.firstTokenNanos / 1e6;
-        double perToken = generated.size() > 1 ? (end - firstTokenAt) / 1e6 / (generated.size() - 1) : ttft;
-        return new GenerationResult(call.id, text, generated.stream().mapToInt(Integer::intValue).toArray(), ttft,
-                perToken, stopReason);
-    }
 
-    private int startToken() {
-        if (tokenizer.endOfTextId() >= 0) {
-            return tokenizer.endOfTextId();
-        }
-        try {
-            int[] newline = tokenizer.encode("\n");
-            return newline.length == 1 ? newline[0] : 0;
-        } catch (InvalidInputException e) {
-            return 0;
-        }
-    }
-
-    /** Streams the text decoded so far up to {@code upTo}, past what was already streamed. */
-    private static void emit(TokenListener listener, int token, String text, StringBuilder emitted, int upTo) {
-        if (upTo > emitted.length()) {
-            String piece = text.substring(emitted.length(), upTo);
-            emitted.append(piece);
-            listener.onToken(token, piece);
-        }
-    }
-
-    private static int stopIndex(String text, List<String> stops) {
-        int best = -1;
-        for (String s : stops) {
-            int i = s.isEmpty() ? -1 : text.indexOf(s);
-            if (i >= 0 && (best < 0 || i < best)) {
-                best = i;
+        @Override
+        public void close() {
+            if (cache != null) {
+                cache.close();
             }
-        }
-        return best;
-    }
-
-    /** Characters at the end of the text that could still grow into a stop string, so not streamed yet. */
-    private static int heldBack(String text, List<String> stops) {
-        int held = 0;
-        for (String s : stops) {
-            for (int k = Math.min(s.length() - 1, text.length()); k > held; k--) {
-                if (text.endsWith(s.substring(0, k))) {
-                    held = k;
-                    break;
-                }
-            }
-        }
-        return held;
-    }
-
-    /** The logits for the token after {@code tokens}, read into the JVM. */
-    private float[] lastLogits(NDManager scope, List<Integer> tokens, KvCache cache, boolean fullRead) {
-        try (NDManager local = scope.newSubManager()) {
-            long[] ids = new long[tokens.size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = tokens.get(i);
-            }
-            NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(1, ids.length));
-            NDArray logits = model.forward(local, input, cache, false);
-            return logits.get(new NDIndex("0, -1, :")).toFloatArray();
         }
     }
 
     @Override
     public float[][] logits(int[] tokens) {
-        try (Call call = new Call("logits")) {
-            try {
-                return logits(call, tokens);
-            } catch (RuntimeException e) {
-                return call.fail(e);
+        return call("logits", (id, event) -> {
+            checkTokens(tokens);
+            event.inputTokens(tokens.length);
+            long t = System.nanoTime();
+            try (NDManager local = model.manager().newSubManager()) {
+                long[] ids = new long[tokens.length];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tokens[i];
+                }
+                NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(1, ids.length));
+                float[] flat = model.forward(local, input, null, false).toFloatArray();
+                int vocab = config().vocabSize();
+                float[][] out = new float[tokens.length][];
+                for (int i = 0; i < tokens.length; i++) {
+                    out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+                }
+                return out;
+            } finally {
+                event.compute(System.nanoTime() - t);
             }
-        }
-    }
-
-    private float[][] logits(Call call, int[] tokens) {
-        checkTokens(tokens);
-        call.inputTokens = tokens.length;
-        long t = System.nanoTime();
-        try (NDManager local = model.manager().newSubManager()) {
-            long[] ids = new long[tokens.length];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = tokens[i];
-            }
-            NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(1, ids.length));
-            float[] flat = model.forward(local, input, null, false).toFloatArray();
-            int vocab = config().vocabSize();
-            float[][] out = new float[tokens.length][];
-            for (int i = 0; i < tokens.length; i++) {
-                out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-            }
-            return out;
-        } finally {
-            call.computeNanos = System.nanoTime() - t;
-        }
+        });
     }
 
     private void checkTokens(int[] tokens) {
@@ -339,65 +237,43 @@ public final class Gpt2Session implements InferenceSession {
                     + config().nPositions() + "; pass at most that many");
         }
         for (int id : tokens) {
-            if (id < 0 || id >= config().vocabSize()) {
-                throw new InvalidInputException("token id " + id + " is outside the vocabulary [0, "
-                        + config().vocabSize() + "); encode text with this session's tokenizer");
-            }
+            checkToken(id);
+        }
+    }
+
+    private void checkToken(int id) {
+        if (id < 0 || id >= config().vocabSize()) {
+            throw new InvalidInputException("token id " + id + " is outside the vocabulary [0, "
+                    + config().vocabSize() + "); encode text with this session's tokenizer");
         }
     }
 
     @Override
     public EvaluationResult evaluate(TextCorpus corpus, Split split) {
-        try (Call call = new Call("evaluate")) {
+        return call("evaluate", (id, event) -> {
+            event.inputs(List.of(corpus.source().toString()));
+            long t = System.nanoTime();
+            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
+            event.tokenize(System.nanoTime() - t).inputTokens(tokens.size());
+            long computeStart = System.nanoTime();
             try {
-                return evaluate(call, corpus, split);
-            } catch (RuntimeException e) {
-                return call.fail(e);
+                return BlockEvaluation.run(tokens, config().nPositions(), options.maxBatchSize(), this::lossSum);
+            } finally {
+                event.compute(System.nanoTime() - computeStart);
             }
-        }
+        });
     }
 
-    private EvaluationResult evaluate(Call call, TextCorpus corpus, Split split) {
-        call.inputs = List.of(corpus.source().toString());
-        long t = System.nanoTime();
-        TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
-        call.tokenizeNanos = System.nanoTime() - t;
-        call.inputTokens = tokens.size();
-        if (tokens.size() < 2) {
-            throw new InvalidInputException("the " + split.name().toLowerCase(java.util.Locale.ROOT) + " split of "
-                    + corpus.source() + " has " + tokens.size() + " tokens; at least 2 are needed to score one");
-        }
-        long computeStart = System.nanoTime();
-        int block = config().nPositions();
-        int batch = Math.max(1, options.maxBatchSize());
-        double sum = 0;
-        long scored = 0;
-        int fullBlocks = (tokens.size() - 1) / block;
-        for (int first = 0; first < fullBlocks; first += batch) {
-            int rows = Math.min(batch, fullBlocks - first);
-            sum += scoreBlocks(tokens, first * block, rows, block);
-            scored += (long) rows * block;
-        }
-        int tail = tokens.size() - 1 - fullBlocks * block;
-        if (tail > 0) {
-            sum += scoreBlocks(tokens, fullBlocks * block, 1, tail);
-            scored += tail;
-        }
-        call.computeNanos = System.nanoTime() - computeStart;
-        double loss = sum / scored;
-        return new EvaluationResult(loss, Math.exp(loss), scored);
-    }
-
-    /** The summed negative log-likelihood of {@code rows} consecutive blocks of {@code length} starting at {@code from}. */
-    private double scoreBlocks(TokenArray tokens, int from, int rows, int length) {
+    /** The summed negative log-likelihood of a batch of blocks. */
+    private double lossSum(int[][] inputs, int[][] targets) {
+        int rows = inputs.length;
+        int length = inputs[0].length;
         long[] x = new long[rows * length];
         long[] y = new long[rows * length];
-        int[] window = new int[length + 1];
         for (int r = 0; r < rows; r++) {
-            tokens.copy(from + r * length, window, 0, length + 1);
             for (int i = 0; i < length; i++) {
-                x[r * length + i] = window[i];
-                y[r * length + i] = window[i + 1];
+                x[r * length + i] = inputs[r][i];
+                y[r * length + i] = targets[r][i];
             }
         }
         try (NDManager local = model.manager().newSubManager()) {

@@ -27,8 +27,4 @@ final class SplitMix64 {
         return (int) Math.floorMod(nextLong(), (long) bound);
     }
 
-    /** Uniform in {@code [0, 1)}. */
-    double nextDouble() {
-        return (nextLong() >>> 11) * 0x1.0p-53;
-    }
 }

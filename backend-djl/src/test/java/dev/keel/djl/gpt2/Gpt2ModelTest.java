@@ -14,6 +14,7 @@ import dev.keel.api.CheckpointException;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.djl.DjlEngine;
+import dev.keel.spi.tck.ReferenceGpt2;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.Json;

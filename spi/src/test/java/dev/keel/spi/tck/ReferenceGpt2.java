@@ -1,4 +1,4 @@
-package dev.keel.djl.gpt2;
+package dev.keel.spi.tck;
 
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.spi.checkpoint.Tensor;
@@ -7,13 +7,15 @@ import java.util.Map;
 /**
  * GPT-2's forward pass written out in plain Java from Hugging Face's modelling code, reading tensors in the
  * checkpoint layout (Conv1D weights [in, out], q/k/v concatenated in that order, gelu_new, tied LM head).
- * Slow and obvious on purpose: the engine model must agree with it.
+ * Slow and obvious on purpose: every backend's logits must agree with it, which is what makes a checkpoint
+ * give the same predictions on every engine.
  */
-final class ReferenceGpt2 {
+public final class ReferenceGpt2 {
     private final Gpt2Config c;
     private final Map<String, Tensor> t;
 
-    ReferenceGpt2(Gpt2Config config, Map<String, Tensor> canonical) {
+    /** @param canonical tensors with Keel's canonical names ({@code transformer.} prefix) */
+    public ReferenceGpt2(Gpt2Config config, Map<String, Tensor> canonical) {
         this.c = config;
         this.t = canonical;
     }
@@ -22,7 +24,8 @@ final class ReferenceGpt2 {
         return t.get("transformer." + name).toFloats();
     }
 
-    float[][] logits(int[] tokens) {
+    /** Next-token logits {@code [positions][vocab]}. */
+    public float[][] logits(int[] tokens) {
         int n = tokens.length;
         int e = c.nEmbd();
         float[] wte = w("wte.weight");
