@@ -2,6 +2,10 @@ package dev.keel.tf;
 
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
+import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
@@ -38,5 +42,15 @@ public final class TfBackendProvider implements BackendProvider {
         return Availability.ifClassesPresent(getClass().getClassLoader(),
                 "add org.tensorflow:tensorflow-core-api and its native jar to the class path",
                 "org.tensorflow.Graph", "org.tensorflow.Session");
+    }
+
+    @Override
+    public InferenceSession open(ModelRef model, SessionOptions options) {
+        TfGpt2Session.requireCpu(options.device());
+        if (model.isBuiltin()) {
+            throw new UnsupportedCapabilityException("backend 'tf' has no builtin models (asked for " + model
+                    + "); pass a gpt2 model folder, or serve builtin models on the onnx or djl backend");
+        }
+        return TfGpt2Session.open(model.path().orElseThrow(), options);
     }
 }
