@@ -7,6 +7,7 @@ import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.ModelFamily;
+import dev.keel.api.train.Pretrainer;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Capabilities;
@@ -31,6 +32,7 @@ public final class TfBackendProvider implements BackendProvider {
     @Override
     public Capabilities capabilities() {
         return Capabilities.builder()
+                .stage(Capability.PRETRAIN, ModelFamily.GPT2)
                 .stage(Capability.INFER, ModelFamily.GPT2)
                 .devices(Device.Kind.CPU)
                 .formats("safetensors")
@@ -42,6 +44,12 @@ public final class TfBackendProvider implements BackendProvider {
         return Availability.ifClassesPresent(getClass().getClassLoader(),
                 "add org.tensorflow:tensorflow-core-api and its native jar to the class path",
                 "org.tensorflow.Graph", "org.tensorflow.Session");
+    }
+
+    @Override
+    public Pretrainer pretrainer(Device device) {
+        TfGpt2Session.requireCpu(device);
+        return new TfPretrainer(0);
     }
 
     @Override
