@@ -14,25 +14,25 @@ import dev.keel.api.infer.ModelInfo;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
-import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.InferenceEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Supplier;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -48,8 +48,8 @@ import org.tensorflow.types.TInt32;
  * A GPT-2 served by TensorFlow. The graph is built once, with dynamic batch and time, and the weights stay
  * resident as native tensors fed to their placeholders on every run (no copy, and no 2 GB GraphDef limit
  * as constants would have). Generation keeps a key/value cache: the prompt runs once, then one token per
- * step; once the context reaches {@code n_positions} each step recomputes the last {@code n_positions}
- * tokens, as nanoGPT crops its context.
+ * step. Sampling, streaming, stop strings and block evaluation are the shared {@code dev.keel.spi.infer}
+ * pieces, so the same checkpoint and seed give the same text and loss as on every other backend.
  *
  * <p>Thread-safe: TensorFlow sessions accept concurrent runs, every call keeps its own cache, and a
  * read/write lock lets {@link #close()} wait for calls in flight.
@@ -143,14 +143,15 @@ final class TfGpt2Session implements InferenceSession {
 
     @Override
     public float[][] logits(int[] tokens) {
-        return call("logits", List.of(), () -> tokens == null ? 0 : tokens.length, events -> {
+        return call("logits", List.of(), (event, tokenizeNanos) -> {
             checkTokens(tokens, "logits");
+            event.inputTokens(tokens.length);
             try (Result r = run(new int[][] {tokens}, null, model.logits)) {
                 float[] flat = TfTensors.read((TFloat32) r.get(0));
                 int v = config.vocabSize();
                 float[][] out = new float[tokens.length][];
                 for (int t = 0; t < tokens.length; t++) {
-                    out[t] = java.util.Arrays.copyOfRange(flat, t * v, (t + 1) * v);
+                    out[t] = Arrays.copyOfRange(flat, t * v, (t + 1) * v);
                 }
                 return out;
             }
@@ -159,127 +160,66 @@ final class TfGpt2Session implements InferenceSession {
 
     @Override
     public EvaluationResult evaluate(TextCorpus corpus, Split split) {
-        Objects.requireNonNull(split, "split");
-        return call("evaluate", List.of(String.valueOf(corpus == null ? null : corpus.source())), () -> 0, events -> {
-            if (corpus == null) {
-                throw new InvalidInputException("corpus is null; pass the text to evaluate on");
-            }
+        if (corpus == null || split == null) {
+            throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
+        }
+        return call("evaluate", List.of(corpus.source().toString()), (event, tokenizeNanos) -> {
             long t0 = System.nanoTime();
             TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
-            events.tokenizeNanos = System.nanoTime() - t0;
-            int n = tokens.size();
-            if (n < 2) {
-                throw new InvalidInputException("the " + split.name().toLowerCase(java.util.Locale.ROOT) + " split of "
-                        + corpus.source() + " has " + n + " tokens; evaluation needs at least 2");
-            }
+            tokenizeNanos[0] = System.nanoTime() - t0;
             checkVocab(tokens);
-            int block = config.nPositions();
-            double sum = 0;
-            long scored = 0;
-            List<Integer> starts = new ArrayList<>();
-            for (int s = 0; s < n - 1; s += block) {
-                starts.add(s);
-            }
-            for (int i = 0; i < starts.size(); ) {
-                int len = Math.min(block, n - 1 - starts.get(i));
-                int rows = 1;
-                while (i + rows < starts.size() && rows < EVAL_BATCH
-                        && Math.min(block, n - 1 - starts.get(i + rows)) == len) {
-                    rows++;
-                }
-                int[][] x = new int[rows][len];
-                int[][] y = new int[rows][len];
-                for (int r = 0; r < rows; r++) {
-                    tokens.copy(starts.get(i + r), x[r], 0, len);
-                    tokens.copy(starts.get(i + r) + 1, y[r], 0, len);
-                }
+            event.inputTokens(tokens.size());
+            return BlockEvaluation.run(tokens, config.nPositions(), EVAL_BATCH, (x, y) -> {
+                double sum = 0;
                 try (Result res = run(x, y, tokenLosses)) {
                     for (float l : TfTensors.read((TFloat32) res.get(0))) {
                         sum += l;
                     }
                 }
-                scored += (long) rows * len;
-                i += rows;
-            }
-            events.inputTokens = n;
-            double loss = sum / scored;
-            return new EvaluationResult(loss, Math.exp(loss), scored);
+                return sum;
+            });
         });
     }
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        Objects.requireNonNull(request, "request");
-        TokenListener sink = listener == null ? TokenListener.NONE : listener;
-        String id = UUID.randomUUID().toString();
-        return call(id, "generate", List.of(request.prompt()), () -> 0, events -> {
-            long start = System.nanoTime();
-            int[] prompt = tokenizer.encode(request.prompt());
-            events.tokenizeNanos = System.nanoTime() - start;
-            if (prompt.length == 0) {
-                if (tokenizer.endOfTextId() < 0) {
-                    throw new InvalidInputException("the prompt is empty and this model's " + tokenizer.kind()
-                            + " tokenizer has no end-of-text token to start from; give a prompt of at least one character");
-                }
-                prompt = new int[] {tokenizer.endOfTextId()};
-            }
-            checkVocab(prompt);
-            events.inputTokens = prompt.length;
-            Decoder decoder = new Decoder(tokenizer, request.stop(), sink);
-            Sampler sampler = new Sampler(request);
-            List<Integer> context = new ArrayList<>();
-            for (int t : prompt) {
-                context.add(t);
-            }
-            String reason = "length";
-            long firstToken = 0;
-            Result cache = null;
+        if (request == null) {
+            throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
+        }
+        String id = InferenceEvents.newId();
+        return call(id, "generate", List.of(request.prompt()), (event, tokenizeNanos) -> {
+            Cache cache = new Cache();
             try {
-                for (int step = 0; step < request.maxTokens(); step++) {
-                    float[] logits;
-                    Result next;
-                    int cached = cache == null ? 0 : (int) cache.get(1).shape().get(2);
-                    if (cache != null && cached + 1 <= config.nPositions()) {
-                        next = runCached(context.get(context.size() - 1), cache);
-                    } else {
-                        int from = Math.max(0, context.size() - config.nPositions());
-                        int[] window = context.subList(from, context.size()).stream().mapToInt(Integer::intValue).toArray();
-                        next = runCached(window, null);
-                    }
-                    if (cache != null) {
-                        cache.close();
-                    }
-                    cache = next;
-                    logits = TfTensors.read((TFloat32) cache.get(0));
-                    int token = sampler.next(logits);
-                    if (step == 0) {
-                        firstToken = System.nanoTime();
-                        events.firstTokenNanos = firstToken - start;
-                    }
-                    if (token == tokenizer.endOfTextId()) {
-                        reason = "eos";
-                        break;
-                    }
-                    context.add(token);
-                    if (decoder.add(token)) {
-                        reason = "stop";
-                        break;
-                    }
-                }
+                Generation.Outcome o = Generation.run(id, request, tokenizer, config.nPositions(), cache::step,
+                        listener == null ? TokenListener.NONE : listener);
+                event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
+                        .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
+                return o.result();
             } finally {
-                if (cache != null) {
-                    cache.close();
-                }
+                cache.close();
             }
-            String text = decoder.finish();
-            int[] generated = decoder.tokens();
-            long end = System.nanoTime();
-            events.outputTokens = generated.length;
-            events.outputs = List.of(text);
-            double ttft = firstToken == 0 ? 0 : (firstToken - start) / 1e6;
-            double perToken = generated.length > 1 ? (end - firstToken) / 1e6 / (generated.length - 1) : 0;
-            return new GenerationResult(id, text, generated, ttft, perToken, reason);
         });
+    }
+
+    /** One generation's keys and values: the last run's result, whose tensors feed the next step. */
+    private final class Cache implements AutoCloseable {
+        private Result last;
+
+        float[] step(int[] tokens) {
+            checkVocab(tokens);
+            Result next = runCached(tokens, last);
+            close();
+            last = next;
+            return TfTensors.read((TFloat32) last.get(0));
+        }
+
+        @Override
+        public void close() {
+            if (last != null) {
+                last.close();
+                last = null;
+            }
+        }
     }
 
     /** One step: the given tokens after the cached keys and values; result 0 is the last logits. */
@@ -299,10 +239,6 @@ final class TfGpt2Session implements InferenceSession {
         } finally {
             owned.forEach(Tensor::close);
         }
-    }
-
-    private Result runCached(int token, Result cache) {
-        return runCached(new int[] {token}, cache);
     }
 
     private void feedPast(Session.Runner runner, Result cache, int batch, List<Tensor> owned) {
@@ -383,52 +319,31 @@ final class TfGpt2Session implements InferenceSession {
         }
     }
 
-    /** What a call fills in for its event. */
-    private static final class EventFields {
-        long tokenizeNanos;
-        long inputTokens;
-        long outputTokens;
-        long firstTokenNanos;
-        List<String> outputs = List.of();
-    }
-
     private interface Body<T> {
-        T run(EventFields events);
+        T run(InferenceEvents.Builder event, long[] tokenizeNanos);
     }
 
-    private <T> T call(String operation, List<String> inputs, Supplier<Integer> inputTokens, Body<T> body) {
-        return call(UUID.randomUUID().toString(), operation, inputs, inputTokens, body);
+    private <T> T call(String operation, List<String> inputs, Body<T> body) {
+        return call(InferenceEvents.newId(), operation, inputs, body);
     }
 
     /** Runs one API call under the read lock and reports exactly one event, failed or not. */
-    private <T> T call(String id, String operation, List<String> inputs, Supplier<Integer> inputTokens, Body<T> body) {
-        Instant at = Instant.now();
+    private <T> T call(String id, String operation, List<String> inputs, Body<T> body) {
+        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info).inputs(inputs);
         long start = System.nanoTime();
-        EventFields f = new EventFields();
-        String error = null;
+        long[] tokenizeNanos = {0};
         lock.readLock().lock();
         try {
             if (closed) {
                 throw new IllegalStateException("this tf inference session is closed; open a new one");
             }
-            f.inputTokens = inputTokens.get();
-            return body.run(f);
+            return body.run(event, tokenizeNanos);
         } catch (RuntimeException e) {
-            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            event.error(e);
             throw e instanceof KeelException || e instanceof IllegalStateException ? e : translate(e);
         } finally {
             lock.readLock().unlock();
-            long compute = System.nanoTime() - start - f.tokenizeNanos;
-            InferenceEvent event = new InferenceEvent(id, at, operation, info.version(), TfBackendProvider.NAME,
-                    info.device().toString(), f.tokenizeNanos, 0, compute, inputs, f.inputTokens, f.outputTokens,
-                    f.firstTokenNanos, f.outputs, List.of(), error);
-            for (InferenceListener l : listeners) {
-                try {
-                    l.onInference(event);
-                } catch (RuntimeException ignored) {
-                    // A listener must never fail the host's call (GUIDE §2.7).
-                }
-            }
+            event.tokenize(tokenizeNanos[0]).compute(System.nanoTime() - start - tokenizeNanos[0]).emit(listeners);
         }
     }
 
