@@ -11,6 +11,7 @@ import dev.keel.api.train.Pretrainer;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Capabilities;
+import java.nio.file.Path;
 
 /**
  * TensorFlow Java: builds the model as a TensorFlow graph from the portable checkpoint. Construction
@@ -34,9 +35,24 @@ public final class TfBackendProvider implements BackendProvider {
         return Capabilities.builder()
                 .stage(Capability.PRETRAIN, ModelFamily.GPT2)
                 .stage(Capability.INFER, ModelFamily.GPT2)
+                .stage(Capability.EXPORT, ModelFamily.GPT2)
                 .devices(Device.Kind.CPU)
-                .formats("safetensors")
+                .formats("safetensors", "savedmodel")
                 .build();
+    }
+
+    /**
+     * Copies the portable folder into {@code target} and adds a TensorFlow SavedModel under
+     * {@code target/saved_model} (tag {@code serve}, signature {@code serving_default}: {@code input_ids} to
+     * {@code logits}).
+     */
+    @Override
+    public Path export(ModelRef model, Path target) {
+        if (model.isBuiltin()) {
+            throw new UnsupportedCapabilityException("backend 'tf' cannot export builtin models (asked for " + model
+                    + "); export a gpt2 model folder");
+        }
+        return TfSavedModelExport.export(model.path().orElseThrow(), target);
     }
 
     @Override
