@@ -55,12 +55,11 @@ import org.tensorflow.types.TInt32;
  * read/write lock lets {@link #close()} wait for calls in flight.
  */
 final class TfGpt2Session implements InferenceSession {
-    private static final int EVAL_BATCH = 8;
-
     private final Gpt2Config config;
     private final Tokenizer tokenizer;
     private final ModelInfo info;
     private final List<InferenceListener> listeners;
+    private final int maxBatch;
     private final Graph graph;
     private final Session session;
     private final Placeholder<TInt32> ids;
@@ -77,6 +76,7 @@ final class TfGpt2Session implements InferenceSession {
         this.config = w.config();
         this.tokenizer = tokenizer;
         this.listeners = options.listeners();
+        this.maxBatch = options.maxBatchSize();
         this.info = new ModelInfo(config, TfBackendProvider.NAME, options.device(), version(folder), folder);
         this.graph = new Graph();
         try {
@@ -169,7 +169,7 @@ final class TfGpt2Session implements InferenceSession {
             tokenizeNanos[0] = System.nanoTime() - t0;
             checkVocab(tokens);
             event.inputTokens(tokens.size());
-            return BlockEvaluation.run(tokens, config.nPositions(), EVAL_BATCH, (x, y) -> {
+            return BlockEvaluation.run(tokens, config.nPositions(), maxBatch, (x, y) -> {
                 double sum = 0;
                 try (Result res = run(x, y, tokenLosses)) {
                     for (float l : TfTensors.read((TFloat32) res.get(0))) {
