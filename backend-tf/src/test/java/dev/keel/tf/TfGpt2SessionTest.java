@@ -18,7 +18,10 @@ import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.monitor.InferenceEvent;
+import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.Safetensors;
+import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -230,6 +233,29 @@ class TfGpt2SessionTest {
         GenerationRequest tooLong = GenerationRequest.builder().prompt("to be or not").maxTokens(30).build();
         assertThatThrownBy(() -> session.generate(tooLong)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("context of " + CONFIG.nPositions());
+    }
+
+    @Test
+    void a_hub_style_checkpoint_without_the_prefix_and_with_mask_buffers_serves_the_same_logits(@TempDir Path dir) {
+        Path f = Gpt2Fixtures.write(dir.resolve("hub"), CONFIG, WEIGHTS);
+        List<Tensor> hub = new ArrayList<>();
+        Gpt2Layout.shapes(CONFIG).forEach((name, shape) ->
+                hub.add(Tensor.ofFloats(name.substring(Gpt2Layout.PREFIX.length()), shape, WEIGHTS.get(name))));
+        int n = CONFIG.nPositions();
+        for (int i = 0; i < CONFIG.nLayer(); i++) {
+            hub.add(Tensor.ofFloats("h." + i + ".attn.bias", new long[] {1, 1, n, n}, new float[n * n]));
+        }
+        hub.add(Tensor.ofFloats("lm_head.weight", new long[] {CONFIG.vocabSize(), CONFIG.nEmbd()},
+                WEIGHTS.get("transformer.wte.weight")));
+        Safetensors.write(f.resolve(ModelFolder.WEIGHTS), hub, Map.of("format", "pt"));
+        int[] ids = encode("whether");
+        try (InferenceSession s = new TfBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+            float[][] got = s.logits(ids);
+            float[][] want = session.logits(ids);
+            for (int t = 0; t < ids.length; t++) {
+                assertThat(got[t]).containsExactly(want[t], within(1e-6f));
+            }
+        }
     }
 
     @Test
