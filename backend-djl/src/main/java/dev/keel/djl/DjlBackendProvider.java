@@ -2,6 +2,13 @@ package dev.keel.djl;
 
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
+import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.train.Pretrainer;
+import dev.keel.djl.gpt2.Gpt2Pretrainer;
+import dev.keel.djl.gpt2.Gpt2Session;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
@@ -27,10 +34,26 @@ public final class DjlBackendProvider implements BackendProvider {
     @Override
     public Capabilities capabilities() {
         return Capabilities.builder()
+                .stage(Capability.PRETRAIN, ModelFamily.GPT2)
                 .stage(Capability.INFER, ModelFamily.GPT2)
                 .devices(Device.Kind.CPU, Device.Kind.GPU)
                 .formats("safetensors")
                 .build();
+    }
+
+    @Override
+    public Pretrainer pretrainer(Device device) {
+        DjlEngine.device(device);
+        return new Gpt2Pretrainer(device);
+    }
+
+    @Override
+    public InferenceSession open(ModelRef model, SessionOptions options) {
+        if (model.isBuiltin()) {
+            throw new UnsupportedCapabilityException("backend 'djl' has no builtin models (asked for " + model
+                    + "); serve builtin:all-minilm-l6-v2 with the onnx backend, or pass a gpt2 model folder");
+        }
+        return Gpt2Session.open(model.path().orElseThrow(), options);
     }
 
     @Override
