@@ -46,4 +46,23 @@ public record ClassificationData(List<String> texts, int[] labels, Labels classe
         }
         return c;
     }
+
+    /** A seeded random subset of {@code n} examples (all of them when {@code n} is 0 or not smaller). */
+    public ClassificationData subset(int n, long seed) {
+        if (n <= 0 || n >= size()) {
+            return this;
+        }
+        java.util.List<Integer> idx = new java.util.ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            idx.add(i);
+        }
+        java.util.Collections.shuffle(idx, new java.util.Random(seed));
+        List<String> t = new java.util.ArrayList<>(n);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            t.add(texts.get(idx.get(i)));
+            y[i] = labels[idx.get(i)];
+        }
+        return new ClassificationData(t, y, classes);
+    }
 }

@@ -30,27 +30,25 @@ import java.util.function.Function;
  * those frozen features, and writes a head folder ({@link AdaptedModels}). The backend only has to embed,
  * so ONNX Runtime, which cannot train, serves as the feature extractor as well as any training engine.
  */
-public final class HeadAdapter implements Adapter {
+public final class HeadAdapter implements TunableAdapter {
     private final Function<ModelRef, InferenceSession> opener;
     private final String backendName;
-    private final int hidden;
-    private final String classWeighting;
-    private final int patience;
+    private final AdaptOptions options;
 
     /**
-     * @param opener         opens the base on the chosen backend
-     * @param backendName    recorded in keel.json
-     * @param hidden         tanh hidden width; 0 for a linear head
-     * @param classWeighting auto, balanced or none ({@link ClassWeights#parse})
-     * @param patience       epochs without a better dev accuracy before stopping (0: never)
+     * @param opener      opens the base on the chosen backend
+     * @param backendName recorded in keel.json
+     * @param options     class weights, patience, head width and train subset
      */
-    public HeadAdapter(Function<ModelRef, InferenceSession> opener, String backendName, int hidden,
-            String classWeighting, int patience) {
+    public HeadAdapter(Function<ModelRef, InferenceSession> opener, String backendName, AdaptOptions options) {
         this.opener = opener;
         this.backendName = backendName;
-        this.hidden = hidden;
-        this.classWeighting = classWeighting;
-        this.patience = patience;
+        this.options = options;
+    }
+
+    @Override
+    public Adapter withOptions(AdaptOptions o) {
+        return new HeadAdapter(opener, backendName, o);
     }
 
     @Override
@@ -64,22 +62,25 @@ public final class HeadAdapter implements Adapter {
                     + "full/lora on a gpt2 model for " + spec.task().name().toLowerCase(java.util.Locale.ROOT));
         }
         long started = System.nanoTime();
-        ClassificationData train = ClassificationData.readTraining(spec.train());
+        AdaptedModels.requireFreshOutput(spec.outputDir());
+        ClassificationData train = ClassificationData.readTraining(spec.train())
+                .subset(options.trainLimit(), spec.training().seed());
         ClassificationData devData = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         try (InferenceSession base = opener.apply(spec.base())) {
             ModelConfig config = base.info().config();
             float[][] x = embed(base, train.texts(), spec.maxLength(), "train", listener);
             float[][] devX = devData == null ? null : embed(base, devData.texts(), spec.maxLength(), "dev", listener);
-            float[] weights = ClassWeights.parse(classWeighting, train.counts());
+            float[] weights = ClassWeights.parse(options.classWeights(), train.counts());
             int epochs = Math.max(1, spec.training().epochs());
-            HeadTrainer.Options options = new HeadTrainer.Options(epochs, spec.training().batchSize(),
-                    spec.training().learningRate(), spec.training().weightDecay(), hidden, patience, weights,
+            HeadTrainer.Options headOptions = new HeadTrainer.Options(epochs, spec.training().batchSize(),
+                    spec.training().learningRate(), spec.training().weightDecay(), options.headHidden(),
+                    options.patience(), weights,
                     spec.training().seed());
             long baseParams = parameterCount(config);
-            int stepsPerEpoch = (x.length + options.batchSize() - 1) / options.batchSize();
+            int stepsPerEpoch = (x.length + headOptions.batchSize() - 1) / headOptions.batchSize();
             listener.onEvent(new TrainingEvent.Started("head", 0, epochs * stepsPerEpoch, baseParams, -1));
             HeadTrainer.Result r = HeadTrainer.train(x, train.labels(), train.classes().size(), devX,
-                    devData == null ? null : devData.labels(), options, e -> listener.onEvent(new TrainingEvent.Evaluation(
+                    devData == null ? null : devData.labels(), headOptions, e -> listener.onEvent(new TrainingEvent.Evaluation(
                             e.epoch() * stepsPerEpoch, e.trainLoss(), e.dev() == null ? Double.NaN : e.dev().loss(),
                             e.dev() == null ? Map.of() : e.dev().toMap("dev_"))));
             long headParams = r.head().parameterCount();
@@ -91,9 +92,9 @@ public final class HeadAdapter implements Adapter {
             Map<String, Object> training = new LinkedHashMap<>();
             training.put("epochs_run", r.history().size());
             training.put("best_epoch", r.bestEpoch());
-            training.put("learning_rate", options.learningRate());
-            training.put("batch_size", options.batchSize());
-            training.put("hidden", hidden);
+            training.put("learning_rate", headOptions.learningRate());
+            training.put("batch_size", headOptions.batchSize());
+            training.put("hidden", options.headHidden());
             training.put("class_weights", toList(weights));
             training.put("feature_backend", base.info().backend());
             training.put("train_examples", train.size());

@@ -2,6 +2,12 @@ package dev.keel.djl;
 
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
+import dev.keel.api.ModelRef;
+import dev.keel.api.adapt.Adapter;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.djl.adapt.DjlAdapter;
+import dev.keel.djl.bert.BertSession;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
@@ -28,9 +34,22 @@ public final class DjlBackendProvider implements BackendProvider {
     public Capabilities capabilities() {
         return Capabilities.builder()
                 .stage(Capability.INFER, ModelFamily.GPT2)
+                .stage(Capability.INFER, ModelFamily.BERT)
+                .stage(Capability.ADAPT, ModelFamily.BERT)
                 .devices(Device.Kind.CPU, Device.Kind.GPU)
                 .formats("safetensors")
                 .build();
+    }
+
+    @Override
+    public Adapter adapter(Device device) {
+        return new DjlAdapter(device);
+    }
+
+    @Override
+    public InferenceSession open(ModelRef model, SessionOptions options) {
+        // bert folders (full, LoRA or head); the gpt2 session is opened by its own code
+        return BertSession.open(model, options, BertSession.djlDevice(options.device()));
     }
 
     @Override
