@@ -1,5 +1,6 @@
 package dev.keel.djl.adapt;
 
+import dev.keel.djl.DjlEngine;
 import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.HeadAdapter;
 import dev.keel.adapters.TunableAdapter;
@@ -51,10 +52,10 @@ public final class DjlAdapter implements TunableAdapter {
             }
             if (spec.method() == AdaptationMethod.HEAD) {
                 SessionOptions so = SessionOptions.builder().device(device).build();
-                return new HeadAdapter(ref -> BertSession.open(ref, so, BertSession.djlDevice(device)), "djl", options)
+                return new HeadAdapter(ref -> BertSession.open(ref, so, DjlEngine.device(device)), "djl", options)
                         .adapt(spec, listener);
             }
-            return BertFineTuning.run(spec, options, BertSession.djlDevice(device), listener);
+            return BertFineTuning.run(spec, options, DjlEngine.device(device), listener);
         }
         throw new UnsupportedCapabilityException("the djl adapter handles bert models so far; " + family
                 + " adaptation is not available yet");

@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -45,10 +46,10 @@ final class BertBatch implements AutoCloseable {
             }
         }
         realTokens = real;
-        ids = NdUtil.longs(m, id, new Shape(batch, t));
-        typeIds = NdUtil.longs(m, type, new Shape(batch, t));
-        mask = NdUtil.floats(m, mk, new Shape(batch, t));
-        additiveMask = NdUtil.floats(m, add, new Shape(batch, 1, 1, t));
+        ids = DjlEngine.ownedLongs(m, id, new Shape(batch, t));
+        typeIds = DjlEngine.ownedLongs(m, type, new Shape(batch, t));
+        mask = DjlEngine.ownedFloats(m, mk, new Shape(batch, t));
+        additiveMask = DjlEngine.ownedFloats(m, add, new Shape(batch, 1, 1, t));
     }
 
     @Override

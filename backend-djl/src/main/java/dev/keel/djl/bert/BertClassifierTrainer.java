@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -116,7 +117,7 @@ public final class BertClassifierTrainer {
                     target[b * train.classes().size() + y] = (float) (s.classWeights()[y] / Math.max(weightSum, 1e-12));
                 }
                 BertBatch batch = new BertBatch(model.manager(), be, tokenizer.padId());
-                NDArray targetArray = NdUtil.floats(model.manager(), target, new Shape(idx.length, train.classes().size()));
+                NDArray targetArray = DjlEngine.ownedFloats(model.manager(), target, new Shape(idx.length, train.classes().size()));
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = model.logits(BertModel.meanPool(model.hidden(batch, true), batch), true);
                     NDArray lossArray = logits.logSoftmax(-1).mul(targetArray).sum().neg();

@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
 import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptedModels;
@@ -58,7 +59,7 @@ public final class BertFineTuning {
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
         float[] weights = ClassWeights.parse(options.classWeights(), train.counts());
         BertConfig base = config.withLabels(List.of());
-        try (NDManager manager = NDManager.newBaseManager(device);
+        try (NDManager manager = DjlEngine.newManager(device);
                 BertModel model = BertModel.fromTensors(manager.newSubManager(), base,
                         ModelFolder.readWeights(baseDir).tensors())) {
             model.newClassifier(train.classes().size(), spec.training().seed());

@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -54,7 +55,7 @@ public final class BertModel implements AutoCloseable {
         this.manager = manager;
         this.config = config;
         int headSize = config.hiddenSize() / config.numAttentionHeads();
-        this.attentionScale = NdUtil.scalar(manager, (float) (1.0 / Math.sqrt(headSize)));
+        this.attentionScale = DjlEngine.scalar(manager, (float) (1.0 / Math.sqrt(headSize)));
     }
 
     /**
@@ -74,13 +75,13 @@ public final class BertModel implements AutoCloseable {
                 throw new CheckpointException("tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
                         + " but config.json implies " + Arrays.toString(e.getValue()));
             }
-            m.weights.put(e.getKey(), NdUtil.floats(manager, t.toFloats(), new Shape(t.shape())));
+            m.weights.put(e.getKey(), DjlEngine.ownedFloats(manager, t.toFloats(), new Shape(t.shape())));
         }
         if (tensors.containsKey(ClassifierHead.WEIGHT)) {
             Tensor w = tensors.get(ClassifierHead.WEIGHT);
-            m.classifierWeight = NdUtil.floats(manager, w.toFloats(), new Shape(w.shape()));
+            m.classifierWeight = DjlEngine.ownedFloats(manager, w.toFloats(), new Shape(w.shape()));
             Tensor b = tensors.get(ClassifierHead.BIAS);
-            m.classifierBias = NdUtil.floats(manager, b.toFloats(), new Shape(b.shape()));
+            m.classifierBias = DjlEngine.ownedFloats(manager, b.toFloats(), new Shape(b.shape()));
         }
         return m;
     }
@@ -90,7 +91,7 @@ public final class BertModel implements AutoCloseable {
         BertModel m = new BertModel(manager, config);
         Random rnd = new Random(seed);
         for (Map.Entry<String, long[]> e : BertLayout.shapes(config).entrySet()) {
-            m.weights.put(e.getKey(), NdUtil.floats(manager, init(e.getKey(), e.getValue(), rnd), new Shape(e.getValue())));
+            m.weights.put(e.getKey(), DjlEngine.ownedFloats(manager, init(e.getKey(), e.getValue(), rnd), new Shape(e.getValue())));
         }
         return m;
     }
@@ -131,8 +132,8 @@ public final class BertModel implements AutoCloseable {
             w[i] = (float) (rnd.nextGaussian() * 0.02);
         }
         closeClassifier();
-        classifierWeight = NdUtil.floats(manager, w, new Shape(classes, config.hiddenSize()));
-        classifierBias = NdUtil.floats(manager, new float[classes], new Shape(classes));
+        classifierWeight = DjlEngine.ownedFloats(manager, w, new Shape(classes, config.hiddenSize()));
+        classifierBias = DjlEngine.ownedFloats(manager, new float[classes], new Shape(classes));
     }
 
     private void closeClassifier() {
@@ -167,8 +168,8 @@ public final class BertModel implements AutoCloseable {
                 for (int k = 0; k < a.length; k++) {
                     a[k] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
                 }
-                lora.put(path, new NDArray[] {NdUtil.floats(manager, a, new Shape(lc.rank(), in)),
-                    NdUtil.floats(manager, new float[out * lc.rank()], new Shape(out, lc.rank()))});
+                lora.put(path, new NDArray[] {DjlEngine.ownedFloats(manager, a, new Shape(lc.rank(), in)),
+                    DjlEngine.ownedFloats(manager, new float[out * lc.rank()], new Shape(out, lc.rank()))});
             }
         }
         if (lora.isEmpty()) {
@@ -176,7 +177,7 @@ public final class BertModel implements AutoCloseable {
                     + "query, key, value, dense (or full paths such as attention.output.dense)");
         }
         loraConfig = lc;
-        loraScale = NdUtil.scalar(manager, (float) lc.scaling());
+        loraScale = DjlEngine.scalar(manager, (float) lc.scaling());
     }
 
     /** Attaches trained adapters read from PEFT files (for unmerged serving and equivalence checks). */
@@ -185,7 +186,7 @@ public final class BertModel implements AutoCloseable {
             throw new IllegalStateException("LoRA adapters are already attached");
         }
         loraConfig = new LoraConfig(adapter.rank(), adapter.alpha(), 0, List.of());
-        loraScale = NdUtil.scalar(manager, (float) adapter.scaling());
+        loraScale = DjlEngine.scalar(manager, (float) adapter.scaling());
         for (String module : adapter.modules()) {
             String path = module.startsWith(SEQ_CLS_PREFIX) ? module.substring(SEQ_CLS_PREFIX.length()) : module;
             if (!weights.containsKey(path + ".weight")) {
@@ -193,16 +194,16 @@ public final class BertModel implements AutoCloseable {
             }
             Tensor a = adapter.loraA(module);
             Tensor b = adapter.loraB(module);
-            lora.put(path, new NDArray[] {NdUtil.floats(manager, a.toFloats(), new Shape(a.shape())),
-                NdUtil.floats(manager, b.toFloats(), new Shape(b.shape()))});
+            lora.put(path, new NDArray[] {DjlEngine.ownedFloats(manager, a.toFloats(), new Shape(a.shape())),
+                DjlEngine.ownedFloats(manager, b.toFloats(), new Shape(b.shape()))});
         }
         Map<String, Tensor> saved = adapter.savedModules();
         if (saved.containsKey(ClassifierHead.WEIGHT)) {
             closeClassifier();
             Tensor w = saved.get(ClassifierHead.WEIGHT);
             Tensor b = saved.get(ClassifierHead.BIAS);
-            classifierWeight = NdUtil.floats(manager, w.toFloats(), new Shape(w.shape()));
-            classifierBias = NdUtil.floats(manager, b.toFloats(), new Shape(b.shape()));
+            classifierWeight = DjlEngine.ownedFloats(manager, w.toFloats(), new Shape(w.shape()));
+            classifierBias = DjlEngine.ownedFloats(manager, b.toFloats(), new Shape(b.shape()));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.LoraAdapter;
@@ -78,7 +79,7 @@ public final class BertSession implements InferenceSession {
         }
         Tokenizer tok = ModelFolder.readTokenizer(Files.exists(folder.resolve("tokenizer.json"))
                 || kind != AdaptedModels.Kind.LORA ? folder : AdaptedModels.base(folder).path().orElseThrow());
-        NDManager manager = NDManager.newBaseManager(device);
+        NDManager manager = DjlEngine.newManager(device);
         BertModel model;
         try {
             model = BertModel.fromTensors(manager, config, tensors);
@@ -183,9 +184,5 @@ public final class BertSession implements InferenceSession {
         model.close();
     }
 
-    /** DJL's device for Keel's. */
-    public static ai.djl.Device djlDevice(Device d) {
-        return d.isGpu() ? ai.djl.Device.gpu(d.index()) : ai.djl.Device.cpu();
-    }
 
 }

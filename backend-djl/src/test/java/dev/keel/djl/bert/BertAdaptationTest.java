@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,7 +79,7 @@ class BertAdaptationTest {
     void frozen_weights_inside_the_model_stay_bit_identical_after_lora_training() throws IOException {
         Map<String, Tensor> original = ModelFolder.readWeights(base).tensors();
         var cls = dev.keel.adapters.ClassificationData.readTraining(train);
-        try (var m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu());
+        try (var m = dev.keel.djl.DjlEngine.newManager(ai.djl.Device.cpu());
                 BertModel model = BertModel.fromTensors(m.newSubManager(), TinyBert.config(), original)) {
             model.newClassifier(2, 1);
             model.addLora(dev.keel.api.adapt.LoraConfig.defaults(), 1);

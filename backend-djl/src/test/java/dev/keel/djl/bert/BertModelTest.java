@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -28,7 +29,7 @@ class BertModelTest {
 
     @Test
     void padding_does_not_change_a_sentence_embedding() {
-        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu());
+        try (NDManager m = DjlEngine.newManager(ai.djl.Device.cpu());
                 BertModel model = BertModel.random(m.newSubManager(), TinyBert.config(), 3)) {
             float[] alone = features(model, List.of("good")).clone()[0];
             // batched with a much longer text, "good" is padded to its length
@@ -46,7 +47,7 @@ class BertModelTest {
     void a_folder_round_trip_keeps_every_tensor_bit_for_bit() {
         Path base = TinyBert.write(dir.resolve("base"), 11);
         Map<String, Tensor> read = ModelFolder.readWeights(base).tensors();
-        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu());
+        try (NDManager m = DjlEngine.newManager(ai.djl.Device.cpu());
                 BertModel model = BertModel.fromTensors(m.newSubManager(), TinyBert.config(), read)) {
             for (Tensor t : model.encoderTensors("")) {
                 assertThat(t.data()).as(t.name()).isEqualTo(read.get(t.name()).data());
@@ -59,7 +60,7 @@ class BertModelTest {
         Path base = TinyBert.write(dir.resolve("base"), 5);
         Map<String, Tensor> baseTensors = ModelFolder.readWeights(base).tensors();
         List<String> texts = List.of("good film", "the show was awful", "nice");
-        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu());
+        try (NDManager m = DjlEngine.newManager(ai.djl.Device.cpu());
                 BertModel unmerged = BertModel.fromTensors(m.newSubManager(), TinyBert.config(), baseTensors)) {
             unmerged.newClassifier(2, 1);
             unmerged.addLora(new LoraConfig(4, 8, 0, List.of("query", "value", "dense")), 9);

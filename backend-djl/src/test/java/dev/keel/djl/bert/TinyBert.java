@@ -1,5 +1,6 @@
 package dev.keel.djl.bert;
 
+import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
 import dev.keel.api.model.BertConfig;
 import dev.keel.spi.checkpoint.KeelMetadata;
@@ -16,15 +17,6 @@ import java.util.Random;
 final class TinyBert {
     static final String ALPHABET = " abcdefghijklmnopqrstuvwxyz!.";
 
-    static {
-        // the test machine is shared: one PyTorch thread avoids spin-waiting against other processes
-        // (11x faster per step under a load of 10 on 2 cores); set before the engine starts
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", "1");
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
-    }
-
     private TinyBert() { }
 
     static CharTokenizer tokenizer() {
@@ -37,7 +29,7 @@ final class TinyBert {
 
     /** A random base folder, as an imported encoder would be (no classifier, no prefix). */
     static Path write(Path dir, long seed) {
-        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu());
+        try (NDManager m = DjlEngine.newManager(ai.djl.Device.cpu());
                 BertModel model = BertModel.random(m.newSubManager(), config(), seed)) {
             ModelFolder.write(dir, config(), model.encoderTensors(""), tokenizer(),
                     KeelMetadata.create("test", "random"));
