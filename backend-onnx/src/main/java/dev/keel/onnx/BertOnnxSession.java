@@ -1,0 +1,117 @@
+package dev.keel.onnx;
+
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
+import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.EmbeddingResult;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.tokenize.Encoding;
+import dev.keel.api.tokenize.Tokenizer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A BERT-family encoder on ONNX Runtime: sentence embeddings by attention-masked mean pooling of the last
+ * hidden state (as sentence-transformers pools all-MiniLM-L6-v2), optionally L2-normalised. Thread-safe;
+ * callers tokenize on their own threads and one inference thread batches their rows by length.
+ */
+final class BertOnnxSession extends SessionSupport {
+    private final Tokenizer tokenizer;
+    private final EmbeddingBatcher batcher;
+
+    BertOnnxSession(OnnxModel model, SessionOptions options) {
+        super(model, options);
+        this.tokenizer = model.tokenizer();
+        this.batcher = new EmbeddingBatcher(session, options.maxBatchSize(), options.maxQueue(),
+                model.describe());
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
+        ensureOpen();
+        if (texts == null) {
+            throw new InvalidInputException("texts is null; pass a list of strings to embed");
+        }
+        if (embedding.maxLength() < 2) {
+            throw new InvalidInputException("max length must be at least 2 tokens (room for [CLS] and [SEP]), got "
+                    + embedding.maxLength());
+        }
+        int maxLength = Math.min(embedding.maxLength(), info.config().maxPositions());
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new InvalidInputException("text " + i + " is null; pass empty strings, not nulls");
+            }
+        }
+        String id = newId();
+        Instant start = Instant.now();
+        long t0 = System.nanoTime();
+        long tokenizeNanos = 0;
+        long tokens = 0;
+        try {
+            List<Encoding> encodings = new ArrayList<>(texts.size());
+            for (String t : texts) {
+                Encoding e = tokenizer.encodeForModel(t, maxLength);
+                tokens += e.length();
+                encodings.add(e);
+            }
+            tokenizeNanos = System.nanoTime() - t0;
+            EmbeddingBatcher.Request request = batcher.submit(encodings);
+            await(request);
+            long wall = System.nanoTime() - t0;
+            long compute = request.computeNanos.get();
+            float[][] vectors = request.vectors;
+            if (embedding.normalize()) {
+                for (float[] v : vectors) {
+                    normalize(v);
+                }
+            }
+            emit(id, start, "embed", tokenizeNanos, Math.max(0, wall - tokenizeNanos - compute), compute, texts,
+                    tokens, 0, 0, List.of(), null);
+            return new EmbeddingResult(id, vectors);
+        } catch (RuntimeException e) {
+            long wall = System.nanoTime() - t0;
+            emit(id, start, "embed", tokenizeNanos, 0, Math.max(0, wall - tokenizeNanos), texts, tokens, 0, 0,
+                    List.of(), String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private static void await(EmbeddingBatcher.Request request) {
+        try {
+            request.done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeelException("interrupted while waiting for embeddings", e);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof KeelException k) {
+                throw k;
+            }
+            throw new KeelException("embedding failed: " + cause, cause);
+        }
+    }
+
+    static void normalize(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        float inv = (float) (1.0 / Math.max(Math.sqrt(sum), 1e-12));
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= inv;
+        }
+    }
+
+    @Override
+    protected void closeResources() {
+        batcher.close();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.keel.onnx;
+
+import dev.keel.api.CheckpointException;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.model.BertConfig;
+import dev.keel.api.model.Gpt2Config;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.api.model.ModelFamily;
+import dev.keel.onnx.proto.Onnx.ModelProto;
+import dev.keel.spi.checkpoint.AtomicFiles;
+import dev.keel.spi.checkpoint.Json;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.Safetensors;
+import dev.keel.spi.checkpoint.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** Exports Keel folders ({@code bert}, {@code gpt2}) to ONNX graphs, written atomically. */
+final class OnnxExport {
+    /** Changes whenever the graphs change, so cached exports of older layouts are not reused. */
+    static final String FORMAT = "keel-onnx-export-1";
+
+    private OnnxExport() { }
+
+    static Path export(ModelRef ref, Path target) {
+        if (ref == null || target == null) {
+            throw new InvalidInputException("export needs a model folder and a target folder");
+        }
+        if (ref.isBuiltin()) {
+            throw new InvalidInputException("builtin:" + ref.builtinName().orElse("") + " is already an ONNX model; "
+                    + "export takes a Keel model folder (bert or gpt2) with model.safetensors");
+        }
+        Path source = ModelFolder.requireFolder(ref.path().orElseThrow());
+        ModelConfig config = ModelFolder.readConfig(source);
+        if (!Files.exists(source.resolve(ModelFolder.WEIGHTS))) {
+            throw new CheckpointException(source + " has no " + ModelFolder.WEIGHTS + " to export");
+        }
+        ModelProto graph = build(source, config);
+        try {
+            Files.createDirectories(target);
+            if (!Files.isSameFile(source, target)) {
+                try (Stream<Path> files = Files.list(source)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        String name = f.getFileName().toString();
+                        if (!name.equals(OnnxModel.GRAPH) && !name.startsWith(".")) {
+                            Path tmp = Files.createTempFile(target, "." + name + ".", ".tmp");
+                            Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
+                            Files.move(tmp, target.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+                                    StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("cannot write the export to " + target + ": " + e.getMessage()
+                    + "; check the path and free space", e);
+        }
+        write(graph, target.resolve(OnnxModel.GRAPH));
+        return target;
+    }
+
+    /** Writes the graph for a folder's weights to {@code file} (used for the serving cache). */
+    static void writeGraph(Path folder, ModelConfig config, Path file) {
+        write(build(folder, config), file);
+    }
+
+    private static void write(ModelProto model, Path file) {
+        AtomicFiles.write(file, ch -> {
+            var buf = java.nio.ByteBuffer.wrap(model.toByteArray());
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        });
+    }
+
+    static ModelProto build(Path folder, ModelConfig config) {
+        Map<String, Tensor> weights = ModelFolder.readWeights(folder).tensors();
+        if (config.family().equals(ModelFamily.GPT2)) {
+            Map<String, Object> raw = Json.readObject(folder.resolve(ModelFolder.CONFIG));
+            return Gpt2Graph.build((Gpt2Config) config, weights,
+                    String.valueOf(raw.getOrDefault("activation_function", "gelu_new")));
+        }
+        if (config.family().equals(ModelFamily.BERT)) {
+            return BertGraph.build((BertConfig) config, weights);
+        }
+        throw new UnsupportedCapabilityException("backend 'onnx' exports bert and gpt2 folders, not "
+                + config.family() + "; supported families: " + List.of("bert", "gpt2"));
+    }
+}

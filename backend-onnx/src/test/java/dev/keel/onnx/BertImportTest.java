@@ -1,0 +1,62 @@
+package dev.keel.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.api.CheckpointException;
+import dev.keel.api.ModelRef;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.BertConfig;
+import dev.keel.spi.checkpoint.BertLayout;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.Safetensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BertImportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void minilm_imports_into_a_bert_folder_that_embeds_like_the_original() {
+        Path folder = BertImport.importBert(ModelRef.parse("builtin:all-minilm-l6-v2"), dir.resolve("minilm"));
+
+        assertThat(ModelFolder.readConfig(folder)).isEqualTo(BertConfig.miniLmL6());
+        Safetensors.Contents weights = ModelFolder.readWeights(folder);
+        var expected = BertLayout.shapes(BertConfig.miniLmL6());
+        assertThat(weights.tensors().keySet()).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((name, shape) -> assertThat(weights.get(name).shape()).as(name).isEqualTo(shape));
+        assertThat(Files.exists(folder.resolve("tokenizer.json"))).isTrue();
+        assertThat(ModelFolder.readMetadata(folder).method()).isEqualTo("import");
+
+        // serve the imported weights back through a graph Keel builds from them
+        System.setProperty(OnnxModel.CACHE_PROPERTY, dir.resolve("cache").toString());
+        List<String> texts = List.of("a charming and often affecting journey", "bleak and desperate", "x");
+        try (InferenceSession original = new OnnxBackendProvider().open(ModelRef.parse("builtin:all-minilm-l6-v2"),
+                SessionOptions.defaults());
+                InferenceSession imported = new OnnxBackendProvider().open(ModelRef.of(folder),
+                        SessionOptions.defaults())) {
+            float[][] a = original.embed(texts).vectors();
+            float[][] b = imported.embed(texts).vectors();
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(MiniLmEmbeddingTest.cosine(a[i], b[i])).as(texts.get(i)).isGreaterThan(0.99999);
+            }
+            assertThat(imported.info().version()).isEqualTo("import:builtin:all-minilm-l6-v2");
+        } finally {
+            System.clearProperty(OnnxModel.CACHE_PROPERTY);
+        }
+        assertThat(Files.exists(folder.resolve("model.onnx"))).as("serving must not write into the folder").isFalse();
+    }
+
+    @Test
+    void a_folder_without_a_graph_is_refused_with_the_reason(@TempDir Path empty) {
+        ModelFolder.writeConfig(empty, BertConfig.miniLmL6());
+        assertThatThrownBy(() -> BertImport.importBert(ModelRef.of(empty), dir.resolve("out")))
+                .isInstanceOf(CheckpointException.class).hasMessageContaining("model.onnx");
+        assertThat(Files.exists(dir.resolve("out"))).isFalse();
+    }
+}
