@@ -19,7 +19,7 @@ import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.spi.checkpoint.ModelFolder;
-import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.tck.KitModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class TfPretrainerTest {
 
     @BeforeAll
     static void corpus() throws IOException {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, tmp.resolve("token-cache").toString());
+        KitModels.tokenCacheIn(tmp);
         StringBuilder text = new StringBuilder();
         String[] lines = {"the king is dead, long live the king.", "to be or not to be, that is the question.",
             "a horse, a horse, my kingdom for a horse!", "all the world's a stage."};
