@@ -1,4 +1,4 @@
-package dev.keel.samples.monitoring;
+package dev.keel.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,19 +13,14 @@ import dev.keel.monitors.builtin.GenerationQualityMonitor;
 import dev.keel.monitors.builtin.LatencyMonitor;
 import dev.keel.monitors.builtin.PerplexityScorer;
 import dev.keel.runtime.KeelRuntime;
-import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
-import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.tokenize.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +38,7 @@ class GenerationMonitoringTest {
         Gpt2Config config = Gpt2Config.builder().vocabSize(tokenizer.vocabSize()).blockSize(64).embedding(32).layers(2)
                 .heads(2).build();
         Path model = dir.resolve("model");
-        ModelFolder.write(model, config, randomWeights(config), tokenizer, KeelMetadata.create("test", "random"));
+        ModelFolder.write(model, config, EvaluateBenchmark.nanoGptInit(config, 1), tokenizer, KeelMetadata.create("test", "random"));
 
         AtomicReference<InferenceSession> ref = new AtomicReference<>();
         MonitorConfig settings = MonitorConfig.of(Map.of("generation.reference_size", "2",
@@ -69,22 +64,5 @@ class GenerationMonitoringTest {
             assertThat(hub.snapshot().values().get("monitor_own_events_ignored_total")).isEqualTo(5.0);
             assertThat(hub.snapshot().values().get("monitor_errors_total")).isZero();
         }
-    }
-
-    private static List<Tensor> randomWeights(Gpt2Config c) {
-        Random r = new Random(1);
-        List<Tensor> out = new ArrayList<>();
-        Gpt2Layout.shapes(c).forEach((name, shape) -> {
-            float[] v = new float[Math.toIntExact(Tensor.elementCount(shape))];
-            if (name.contains("ln_") && name.endsWith(".weight")) {
-                java.util.Arrays.fill(v, 1f);
-            } else if (shape.length == 2) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (0.02 * r.nextGaussian());
-                }
-            }
-            out.add(Tensor.ofFloats(name, shape, v));
-        });
-        return out;
     }
 }
