@@ -433,14 +433,7 @@ final class TfPretrainer implements Pretrainer {
             Map<String, Object> training = new LinkedHashMap<>();
             training.put("backend", TfBackendProvider.NAME);
             training.put("step", step);
-            training.put("batch_size", tc.batchSize());
-            training.put("block_size", tc.blockSize());
-            training.put("learning_rate", tc.learningRate());
-            training.put("min_learning_rate", tc.minLearningRate());
-            training.put("warmup_steps", tc.warmupSteps());
-            training.put("weight_decay", tc.weightDecay());
-            training.put("grad_clip", tc.gradClip());
-            training.put("seed", tc.seed());
+            training.putAll(KeelMetadata.trainingSettings(tc));
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (!Double.isNaN(trainLoss)) {
                 metrics.put("train_loss", trainLoss);
