@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * length and hand chunks to one inference thread; that thread drains whatever chunks are waiting (from any
  * caller), sorts the rows by length again and runs batches of similar length, so padding stays small and
  * concurrent small requests share engine calls. A large request is queued as many chunks, so a small one
- * arriving meanwhile is served between them instead of after the whole job.
+ * arriving meanwhile is served between them instead of after the whole job. A call that fits one batch and
+ * finds the engine idle runs on the caller's thread: no hand-off, so a lone short sentence pays no
+ * thread wake-up. One batch runs at a time either way; with intra-op threads on every core, two would only
+ * fight over them.
  */
 final class EmbeddingBatcher implements AutoCloseable {
     /** Chunks one drain may merge: enough to re-bucket across callers, few enough to bound latency. */
@@ -38,6 +41,7 @@ final class EmbeddingBatcher implements AutoCloseable {
     private final int maxQueue;
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
+    private final Semaphore engine = new Semaphore(1);
     private volatile boolean closed;
 
     /** One caller's call: where the pooled vectors go and how long its rows spent in the engine. */
@@ -90,6 +94,18 @@ final class EmbeddingBatcher implements AutoCloseable {
             return request;
         }
         request.done.whenComplete((r, e) -> admission.release());
+        if (encodings.size() <= maxBatch && queue.isEmpty() && engine.tryAcquire()) {
+            try {
+                List<Row> rows = new ArrayList<>(encodings.size());
+                for (int i = 0; i < encodings.size(); i++) {
+                    rows.add(new Row(request, i, encodings.get(i)));
+                }
+                runBatch(rows);
+            } finally {
+                engine.release();
+            }
+            return request;
+        }
         Integer[] order = new Integer[encodings.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -126,7 +142,12 @@ final class EmbeddingBatcher implements AutoCloseable {
                 if (batch.stream().allMatch(r -> r.request().done.isDone())) {
                     continue;
                 }
-                runBatch(batch);
+                engine.acquireUninterruptibly();
+                try {
+                    runBatch(batch);
+                } finally {
+                    engine.release();
+                }
             }
         }
         failPending(new KeelException("the session was closed while the call waited"));

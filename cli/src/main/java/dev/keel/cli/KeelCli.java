@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 public final class KeelCli {
     /** Every verb, in the order --help lists them. Add new verbs here. */
     static List<Object> verbs() {
-        return List.of(new BackendsCommand());
+        return List.of(new BackendsCommand(), new EmbedCommand());
     }
 
     public static void main(String[] args) {
