@@ -2,6 +2,17 @@ package dev.keel.djl;
 
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
+import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.adapt.Adapter;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.train.Pretrainer;
+import dev.keel.djl.adapt.DjlAdapter;
+import dev.keel.djl.bert.BertSession;
+import dev.keel.djl.gpt2.Gpt2Pretrainer;
+import dev.keel.djl.gpt2.Gpt2Session;
+import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
@@ -27,10 +38,39 @@ public final class DjlBackendProvider implements BackendProvider {
     @Override
     public Capabilities capabilities() {
         return Capabilities.builder()
+                .stage(Capability.PRETRAIN, ModelFamily.GPT2)
                 .stage(Capability.INFER, ModelFamily.GPT2)
+                .stage(Capability.INFER, ModelFamily.BERT)
+                .stage(Capability.ADAPT, ModelFamily.BERT)
                 .devices(Device.Kind.CPU, Device.Kind.GPU)
                 .formats("safetensors")
                 .build();
+    }
+
+    @Override
+    public Pretrainer pretrainer(Device device) {
+        DjlEngine.device(device);
+        return new Gpt2Pretrainer(device);
+    }
+
+    @Override
+    public Adapter adapter(Device device) {
+        DjlEngine.device(device);
+        return new DjlAdapter(device);
+    }
+
+    @Override
+    public InferenceSession open(ModelRef model, SessionOptions options) {
+        if (model.isBuiltin()) {
+            throw new UnsupportedCapabilityException("backend 'djl' has no builtin models (asked for " + model
+                    + "); serve builtin:all-minilm-l6-v2 with the onnx backend, or pass a model folder "
+                    + "(keel import turns the builtin into a bert folder djl serves)");
+        }
+        if (ModelFolder.readConfig(model.path().orElseThrow()).family().equals(ModelFamily.BERT)) {
+            // full, LoRA and head folders alike
+            return BertSession.open(model, options, DjlEngine.device(options.device()));
+        }
+        return Gpt2Session.open(model.path().orElseThrow(), options);
     }
 
     @Override

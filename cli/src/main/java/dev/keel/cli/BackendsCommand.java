@@ -37,7 +37,9 @@ public final class BackendsCommand implements Callable<Integer> {
             }
             row.put("families", p.capabilities().families().stream().map(Object::toString).toList());
             row.put("families_by_capability", families);
-            row.put("devices", p.capabilities().devices().stream().map(d -> d.name().toLowerCase(Locale.ROOT)).toList());
+            List<String> devices = p.capabilities().devices().stream()
+                    .map(d -> d.name().toLowerCase(Locale.ROOT)).toList();
+            row.put("devices", devices);
             row.put("formats", List.copyOf(p.capabilities().formats()));
             row.put("priority", p.priority());
             row.put("available", p.availability().available());
@@ -45,9 +47,13 @@ public final class BackendsCommand implements Callable<Integer> {
                 row.put("reason", p.availability().reason());
             }
             rows.add(row);
+            StringBuilder stages = new StringBuilder();
+            families.forEach((stage, fams) -> stages.append(stages.length() == 0 ? "" : "; ")
+                    .append(stage).append(' ').append(String.join(",", fams)));
             console.say(String.format("%-6s %-9s priority %3d  %s  devices %s%s", p.name(),
-                    p.availability().available() ? "available" : "missing", p.priority(), families,
-                    row.get("devices"), p.availability().available() ? "" : "  (" + p.availability().reason() + ")"));
+                    p.availability().available() ? "available" : "missing", p.priority(), stages,
+                    String.join(",", devices),
+                    p.availability().available() ? "" : "  (" + p.availability().reason() + ")"));
         }
         if (rows.isEmpty()) {
             console.say("no backends found: " + backends.inventory());

@@ -11,5 +11,5 @@ package dev.keel.spi.tck;
  * }
  * </pre>
  */
-public abstract class BackendCompatibilityKit implements CoreChecks {
+public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks {
 }

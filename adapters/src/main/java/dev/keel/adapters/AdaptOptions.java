@@ -1,0 +1,29 @@
+package dev.keel.adapters;
+
+import dev.keel.api.InvalidInputException;
+
+/**
+ * Adaptation settings that {@link dev.keel.api.adapt.AdaptationSpec} does not carry, shared by every
+ * engine's adapter ({@link TunableAdapter}).
+ *
+ * @param classWeights   auto, balanced or none ({@link ClassWeights#parse})
+ * @param patience       dev evaluations without a better accuracy before stopping; 0 never stops early
+ * @param evalEvery      steps between dev evaluations; 0 evaluates once per epoch
+ * @param warmupFraction share of steps with linear learning-rate warmup
+ * @param headHidden     width of a tanh hidden layer in a {@code head}; 0 for a linear head
+ * @param trainLimit     train on a seeded random subset of this many examples; 0 uses them all
+ */
+public record AdaptOptions(String classWeights, int patience, int evalEvery, double warmupFraction, int headHidden,
+        int trainLimit) {
+    public AdaptOptions {
+        if (patience < 0 || evalEvery < 0 || headHidden < 0 || trainLimit < 0 || warmupFraction < 0 || warmupFraction >= 1) {
+            throw new InvalidInputException("patience, eval interval, head width and train limit must be >= 0, "
+                    + "warmup fraction in [0, 1)");
+        }
+        classWeights = classWeights == null ? "auto" : classWeights;
+    }
+
+    public static AdaptOptions defaults() {
+        return new AdaptOptions("auto", 3, 0, 0.1, 0, 0);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.keel.adapters;
+
+import dev.keel.api.CheckpointException;
+import dev.keel.api.ModelRef;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.spi.checkpoint.AtomicFiles;
+import dev.keel.spi.checkpoint.Json;
+import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.Safetensors;
+import dev.keel.spi.checkpoint.Tensor;
+import dev.keel.spi.tokenize.Tokenizers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The three kinds of adapted model folder and how each is opened. Every kind has {@code config.json} (the
+ * base's architecture plus {@code id2label} for classifiers) and {@code keel.json} naming the base and the
+ * method.
+ * <ul>
+ *   <li>full: a complete checkpoint, {@code model.safetensors} with Hugging Face's
+ *       {@code BertForSequenceClassification} names ({@code bert.*}, {@code classifier.*}); any backend that
+ *       serves the family opens it.</li>
+ *   <li>lora: PEFT's {@code adapter_config.json} and {@code adapter_model.safetensors} only; the base is
+ *       named in both metadata files. {@link #mergeLora} writes the equivalent full folder.</li>
+ *   <li>head: {@code head.safetensors} (a {@link ClassifierHead}) over the base's mean-pooled features; it
+ *       opens as a {@link HeadSession} over the base on whichever backend embeds the base, ONNX included.</li>
+ * </ul>
+ * Classifiers built by Keel read mean-pooled (not normalised) last hidden states, recorded in config.json as
+ * {@code "keel_pooling": "mean"}, so the head and the fine-tuned classifiers see the same features.
+ */
+public final class AdaptedModels {
+    public static final String HEAD_WEIGHTS = "head.safetensors";
+    public static final String POOLING_KEY = "keel_pooling";
+    public static final String MAX_LENGTH_KEY = "keel_max_length";
+
+    /** How a folder stores its adaptation. */
+    public enum Kind { FULL, LORA, HEAD }
+
+    private AdaptedModels() { }
+
+    public static Kind kind(Path folder) {
+        if (Files.exists(folder.resolve(HEAD_WEIGHTS))) {
+            return Kind.HEAD;
+        }
+        if (LoraAdapter.isAdapterFolder(folder)) {
+            return Kind.LORA;
+        }
+        return Kind.FULL;
+    }
+
+    /** The base a head or LoRA folder builds on, from keel.json (or PEFT's config). */
+    public static ModelRef base(Path folder) {
+        String base = ModelFolder.readMetadata(folder).base();
+        if (base == null && LoraAdapter.isAdapterFolder(folder)) {
+            base = LoraAdapter.read(folder).baseModel();
+        }
+        if (base == null) {
+            throw new CheckpointException(folder + " does not name its base model in keel.json; re-run keel adapt");
+        }
+        ModelRef ref = ModelRef.parse(base);
+        if (ref.path().isPresent() && !ref.path().get().isAbsolute()) {
+            ref = ModelRef.of(folder.resolve(ref.path().get()).normalize());
+        }
+        return ref;
+    }
+
+    /** The base reference to record: builtin names as they are, folders as absolute paths. */
+    public static String baseReference(ModelRef base) {
+        return base.isBuiltin() ? base.toString() : base.path().orElseThrow().toAbsolutePath().normalize().toString();
+    }
+
+    /**
+     * Opens any adapted folder for classification: a head folder as a {@link HeadSession} over the base
+     * (opened with {@code opener}, so on the backend the caller chose), anything else with {@code opener} as
+     * it is.
+     */
+    public static InferenceSession open(Path folder, Function<ModelRef, InferenceSession> opener) {
+        ModelFolder.requireFolder(folder);
+        if (kind(folder) != Kind.HEAD) {
+            return opener.apply(ModelRef.of(folder));
+        }
+        Map<String, Object> config = Json.readObject(folder.resolve(ModelFolder.CONFIG));
+        Labels labels = Labels.of(labelsOf(ModelConfig.fromHfConfig(config)));
+        ClassifierHead head = ClassifierHead.fromTensors(Safetensors.read(folder.resolve(HEAD_WEIGHTS)).tensors());
+        int maxLength = config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
+        InferenceSession base = opener.apply(base(folder));
+        try {
+            String version = ModelFolder.readMetadata(folder).modelVersion();
+            return new HeadSession(base, head, labels, maxLength,
+                    HeadSession.describe(base.info(), labels, folder, version));
+        } catch (RuntimeException e) {
+            base.close();
+            throw e;
+        }
+    }
+
+    static List<String> labelsOf(ModelConfig config) {
+        if (config instanceof dev.keel.api.model.BertConfig b && !b.labels().isEmpty()) {
+            return b.labels();
+        }
+        throw new CheckpointException("config.json names no labels (id2label); it is not a classifier");
+    }
+
+    /** config.json for a classifier: the base's keys, the labels, and how features are pooled. */
+    public static Map<String, Object> classifierConfig(ModelConfig base, Labels labels, int maxLength) {
+        Map<String, Object> m = new LinkedHashMap<>(((dev.keel.api.model.BertConfig) base)
+                .withLabels(labels.names()).toHfConfig());
+        m.put(POOLING_KEY, "mean");
+        m.put(MAX_LENGTH_KEY, maxLength);
+        return m;
+    }
+
+    /** Writes a head folder: config.json, head.safetensors, then keel.json last (the folder is complete). */
+    public static void writeHeadFolder(Path dir, ModelConfig baseConfig, Labels labels, int maxLength,
+            ClassifierHead head, KeelMetadata metadata) {
+        createDirectories(dir);
+        AtomicFiles.writeString(dir.resolve(ModelFolder.CONFIG),
+                Json.pretty(classifierConfig(baseConfig, labels, maxLength)) + "\n");
+        Safetensors.write(dir.resolve(HEAD_WEIGHTS), head.toTensors(), Map.of("format", "pt"));
+        ModelFolder.writeMetadata(dir, metadata);
+    }
+
+    /**
+     * Folds a LoRA folder into its base and writes a full folder at {@code out} that any backend serving the
+     * family opens; the outputs are those of the unmerged adapter.
+     */
+    public static Path mergeLora(Path loraFolder, Path out) {
+        LoraAdapter adapter = LoraAdapter.read(loraFolder);
+        ModelRef base = base(loraFolder);
+        Path baseDir = base.path().orElseThrow(() -> new CheckpointException("the LoRA base " + base
+                + " is not a folder; import it to a bert folder first"));
+        Map<String, Tensor> baseTensors = ModelFolder.readWeights(baseDir).tensors();
+        List<Tensor> merged = new ArrayList<>(adapter.merge(baseTensors));
+        createDirectories(out);
+        copyIfPresent(loraFolder.resolve(ModelFolder.CONFIG), out.resolve(ModelFolder.CONFIG));
+        Safetensors.write(out.resolve(ModelFolder.WEIGHTS), merged, Map.of("format", "pt"));
+        Tokenizers.save(ModelFolder.readTokenizer(Files.exists(loraFolder.resolve(Tokenizers.HF_FILE))
+                || Files.exists(loraFolder.resolve(Tokenizers.KEEL_FILE)) ? loraFolder : baseDir), out);
+        KeelMetadata meta = ModelFolder.readMetadata(loraFolder);
+        ModelFolder.writeMetadata(out, new KeelMetadata(meta.formatVersion(), meta.createdBy(), meta.createdAt(),
+                meta.modelVersion(), meta.base(), "lora-merged", meta.task(), meta.lineage(), meta.training(),
+                meta.data(), meta.metrics()));
+        return out;
+    }
+
+    private static void copyIfPresent(Path from, Path to) {
+        try {
+            if (Files.exists(from)) {
+                AtomicFiles.writeString(to, Files.readString(from));
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("cannot copy " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses an output folder that already holds files, before any training starts: mixing the files of
+     * two runs (say a full checkpoint and a head) would make the folder's kind ambiguous, and overwriting a
+     * good model by accident loses it.
+     */
+    public static void requireFreshOutput(Path out) {
+        if (Files.isRegularFile(out)) {
+            throw new dev.keel.api.InvalidInputException("output " + out + " is a file; give a folder path for the adapted model");
+        }
+        if (Files.isDirectory(out)) {
+            try (var s = Files.list(out)) {
+                if (s.findAny().isPresent()) {
+                    throw new dev.keel.api.InvalidInputException("output folder " + out + " is not empty; choose a "
+                            + "new folder or delete this one first (Keel never overwrites a model)");
+                }
+            } catch (IOException e) {
+                throw new CheckpointException("cannot list " + out + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.keel.adapters;
+
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationSpec;
+import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.adapt.Adapter;
+import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.model.BertConfig;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.api.data.TextCorpus;
+import dev.keel.api.train.TrainingEvent;
+import dev.keel.api.train.TrainingListener;
+import dev.keel.api.train.TrainingResult;
+import dev.keel.spi.checkpoint.BertLayout;
+import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.data.CorpusTokenizer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The {@code head} method over any backend: embeds the training (and dev) texts once with the base's
+ * {@link InferenceSession#embed} (mean pooling, not normalised), trains a {@link ClassifierHead} in Java on
+ * those frozen features, and writes a head folder ({@link AdaptedModels}). The backend only has to embed,
+ * so ONNX Runtime, which cannot train, serves as the feature extractor as well as any training engine.
+ */
+public final class HeadAdapter implements TunableAdapter {
+    private final Function<ModelRef, InferenceSession> opener;
+    private final String backendName;
+    private final AdaptOptions options;
+
+    /**
+     * @param opener      opens the base on the chosen backend
+     * @param backendName recorded in keel.json
+     * @param options     class weights, patience, head width and train subset
+     */
+    public HeadAdapter(Function<ModelRef, InferenceSession> opener, String backendName, AdaptOptions options) {
+        this.opener = opener;
+        this.backendName = backendName;
+        this.options = options;
+    }
+
+    @Override
+    public Adapter withOptions(AdaptOptions o) {
+        return new HeadAdapter(opener, backendName, o);
+    }
+
+    @Override
+    public TrainingResult adapt(AdaptationSpec spec, TrainingListener listener) {
+        if (spec.method() != AdaptationMethod.HEAD) {
+            throw new InvalidInputException("the Java head adapter trains --method head only, not "
+                    + spec.method().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (spec.task() != AdaptationTask.CLASSIFY) {
+            throw new UnsupportedCapabilityException("a head is a classifier: use --task classify, or --method "
+                    + "full/lora on a gpt2 model for " + spec.task().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        long started = System.nanoTime();
+        AdaptedModels.requireFreshOutput(spec.outputDir());
+        ClassificationData train = ClassificationData.readTraining(spec.train())
+                .subset(options.trainLimit(), spec.training().seed());
+        ClassificationData devData = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
+        try (InferenceSession base = opener.apply(spec.base())) {
+            ModelConfig config = base.info().config();
+            float[][] x = embed(base, train.texts(), spec.maxLength(), "train", listener);
+            float[][] devX = devData == null ? null : embed(base, devData.texts(), spec.maxLength(), "dev", listener);
+            float[] weights = ClassWeights.parse(options.classWeights(), train.counts());
+            int epochs = Math.max(1, spec.training().epochs());
+            HeadTrainer.Options headOptions = new HeadTrainer.Options(epochs, spec.training().batchSize(),
+                    spec.training().learningRate(), spec.training().weightDecay(), options.headHidden(),
+                    options.patience(), weights,
+                    spec.training().seed());
+            long baseParams = parameterCount(config);
+            int stepsPerEpoch = (x.length + headOptions.batchSize() - 1) / headOptions.batchSize();
+            listener.onEvent(new TrainingEvent.Started("head", 0, epochs * stepsPerEpoch, baseParams, -1));
+            HeadTrainer.Result r = HeadTrainer.train(x, train.labels(), train.classes().size(), devX,
+                    devData == null ? null : devData.labels(), headOptions, e -> listener.onEvent(new TrainingEvent.Evaluation(
+                            e.epoch() * stepsPerEpoch, e.trainLoss(), e.dev() == null ? Double.NaN : e.dev().loss(),
+                            e.dev() == null ? Map.of() : e.dev().toMap("dev_"))));
+            long headParams = r.head().parameterCount();
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            if (r.dev() != null) {
+                metrics.putAll(r.dev().toMap("dev_"));
+            }
+            metrics.put("best_epoch", (double) r.bestEpoch());
+            Map<String, Object> training = new LinkedHashMap<>();
+            training.put("epochs_run", r.history().size());
+            training.put("best_epoch", r.bestEpoch());
+            training.put("learning_rate", headOptions.learningRate());
+            training.put("batch_size", headOptions.batchSize());
+            training.put("hidden", options.headHidden());
+            training.put("class_weights", toList(weights));
+            training.put("feature_backend", base.info().backend());
+            training.put("train_examples", train.size());
+            Map<String, String> data = new LinkedHashMap<>();
+            data.put("train", CorpusTokenizer.fingerprint(TextCorpus.of(spec.train())));
+            if (spec.dev() != null) {
+                data.put("dev", CorpusTokenizer.fingerprint(TextCorpus.of(spec.dev())));
+            }
+            KeelMetadata meta = KeelMetadata.create(backendName, "head")
+                    .withBase(AdaptedModels.baseReference(spec.base()), "classify", List.of(AdaptedModels.baseReference(spec.base())))
+                    .withTraining(training).withData(data).withMetrics(metrics)
+                    .withVersion("head-" + Long.toHexString(System.currentTimeMillis()));
+            AdaptedModels.writeHeadFolder(spec.outputDir(), config, train.classes(), spec.maxLength(), r.head(), meta);
+            double trainLoss = r.history().get(r.bestEpoch() - 1).trainLoss();
+            double devLoss = r.dev() == null ? Double.NaN : r.dev().loss();
+            double wall = (System.nanoTime() - started) / 1e9;
+            TrainingResult result = new TrainingResult(r.history().size() * stepsPerEpoch, trainLoss, devLoss,
+                    devLoss, baseParams + headParams, headParams, 0, 0, wall, spec.outputDir(), metrics);
+            listener.onEvent(new TrainingEvent.Finished(result));
+            return result;
+        }
+    }
+
+    private static List<Float> toList(float[] w) {
+        List<Float> l = new java.util.ArrayList<>();
+        for (float v : w) {
+            l.add(v);
+        }
+        return l;
+    }
+
+    /** Mean-pooled features, in chunks so progress shows and no engine batch grows huge. */
+    static float[][] embed(InferenceSession base, List<String> texts, int maxLength, String what,
+            TrainingListener listener) {
+        float[][] out = new float[texts.size()][];
+        int chunk = 256;
+        long t0 = System.nanoTime();
+        for (int start = 0; start < texts.size(); start += chunk) {
+            int end = Math.min(texts.size(), start + chunk);
+            float[][] v = base.embed(texts.subList(start, end), new EmbeddingOptions(false, maxLength)).vectors();
+            System.arraycopy(v, 0, out, start, v.length);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            listener.onEvent(new TrainingEvent.Step(end, texts.size(), Double.NaN, 0, end / Math.max(secs, 1e-9),
+                    1000 * secs / Math.max(1, (end + chunk - 1) / chunk)));
+        }
+        return out;
+    }
+
+    /** Parameters of a model from its architecture alone (bert: every encoder tensor). */
+    public static long parameterCount(ModelConfig config) {
+        if (config instanceof BertConfig b) {
+            return BertLayout.shapes(b).values().stream().mapToLong(s -> {
+                long n = 1;
+                for (long d : s) {
+                    n *= d;
+                }
+                return n;
+            }).sum();
+        }
+        if (config instanceof dev.keel.api.model.Gpt2Config g) {
+            return g.parameterCount();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.keel.djl.adapt;
+
+import dev.keel.djl.DjlEngine;
+import dev.keel.adapters.AdaptOptions;
+import dev.keel.adapters.HeadAdapter;
+import dev.keel.adapters.TunableAdapter;
+import dev.keel.api.Device;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationSpec;
+import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.adapt.Adapter;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.ModelFamily;
+import dev.keel.api.train.TrainingListener;
+import dev.keel.api.train.TrainingResult;
+import dev.keel.djl.bert.BertFineTuning;
+import dev.keel.djl.bert.BertSession;
+import dev.keel.spi.checkpoint.ModelFolder;
+
+/**
+ * Fine-tuning on DJL: bert classification with {@code full} or {@code lora} runs the DJL training loop;
+ * {@code head} trains the engine-neutral Java head over this backend's embeddings (the same code the CLI
+ * uses over ONNX Runtime, so a head is the same wherever its features come from).
+ */
+public final class DjlAdapter implements TunableAdapter {
+    private final Device device;
+    private final AdaptOptions options;
+
+    public DjlAdapter(Device device) {
+        this(device, AdaptOptions.defaults());
+    }
+
+    private DjlAdapter(Device device, AdaptOptions options) {
+        this.device = device;
+        this.options = options;
+    }
+
+    @Override
+    public Adapter withOptions(AdaptOptions o) {
+        return new DjlAdapter(device, o);
+    }
+
+    @Override
+    public TrainingResult adapt(AdaptationSpec spec, TrainingListener listener) {
+        ModelFamily family = spec.base().isBuiltin() ? ModelFamily.BERT
+                : ModelFolder.readConfig(spec.base().path().orElseThrow()).family();
+        if (family.equals(ModelFamily.BERT)) {
+            if (spec.task() != AdaptationTask.CLASSIFY) {
+                throw new UnsupportedCapabilityException("a bert model adapts to --task classify; "
+                        + spec.task().name().toLowerCase(java.util.Locale.ROOT) + " needs a gpt2 model");
+            }
+            if (spec.method() == AdaptationMethod.HEAD) {
+                SessionOptions so = SessionOptions.builder().device(device).build();
+                return new HeadAdapter(ref -> BertSession.open(ref, so, DjlEngine.device(device)), "djl", options)
+                        .adapt(spec, listener);
+            }
+            return BertFineTuning.run(spec, options, DjlEngine.device(device), listener);
+        }
+        throw new UnsupportedCapabilityException("the djl adapter handles bert models so far; " + family
+                + " adaptation is not available yet");
+    }
+
+}

@@ -1,0 +1,295 @@
+package dev.keel.djl.bert;
+
+import dev.keel.djl.DjlEngine;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.keel.adapters.ClassificationData;
+import dev.keel.adapters.ClassificationMetrics;
+import dev.keel.adapters.EarlyStopping;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.tokenize.Encoding;
+import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.train.TrainingEvent;
+import dev.keel.api.train.TrainingListener;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Fine-tunes a {@link BertModel} for sequence classification: class-weighted cross-entropy on the classifier
+ * over mean-pooled features, AdamW with decoupled weight decay on matrices only, linear warmup then linear
+ * decay (Hugging Face's default schedule), global gradient clipping, batches of similar length (dynamic
+ * padding wastes little), and dev evaluation with early stopping that restores the best weights. Only the
+ * method's trainable arrays require gradients, so LoRA and head runs skip the frozen weights' gradients.
+ */
+public final class BertClassifierTrainer {
+    /** Batches of similar length are drawn from pools this many batches large. */
+    private static final int BUCKET_BATCHES = 50;
+
+    /**
+     * @param method         full, lora or head (frozen encoder)
+     * @param epochs         passes over the training data (used when maxSteps is 0)
+     * @param maxSteps       optimisation steps; 0 derives them from epochs
+     * @param batchSize      examples per step
+     * @param learningRate   peak learning rate
+     * @param warmupFraction share of steps with linear warmup
+     * @param weightDecay    AdamW decoupled decay on matrices
+     * @param gradClip       global gradient norm limit, 0 for none
+     * @param classWeights   per-class loss weights
+     * @param patience       evaluations without a better dev accuracy before stopping; 0 never stops early
+     * @param evalEvery      steps between dev evaluations; 0 evaluates once per epoch
+     * @param maxLength      longest input in tokens
+     * @param seed           shuffling and dropout order
+     */
+    public record Settings(AdaptationMethod method, int epochs, int maxSteps, int batchSize, double learningRate,
+            double warmupFraction, double weightDecay, double gradClip, float[] classWeights, int patience,
+            int evalEvery, int maxLength, long seed) {
+        public Settings {
+            if (batchSize <= 0 || !(learningRate > 0) || (epochs <= 0 && maxSteps <= 0)) {
+                throw new InvalidInputException("fine-tuning needs batch > 0, learning rate > 0 and epochs or steps > 0");
+            }
+        }
+    }
+
+    /** What a run achieved; {@code dev} belongs to the weights kept (the best evaluation). */
+    public record Outcome(int steps, double trainLoss, ClassificationMetrics dev, int bestStep, double msPerStep,
+            double tokensPerSecond, long trainableParameters, long totalParameters) { }
+
+    private BertClassifierTrainer() { }
+
+    public static Outcome train(BertModel model, Tokenizer tokenizer, ClassificationData train, ClassificationData dev,
+            Settings s, TrainingListener listener) {
+        int maxLength = Math.min(s.maxLength(), model.config().maxPositionEmbeddings());
+        List<Encoding> enc = tokenizer.encodeBatch(train.texts(), maxLength);
+        List<Encoding> devEnc = dev == null ? null : tokenizer.encodeBatch(dev.texts(), maxLength);
+        int stepsPerEpoch = (enc.size() + s.batchSize() - 1) / s.batchSize();
+        int total = s.maxSteps() > 0 ? s.maxSteps() : s.epochs() * stepsPerEpoch;
+        int warmup = (int) Math.round(total * s.warmupFraction());
+        int evalEvery = s.evalEvery() > 0 ? s.evalEvery() : stepsPerEpoch;
+
+        List<NDArray> params = model.trainable(s.method());
+        List<NDArray[]> moments = new ArrayList<>();
+        for (NDArray p : params) {
+            p.setRequiresGradient(true);
+            moments.add(new NDArray[] {p.zerosLike(), p.zerosLike()});
+        }
+        long trainable = BertModel.count(params);
+        long totalParams = model.parameterCount();
+        listener.onEvent(new TrainingEvent.Started("bert-" + s.method().name().toLowerCase(java.util.Locale.ROOT),
+                0, total, totalParams, trainable));
+
+        Random rnd = new Random(s.seed());
+        Engine.getInstance().setRandomSeed((int) s.seed());
+        EarlyStopping stopper = new EarlyStopping(s.patience(), 1e-4);
+        List<float[]> best = null;
+        ClassificationMetrics bestDev = null;
+        int bestStep = 0;
+        double lossEma = Double.NaN;
+        long tokens = 0;
+        long computeNanos = 0;
+        List<int[]> batches = new ArrayList<>();
+        int step = 0;
+        while (step < total) {
+            if (batches.isEmpty()) {
+                batches = bucketedBatches(enc, s.batchSize(), rnd);
+            }
+            int[] idx = batches.remove(batches.size() - 1);
+            long t0 = System.nanoTime();
+            double lr = learningRate(s.learningRate(), step, warmup, total);
+            float loss;
+            try (NDScope scope = new NDScope()) {
+                List<Encoding> be = new ArrayList<>(idx.length);
+                float[] target = new float[idx.length * train.classes().size()];
+                double weightSum = 0;
+                for (int i : idx) {
+                    weightSum += s.classWeights()[train.labels()[i]];
+                }
+                for (int b = 0; b < idx.length; b++) {
+                    int y = train.labels()[idx[b]];
+                    be.add(enc.get(idx[b]));
+                    target[b * train.classes().size() + y] = (float) (s.classWeights()[y] / Math.max(weightSum, 1e-12));
+                }
+                BertBatch batch = new BertBatch(model.manager(), be, tokenizer.padId());
+                NDArray targetArray = DjlEngine.ownedFloats(model.manager(), target, new Shape(idx.length, train.classes().size()));
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray logits = model.logits(BertModel.meanPool(model.hidden(batch, true), batch), true);
+                    NDArray lossArray = logits.logSoftmax(-1).mul(targetArray).sum().neg();
+                    gc.backward(lossArray);
+                    loss = lossArray.getFloat();
+                }
+                tokens += batch.realTokens;
+                adamw(params, moments, lr, s.weightDecay(), s.gradClip(), step + 1);
+            }
+            computeNanos += System.nanoTime() - t0;
+            step++;
+            if (!Float.isFinite(loss)) {
+                throw new dev.keel.api.KeelException("the loss became " + loss + " at step " + step
+                        + "; lower --lr (now " + s.learningRate() + ")");
+            }
+            lossEma = Double.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
+            double secs = computeNanos / 1e9;
+            listener.onEvent(new TrainingEvent.Step(step, total, loss, lr, tokens / secs, 1000 * secs / step));
+            if (devEnc != null && (step % evalEvery == 0 || step == total)) {
+                ClassificationMetrics m = ClassificationMetrics.of(dev.labels(), probabilities(model, devEnc, tokenizer, 64));
+                Map<String, Double> figures = m.toMap("dev_");
+                listener.onEvent(new TrainingEvent.Evaluation(step, lossEma, m.loss(), figures));
+                if (stopper.update(m.accuracy())) {
+                    best = snapshot(params);
+                    bestDev = m;
+                    bestStep = step;
+                }
+                if (stopper.shouldStop()) {
+                    break;
+                }
+            }
+        }
+        for (NDArray p : params) {
+            p.setRequiresGradient(false);
+        }
+        moments.forEach(m -> {
+            m[0].close();
+            m[1].close();
+        });
+        if (best != null && bestStep != step) {
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).set(best.get(i));
+            }
+        }
+        double secs = computeNanos / 1e9;
+        return new Outcome(step, lossEma, bestDev, bestStep == 0 ? step : bestStep, 1000 * secs / Math.max(1, step),
+                tokens / Math.max(secs, 1e-9), trainable, totalParams);
+    }
+
+    /** Linear warmup to the peak, then linear decay to zero at the last step. */
+    static double learningRate(double peak, int step, int warmup, int total) {
+        if (step < warmup) {
+            return peak * (step + 1) / warmup;
+        }
+        return peak * Math.max(0.0, (double) (total - step) / Math.max(1, total - warmup));
+    }
+
+    private static void adamw(List<NDArray> params, List<NDArray[]> moments, double lr, double wd, double clip, int t) {
+        double b1 = 0.9;
+        double b2 = 0.999;
+        List<NDArray> grads = new ArrayList<>(params.size());
+        double norm2 = 0;
+        for (NDArray p : params) {
+            NDArray g = p.getGradient();
+            grads.add(g);
+            if (clip > 0) {
+                norm2 += g.square().sum().getFloat();
+            }
+        }
+        double factor = clip > 0 && Math.sqrt(norm2) > clip ? clip / Math.sqrt(norm2) : 1.0;
+        double c1 = 1 - Math.pow(b1, t);
+        double c2 = 1 - Math.pow(b2, t);
+        for (int i = 0; i < params.size(); i++) {
+            NDArray p = params.get(i);
+            NDArray g = factor == 1.0 ? grads.get(i) : grads.get(i).mul(factor);
+            NDArray m = moments.get(i)[0];
+            NDArray v = moments.get(i)[1];
+            m.muli(b1).addi(g.mul(1 - b1));
+            v.muli(b2).addi(g.square().muli(1 - b2));
+            NDArray update = m.div(c1).divi(v.div(c2).sqrt().addi(1e-8));
+            if (wd > 0 && BertModel.decays(p)) {
+                update.addi(p.mul(wd));
+            }
+            p.subi(update.muli(lr));
+            grads.get(i).subi(grads.get(i));
+        }
+    }
+
+    private static List<float[]> snapshot(List<NDArray> params) {
+        List<float[]> out = new ArrayList<>(params.size());
+        for (NDArray p : params) {
+            out.add(p.toFloatArray());
+        }
+        return out;
+    }
+
+    /** Shuffled batches whose members have similar lengths, in shuffled order (consumed from the end). */
+    static List<int[]> bucketedBatches(List<Encoding> enc, int batchSize, Random rnd) {
+        Integer[] order = new Integer[enc.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Collections.shuffle(Arrays.asList(order), rnd);
+        List<int[]> batches = new ArrayList<>();
+        int pool = batchSize * BUCKET_BATCHES;
+        for (int start = 0; start < order.length; start += pool) {
+            Integer[] chunk = Arrays.copyOfRange(order, start, Math.min(order.length, start + pool));
+            Arrays.sort(chunk, Comparator.comparingInt(i -> enc.get(i).length()));
+            for (int b = 0; b < chunk.length; b += batchSize) {
+                int[] batch = new int[Math.min(batchSize, chunk.length - b)];
+                for (int k = 0; k < batch.length; k++) {
+                    batch[k] = chunk[b + k];
+                }
+                batches.add(batch);
+            }
+        }
+        java.util.Collections.shuffle(batches, rnd);
+        return batches;
+    }
+
+    /** Class probabilities for encodings, evaluated in batches of similar length without gradients. */
+    public static double[][] probabilities(BertModel model, List<Encoding> enc, Tokenizer tokenizer, int batchSize) {
+        double[][] out = new double[enc.size()][];
+        forEachBatch(model, enc, tokenizer, batchSize, (idx, batch) -> {
+            float[] p = model.logits(BertModel.meanPool(model.hidden(batch, false), batch), false).softmax(-1)
+                    .toFloatArray();
+            int k = p.length / idx.length;
+            for (int b = 0; b < idx.length; b++) {
+                double[] row = new double[k];
+                for (int c = 0; c < k; c++) {
+                    row[c] = p[b * k + c];
+                }
+                out[idx[b]] = row;
+            }
+        });
+        return out;
+    }
+
+    /** Mean-pooled features for encodings. */
+    public static float[][] features(BertModel model, List<Encoding> enc, Tokenizer tokenizer, int batchSize) {
+        float[][] out = new float[enc.size()][];
+        int h = model.config().hiddenSize();
+        forEachBatch(model, enc, tokenizer, batchSize, (idx, batch) -> {
+            float[] v = BertModel.meanPool(model.hidden(batch, false), batch).toFloatArray();
+            for (int b = 0; b < idx.length; b++) {
+                out[idx[b]] = Arrays.copyOfRange(v, b * h, (b + 1) * h);
+            }
+        });
+        return out;
+    }
+
+    interface BatchConsumer {
+        void accept(int[] indices, BertBatch batch);
+    }
+
+    static void forEachBatch(BertModel model, List<Encoding> enc, Tokenizer tokenizer, int batchSize,
+            BatchConsumer consumer) {
+        Integer[] order = new Integer[enc.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> enc.get(i).length()));
+        for (int start = 0; start < order.length; start += batchSize) {
+            int[] idx = new int[Math.min(batchSize, order.length - start)];
+            List<Encoding> be = new ArrayList<>(idx.length);
+            for (int k = 0; k < idx.length; k++) {
+                idx[k] = order[start + k];
+                be.add(enc.get(idx[k]));
+            }
+            try (NDScope scope = new NDScope()) {
+                consumer.accept(idx, new BertBatch(model.manager(), be, tokenizer.padId()));
+            }
+        }
+    }
+}

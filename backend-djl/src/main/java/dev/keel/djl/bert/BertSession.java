@@ -1,0 +1,188 @@
+package dev.keel.djl.bert;
+
+import dev.keel.djl.DjlEngine;
+import ai.djl.ndarray.NDManager;
+import dev.keel.adapters.AdaptedModels;
+import dev.keel.adapters.LoraAdapter;
+import dev.keel.api.CheckpointException;
+import dev.keel.api.Device;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
+import dev.keel.api.ModelRef;
+import dev.keel.api.infer.ClassificationResult;
+import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.EmbeddingResult;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.Prediction;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.BertConfig;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.api.tokenize.Encoding;
+import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.Tensor;
+import dev.keel.spi.infer.InferenceEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A bert model served by DJL: mean-pooled sentence embeddings and, for classifiers, predictions. Opens the
+ * three adapted folder kinds: a full checkpoint, a PEFT LoRA folder (merged into its base on load) and a
+ * head folder (a Java head over this backend's embeddings). Safe for concurrent calls: the weights are
+ * only read, and every call frees its own intermediate arrays.
+ */
+public final class BertSession implements InferenceSession {
+    private final BertModel model;
+    private final Tokenizer tokenizer;
+    private final ModelInfo info;
+    private final SessionOptions options;
+    private final List<String> labels;
+    private final int classifierMaxLength;
+    private volatile boolean closed;
+
+    BertSession(BertModel model, Tokenizer tokenizer, ModelInfo info, SessionOptions options, int classifierMaxLength) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.info = info;
+        this.options = options;
+        this.labels = model.config().labels();
+        this.classifierMaxLength = classifierMaxLength;
+    }
+
+    /** Opens a bert folder of any adapted kind. */
+    public static InferenceSession open(ModelRef ref, SessionOptions options, ai.djl.Device device) {
+        Path folder = ref.path().orElseThrow(() -> new CheckpointException("the djl backend opens bert folders; "
+                + ref + " is a builtin ONNX model: serve it with --backend onnx, or import it to a folder first"));
+        ModelFolder.requireFolder(folder);
+        AdaptedModels.Kind kind = AdaptedModels.kind(folder);
+        if (kind == AdaptedModels.Kind.HEAD) {
+            return AdaptedModels.open(folder, base -> open(base, options, device));
+        }
+        ModelConfig mc = ModelFolder.readConfig(folder);
+        if (!(mc instanceof BertConfig config)) {
+            throw new CheckpointException(folder + " holds a " + mc.family() + " model, not bert");
+        }
+        Map<String, Tensor> tensors;
+        if (kind == AdaptedModels.Kind.LORA) {
+            LoraAdapter adapter = LoraAdapter.read(folder);
+            Path base = AdaptedModels.base(folder).path().orElseThrow(() -> new CheckpointException(
+                    "the LoRA base of " + folder + " is not a folder"));
+            Map<String, Tensor> merged = new java.util.LinkedHashMap<>();
+            adapter.merge(ModelFolder.readWeights(base).tensors()).forEach(t -> merged.put(t.name(), t));
+            tensors = merged;
+        } else {
+            tensors = ModelFolder.readWeights(folder).tensors();
+        }
+        Tokenizer tok = ModelFolder.readTokenizer(Files.exists(folder.resolve("tokenizer.json"))
+                || kind != AdaptedModels.Kind.LORA ? folder : AdaptedModels.base(folder).path().orElseThrow());
+        NDManager manager = DjlEngine.newManager(device);
+        BertModel model;
+        try {
+            model = BertModel.fromTensors(manager, config, tensors);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        Map<String, Object> raw = dev.keel.spi.checkpoint.Json.readObject(folder.resolve(ModelFolder.CONFIG));
+        int maxLength = raw.get(AdaptedModels.MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
+        String version = ModelFolder.readMetadata(folder).modelVersion();
+        ModelInfo info = new ModelInfo(config, "djl", options.device(), version == null ? "unversioned" : version, folder);
+        return new BertSession(model, tok, info, options, maxLength);
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public EmbeddingResult embed(List<String> texts, EmbeddingOptions opts) {
+        checkOpen(texts);
+        String id = InferenceEvents.newId();
+        var event = InferenceEvents.start(id, "embed", info).inputs(texts);
+        long t0 = System.nanoTime();
+        try {
+            List<Encoding> enc = tokenizer.encodeBatch(texts, Math.min(opts.maxLength(), model.config().maxPositionEmbeddings()));
+            long t1 = System.nanoTime();
+            float[][] v = BertClassifierTrainer.features(model, enc, tokenizer, options.maxBatchSize());
+            if (opts.normalize()) {
+                for (float[] row : v) {
+                    double n = 0;
+                    for (float x : row) {
+                        n += x * x;
+                    }
+                    float inv = (float) (1 / Math.max(Math.sqrt(n), 1e-12));
+                    for (int i = 0; i < row.length; i++) {
+                        row[i] *= inv;
+                    }
+                }
+            }
+            event.tokenize(t1 - t0).compute(System.nanoTime() - t1)
+                    .inputTokens(enc.stream().mapToLong(Encoding::length).sum()).emit(options.listeners());
+            return new EmbeddingResult(id, v);
+        } catch (RuntimeException e) {
+            event.error(e).emit(options.listeners());
+            throw e;
+        }
+    }
+
+    @Override
+    public ClassificationResult classify(List<String> texts) {
+        checkOpen(texts);
+        if (!model.hasClassifier() || labels.isEmpty()) {
+            throw new dev.keel.api.UnsupportedCapabilityException("this bert model has no classifier; adapt it "
+                    + "first (keel adapt --task classify)");
+        }
+        String id = InferenceEvents.newId();
+        var event = InferenceEvents.start(id, "classify", info).inputs(texts);
+        long t0 = System.nanoTime();
+        try {
+            List<Encoding> enc = tokenizer.encodeBatch(texts, Math.min(classifierMaxLength, model.config().maxPositionEmbeddings()));
+            long t1 = System.nanoTime();
+            double[][] p = BertClassifierTrainer.probabilities(model, enc, tokenizer, options.maxBatchSize());
+            List<Prediction> out = new ArrayList<>(p.length);
+            for (double[] row : p) {
+                int k = dev.keel.adapters.ClassificationMetrics.argmax(row);
+                out.add(new Prediction(labels.get(k), k, row[k], row));
+            }
+            event.tokenize(t1 - t0).compute(System.nanoTime() - t1)
+                    .inputTokens(enc.stream().mapToLong(Encoding::length).sum())
+                    .outputs(out.stream().map(Prediction::label).toList())
+                    .confidences(out.stream().map(Prediction::confidence).toList()).emit(options.listeners());
+            return new ClassificationResult(id, out);
+        } catch (RuntimeException e) {
+            event.error(e).emit(options.listeners());
+            throw e;
+        }
+    }
+
+    private void checkOpen(List<String> texts) {
+        if (closed) {
+            throw new KeelException("the session is closed; open the model again");
+        }
+        if (texts == null || texts.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new InvalidInputException("texts must be a list without nulls");
+        }
+    }
+
+    BertModel model() {
+        return model;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        model.close();
+    }
+
+
+}

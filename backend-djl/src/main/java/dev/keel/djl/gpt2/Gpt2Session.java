@@ -1,0 +1,305 @@
+package dev.keel.djl.gpt2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.keel.api.Device;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.data.Split;
+import dev.keel.api.data.TextCorpus;
+import dev.keel.api.infer.EvaluationResult;
+import dev.keel.api.infer.GenerationRequest;
+import dev.keel.api.infer.GenerationResult;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.infer.TokenListener;
+import dev.keel.api.model.Gpt2Config;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.djl.DjlEngine;
+import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.InferenceEvents;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A GPT-2 model served in-process by DJL. Calls from many threads share the read-only weights; each call
+ * has its own engine scope, freed when it returns. Every call, failed or not, emits one
+ * {@link dev.keel.api.monitor.InferenceEvent} to the session's listeners. Sampling, streaming, stop strings
+ * and block evaluation are the engine-neutral ones of {@code dev.keel.spi.infer}, so every backend gives the
+ * same text and loss for the same checkpoint.
+ */
+public final class Gpt2Session implements InferenceSession {
+    private final Gpt2Model model;
+    private final Tokenizer tokenizer;
+    private final ModelInfo info;
+    private final SessionOptions options;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean useCache = true;
+    private boolean closed;
+
+    private Gpt2Session(Gpt2Model model, Tokenizer tokenizer, ModelInfo info, SessionOptions options) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.info = info;
+        this.options = options;
+    }
+
+    /** Opens a model folder (Keel's, or a Hugging Face GPT-2 folder with a tokenizer). */
+    public static Gpt2Session open(Path dir, SessionOptions options) {
+        ModelConfig config = ModelFolder.readConfig(dir);
+        if (!(config instanceof Gpt2Config gpt2)) {
+            throw new UnsupportedCapabilityException("backend 'djl' serves the gpt2 family, but " + dir
+                    + " holds a " + config.family() + " model; use a backend that serves it (keel backends)");
+        }
+        ai.djl.Device device = DjlEngine.device(options.device());
+        Tokenizer tokenizer = ModelFolder.readTokenizer(dir);
+        if (tokenizer.vocabSize() > gpt2.vocabSize()) {
+            throw new dev.keel.api.CheckpointException("the tokenizer in " + dir + " has " + tokenizer.vocabSize()
+                    + " tokens but config.json says vocab_size " + gpt2.vocabSize() + "; they come from different models");
+        }
+        KeelMetadata metadata = ModelFolder.readMetadata(dir);
+        Gpt2Model model = Gpt2Model.fromTensors(gpt2, ModelFolder.readWeights(dir).tensors(), device);
+        String version = metadata.modelVersion() != null ? metadata.modelVersion()
+                : dir.toAbsolutePath().getFileName() + "@" + dir.resolve(ModelFolder.WEIGHTS).toFile().lastModified();
+        return new Gpt2Session(model, tokenizer, new ModelInfo(gpt2, "djl", options.device(), version, dir), options);
+    }
+
+    /** Switches the key/value cache off (each token then re-reads the whole context), for comparisons. */
+    public Gpt2Session withKvCache(boolean enabled) {
+        this.useCache = enabled;
+        return this;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    private Gpt2Config config() {
+        return model.config();
+    }
+
+    /**
+     * Runs one call under the session's read lock and emits its event, failed or not. The lock only keeps
+     * {@link #close} from freeing the weights under a running call; calls never wait for each other.
+     */
+    private <T> T call(String operation, BiFunction<String, InferenceEvents.Builder, T> body) {
+        String id = InferenceEvents.newId();
+        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info);
+        long t = System.nanoTime();
+        lock.readLock().lock();
+        try {
+            event.queue(System.nanoTime() - t);
+            if (closed) {
+                throw new IllegalStateException("the session for " + info.location() + " is closed; open a new one");
+            }
+            return body.apply(id, event);
+        } catch (RuntimeException e) {
+            event.error(e);
+            throw e;
+        } finally {
+            lock.readLock().unlock();
+            event.emit(options.listeners());
+        }
+    }
+
+    @Override
+    public GenerationResult generate(GenerationRequest request, TokenListener listener) {
+        return call("generate", (id, event) -> {
+            TimedTokenizer timed = new TimedTokenizer(tokenizer);
+            long begin = System.nanoTime();
+            Generation.Outcome outcome;
+            try (NDManager scope = model.manager().newSubManager();
+                    WindowStepper stepper = new WindowStepper(scope, useCache)) {
+                // the window slides past the context, so generation is bounded by max tokens only
+                outcome = Generation.run(id, request, timed, Integer.MAX_VALUE, stepper, listener);
+            }
+            long total = System.nanoTime() - begin;
+            GenerationResult result = outcome.result();
+            event.tokenize(timed.nanos()).compute(total - timed.nanos()).inputs(List.of(request.prompt()))
+                    .inputTokens(outcome.promptTokens()).outputTokens(result.tokens().length)
+                    .firstToken(outcome.firstTokenNanos()).outputs(List.of(result.text()));
+            return result;
+        });
+    }
+
+    /**
+     * Feeds the model one token at a time over a key/value cache. When the context is full it keeps the
+     * newer half of the window and reads it again, so text can run past {@code n_positions}; without the
+     * cache every step re-reads the same window, giving the same tokens at full cost.
+     */
+    private final class WindowStepper implements Generation.Stepper, AutoCloseable {
+        private final NDManager scope;
+        private final KvCache cache;
+        private final List<Integer> window = new ArrayList<>();
+
+        WindowStepper(NDManager scope, boolean cached) {
+            this.scope = scope;
+            this.cache = cached ? new KvCache(scope, config().nLayer()) : null;
+        }
+
+        @Override
+        public float[] step(int[] tokens) {
+            int context = config().nPositions();
+            for (int id : tokens) {
+                checkToken(id);
+            }
+            if (window.isEmpty()) {
+                for (int i = Math.max(0, tokens.length - context); i < tokens.length; i++) {
+                    window.add(tokens[i]);
+                }
+                return lastLogits(window, cache);
+            }
+            int next = tokens[0];
+            if (window.size() == context) {
+                List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
+                window.clear();
+                window.addAll(newer);
+                window.add(next);
+                if (cache != null) {
+                    cache.clear();
+                }
+                return lastLogits(window, cache);
+            }
+            window.add(next);
+            return cache != null ? lastLogits(List.of(next), cache) : lastLogits(window, null);
+        }
+
+        private float[] lastLogits(List<Integer> tokens, KvCache kv) {
+            try (NDManager local = scope.newSubManager()) {
+                long[] ids = new long[tokens.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tokens.get(i);
+                }
+                NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(1, ids.length));
+                NDArray logits = model.forward(local, input, kv, false);
+                return logits.get(new NDIndex("0, -1, :")).toFloatArray();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (cache != null) {
+                cache.close();
+            }
+        }
+    }
+
+    @Override
+    public float[][] logits(int[] tokens) {
+        return call("logits", (id, event) -> {
+            checkTokens(tokens);
+            event.inputTokens(tokens.length);
+            long t = System.nanoTime();
+            try (NDManager local = model.manager().newSubManager()) {
+                long[] ids = new long[tokens.length];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tokens[i];
+                }
+                NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(1, ids.length));
+                float[] flat = model.forward(local, input, null, false).toFloatArray();
+                int vocab = config().vocabSize();
+                float[][] out = new float[tokens.length][];
+                for (int i = 0; i < tokens.length; i++) {
+                    out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+                }
+                return out;
+            } finally {
+                event.compute(System.nanoTime() - t);
+            }
+        });
+    }
+
+    private void checkTokens(int[] tokens) {
+        if (tokens == null || tokens.length == 0) {
+            throw new InvalidInputException("no tokens given; pass at least one token id");
+        }
+        if (tokens.length > config().nPositions()) {
+            throw new InvalidInputException(tokens.length + " tokens do not fit the model's context of "
+                    + config().nPositions() + "; pass at most that many");
+        }
+        for (int id : tokens) {
+            checkToken(id);
+        }
+    }
+
+    private void checkToken(int id) {
+        if (id < 0 || id >= config().vocabSize()) {
+            throw new InvalidInputException("token id " + id + " is outside the vocabulary [0, "
+                    + config().vocabSize() + "); encode text with this session's tokenizer");
+        }
+    }
+
+    @Override
+    public EvaluationResult evaluate(TextCorpus corpus, Split split) {
+        return call("evaluate", (id, event) -> {
+            event.inputs(List.of(corpus.source().toString()));
+            long t = System.nanoTime();
+            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
+            event.tokenize(System.nanoTime() - t).inputTokens(tokens.size());
+            long computeStart = System.nanoTime();
+            try {
+                return BlockEvaluation.run(tokens, config().nPositions(), options.maxBatchSize(), this::lossSum);
+            } finally {
+                event.compute(System.nanoTime() - computeStart);
+            }
+        });
+    }
+
+    /** The summed negative log-likelihood of a batch of blocks. */
+    private double lossSum(int[][] inputs, int[][] targets) {
+        int rows = inputs.length;
+        int length = inputs[0].length;
+        long[] x = new long[rows * length];
+        long[] y = new long[rows * length];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < length; i++) {
+                x[r * length + i] = inputs[r][i];
+                y[r * length + i] = targets[r][i];
+            }
+        }
+        try (NDManager local = model.manager().newSubManager()) {
+            Shape shape = new Shape(rows, length);
+            NDArray losses = model.tokenLosses(local, DjlEngine.ownedLongs(local, x, shape),
+                    DjlEngine.ownedLongs(local, y, shape), false);
+            double total = 0;
+            for (float v : losses.toFloatArray()) {
+                total += v;
+            }
+            return total;
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                model.close();
+            }
+        } catch (RuntimeException e) {
+            throw new KeelException("closing the session failed: " + e.getMessage(), e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

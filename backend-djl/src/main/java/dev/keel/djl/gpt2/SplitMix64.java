@@ -1,0 +1,30 @@
+package dev.keel.djl.gpt2;
+
+/**
+ * A tiny random generator whose whole state is one {@code long}, so a checkpoint can store the data
+ * position and a resumed run draws exactly the batches the uninterrupted run would have drawn.
+ */
+final class SplitMix64 {
+    private long state;
+
+    SplitMix64(long state) {
+        this.state = state;
+    }
+
+    long state() {
+        return state;
+    }
+
+    long nextLong() {
+        long z = (state += 0x9E3779B97F4A7C15L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Uniform in {@code [0, bound)}. */
+    int nextInt(int bound) {
+        return (int) Math.floorMod(nextLong(), (long) bound);
+    }
+
+}

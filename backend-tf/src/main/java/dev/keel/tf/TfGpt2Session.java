@@ -1,0 +1,380 @@
+package dev.keel.tf;
+
+import dev.keel.api.CheckpointException;
+import dev.keel.api.Device;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
+import dev.keel.api.data.Split;
+import dev.keel.api.data.TextCorpus;
+import dev.keel.api.infer.EvaluationResult;
+import dev.keel.api.infer.GenerationRequest;
+import dev.keel.api.infer.GenerationResult;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.infer.TokenListener;
+import dev.keel.api.model.Gpt2Config;
+import dev.keel.api.monitor.InferenceListener;
+import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.InferenceEvents;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A GPT-2 served by TensorFlow. The graph is built once, with dynamic batch and time, and the weights stay
+ * resident as native tensors fed to their placeholders on every run (no copy, and no 2 GB GraphDef limit
+ * as constants would have). Generation keeps a key/value cache: the prompt runs once, then one token per
+ * step. Sampling, streaming, stop strings and block evaluation are the shared {@code dev.keel.spi.infer}
+ * pieces, so the same checkpoint and seed give the same text and loss as on every other backend.
+ *
+ * <p>Thread-safe: TensorFlow sessions accept concurrent runs, every call keeps its own cache, and a
+ * read/write lock lets {@link #close()} wait for calls in flight.
+ */
+final class TfGpt2Session implements InferenceSession {
+    private final Gpt2Config config;
+    private final Tokenizer tokenizer;
+    private final ModelInfo info;
+    private final List<InferenceListener> listeners;
+    private final int maxBatch;
+    private final Graph graph;
+    private final Session session;
+    private final Placeholder<TInt32> ids;
+    private final Placeholder<TInt32> targets;
+    private final List<Placeholder<TFloat32>> pastKeys = new ArrayList<>();
+    private final List<Placeholder<TFloat32>> pastValues = new ArrayList<>();
+    private final Map<Placeholder<TFloat32>, TFloat32> weights = new LinkedHashMap<>();
+    private final Gpt2Graph model;
+    private final Operand<TFloat32> tokenLosses;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private TfGpt2Session(Path folder, Gpt2Weights w, Tokenizer tokenizer, SessionOptions options) {
+        this.config = w.config();
+        this.tokenizer = tokenizer;
+        this.listeners = options.listeners();
+        this.maxBatch = options.maxBatchSize();
+        this.info = new ModelInfo(config, TfBackendProvider.NAME, options.device(), version(folder), folder);
+        this.graph = new Graph();
+        try {
+            Ops tf = Ops.create(graph);
+            Map<String, Placeholder<TFloat32>> byName = new LinkedHashMap<>();
+            w.values().forEach((name, values) -> {
+                long[] shape = dev.keel.spi.checkpoint.Gpt2Layout.shapes(config).get(name);
+                Placeholder<TFloat32> p = tf.withName(name.replace('.', '_')).placeholder(TFloat32.class,
+                        Placeholder.shape(Shape.of(shape)));
+                byName.put(name, p);
+                weights.put(p, TfTensors.floats(values, shape));
+            });
+            ids = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+            targets = tf.withName("targets").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+            for (int i = 0; i < config.nLayer(); i++) {
+                Shape kv = Shape.of(-1, config.nHead(), -1, config.headSize());
+                pastKeys.add(tf.withName("past_key_" + i).placeholder(TFloat32.class, Placeholder.shape(kv)));
+                pastValues.add(tf.withName("past_value_" + i).placeholder(TFloat32.class, Placeholder.shape(kv)));
+            }
+            model = new Gpt2Graph(tf, config, byName::get, ids, pastKeys, pastValues);
+            tokenLosses = model.tokenLosses(targets);
+            session = new Session(graph, TfTensors.config(options.threads()));
+        } catch (RuntimeException e) {
+            weights.values().forEach(Tensor::close);
+            graph.close();
+            throw e;
+        }
+    }
+
+    static TfGpt2Session open(Path folder, SessionOptions options) {
+        Gpt2Weights w = Gpt2Weights.read(folder);
+        Tokenizer tokenizer = ModelFolder.readTokenizer(folder);
+        if (tokenizer.vocabSize() > w.config().vocabSize()) {
+            throw new CheckpointException(folder + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but config.json says vocab_size " + w.config().vocabSize()
+                    + "; the tokenizer and the weights must come from the same model");
+        }
+        return new TfGpt2Session(folder, w, tokenizer, options);
+    }
+
+    private static String version(Path folder) {
+        String v = ModelFolder.readMetadata(folder).modelVersion();
+        if (v != null) {
+            return v;
+        }
+        try {
+            Path weights = folder.resolve(ModelFolder.WEIGHTS);
+            return "unversioned-" + Integer.toHexString(
+                    Objects.hash(Files.size(weights), Files.getLastModifiedTime(weights).toMillis()));
+        } catch (IOException e) {
+            return "unversioned";
+        }
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public float[][] logits(int[] tokens) {
+        return call("logits", List.of(), (event, tokenizeNanos) -> {
+            checkTokens(tokens, "logits");
+            event.inputTokens(tokens.length);
+            try (Result r = run(new int[][] {tokens}, null, model.logits)) {
+                float[] flat = TfTensors.read((TFloat32) r.get(0));
+                int v = config.vocabSize();
+                float[][] out = new float[tokens.length][];
+                for (int t = 0; t < tokens.length; t++) {
+                    out[t] = Arrays.copyOfRange(flat, t * v, (t + 1) * v);
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public EvaluationResult evaluate(TextCorpus corpus, Split split) {
+        if (corpus == null || split == null) {
+            throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
+        }
+        return call("evaluate", List.of(corpus.source().toString()), (event, tokenizeNanos) -> {
+            long t0 = System.nanoTime();
+            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
+            tokenizeNanos[0] = System.nanoTime() - t0;
+            checkVocab(tokens);
+            event.inputTokens(tokens.size());
+            return BlockEvaluation.run(tokens, config.nPositions(), maxBatch, (x, y) -> {
+                double sum = 0;
+                try (Result res = run(x, y, tokenLosses)) {
+                    for (float l : TfTensors.read((TFloat32) res.get(0))) {
+                        sum += l;
+                    }
+                }
+                return sum;
+            });
+        });
+    }
+
+    @Override
+    public GenerationResult generate(GenerationRequest request, TokenListener listener) {
+        if (request == null) {
+            throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
+        }
+        String id = InferenceEvents.newId();
+        return call(id, "generate", List.of(request.prompt()), (event, tokenizeNanos) -> {
+            Cache cache = new Cache();
+            try {
+                Generation.Outcome o = Generation.run(id, request, tokenizer, config.nPositions(), cache::step,
+                        listener == null ? TokenListener.NONE : listener);
+                event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
+                        .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
+                return o.result();
+            } finally {
+                cache.close();
+            }
+        });
+    }
+
+    /** One generation's keys and values: the last run's result, whose tensors feed the next step. */
+    private final class Cache implements AutoCloseable {
+        private Result last;
+
+        float[] step(int[] tokens) {
+            checkVocab(tokens);
+            Result next = runCached(tokens, last);
+            close();
+            last = next;
+            return TfTensors.read((TFloat32) last.get(0));
+        }
+
+        @Override
+        public void close() {
+            if (last != null) {
+                last.close();
+                last = null;
+            }
+        }
+    }
+
+    /** One step: the given tokens after the cached keys and values; result 0 is the last logits. */
+    private Result runCached(int[] tokens, Result cache) {
+        Session.Runner runner = session.runner();
+        List<Tensor> owned = new ArrayList<>();
+        try {
+            TInt32 x = TfTensors.ints(tokens, 1, tokens.length);
+            owned.add(x);
+            runner.feed(ids, x);
+            feedPast(runner, cache, 1, owned);
+            weights.forEach(runner::feed);
+            runner.fetch(model.lastLogits);
+            model.presentKeys.forEach(runner::fetch);
+            model.presentValues.forEach(runner::fetch);
+            return runner.run();
+        } finally {
+            owned.forEach(Tensor::close);
+        }
+    }
+
+    private void feedPast(Session.Runner runner, Result cache, int batch, List<Tensor> owned) {
+        int layers = config.nLayer();
+        for (int i = 0; i < layers; i++) {
+            if (cache == null) {
+                TFloat32 empty = TFloat32.tensorOf(Shape.of(batch, config.nHead(), 0, config.headSize()));
+                owned.add(empty);
+                runner.feed(pastKeys.get(i), empty);
+                runner.feed(pastValues.get(i), empty);
+            } else {
+                runner.feed(pastKeys.get(i), cache.get(1 + i));
+                runner.feed(pastValues.get(i), cache.get(1 + layers + i));
+            }
+        }
+    }
+
+    /** A full pass over {@code x} (rows of equal length) with no past, fetching {@code output}. */
+    private Result run(int[][] x, int[][] y, Operand<TFloat32> output) {
+        int rows = x.length;
+        int len = x[0].length;
+        Session.Runner runner = session.runner();
+        List<Tensor> owned = new ArrayList<>();
+        try {
+            TInt32 xt = TfTensors.ints(flatten(x), rows, len);
+            owned.add(xt);
+            runner.feed(ids, xt);
+            if (y != null) {
+                TInt32 yt = TfTensors.ints(flatten(y), rows, len);
+                owned.add(yt);
+                runner.feed(targets, yt);
+            }
+            feedPast(runner, null, rows, owned);
+            weights.forEach(runner::feed);
+            return runner.fetch(output).run();
+        } finally {
+            owned.forEach(Tensor::close);
+        }
+    }
+
+    private static int[] flatten(int[][] rows) {
+        int len = rows[0].length;
+        int[] out = new int[rows.length * len];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, out, r * len, len);
+        }
+        return out;
+    }
+
+    private void checkTokens(int[] tokens, String operation) {
+        if (tokens == null || tokens.length == 0) {
+            throw new InvalidInputException(operation + " needs at least one token; got none");
+        }
+        if (tokens.length > config.nPositions()) {
+            throw new InvalidInputException(operation + " got " + tokens.length + " tokens but the model's context "
+                    + "(n_positions) is " + config.nPositions() + "; pass at most " + config.nPositions()
+                    + " tokens (split longer input into blocks)");
+        }
+        checkVocab(tokens);
+    }
+
+    private void checkVocab(int[] tokens) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new InvalidInputException("token " + tokens[i] + " at position " + i + " is outside the "
+                        + "vocabulary of " + config.vocabSize() + "; encode text with this model's tokenizer");
+            }
+        }
+    }
+
+    private void checkVocab(TokenArray tokens) {
+        for (int i = 0; i < tokens.size(); i++) {
+            int t = tokens.get(i);
+            if (t < 0 || t >= config.vocabSize()) {
+                throw new InvalidInputException("corpus token " + t + " at position " + i + " is outside the "
+                        + "vocabulary of " + config.vocabSize() + "; the corpus must be encoded with this model's tokenizer");
+            }
+        }
+    }
+
+    private interface Body<T> {
+        T run(InferenceEvents.Builder event, long[] tokenizeNanos);
+    }
+
+    private <T> T call(String operation, List<String> inputs, Body<T> body) {
+        return call(InferenceEvents.newId(), operation, inputs, body);
+    }
+
+    /** Runs one API call under the read lock and reports exactly one event, failed or not. */
+    private <T> T call(String id, String operation, List<String> inputs, Body<T> body) {
+        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info).inputs(inputs);
+        long start = System.nanoTime();
+        long[] tokenizeNanos = {0};
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("this tf inference session is closed; open a new one");
+            }
+            return body.run(event, tokenizeNanos);
+        } catch (RuntimeException e) {
+            event.error(e);
+            throw e instanceof KeelException || e instanceof IllegalStateException ? e : translate(e);
+        } finally {
+            lock.readLock().unlock();
+            event.tokenize(tokenizeNanos[0]).compute(System.nanoTime() - start - tokenizeNanos[0]).emit(listeners);
+        }
+    }
+
+    private static RuntimeException translate(RuntimeException e) {
+        return e instanceof IllegalArgumentException || e instanceof NullPointerException
+                ? new InvalidInputException(e.getMessage(), e)
+                : new KeelException("TensorFlow failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            session.close();
+            weights.values().forEach(Tensor::close);
+            graph.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    static Device requireCpu(Device device) {
+        if (device.isGpu()) {
+            throw new dev.keel.api.UnsupportedCapabilityException("backend 'tf' runs on the CPU only: the "
+                    + "TensorFlow Java GPU natives (tensorflow-core-native classifier linux-x86_64-gpu) are not "
+                    + "verified in this build; use --device cpu, or the djl backend for " + device);
+        }
+        return device;
+    }
+}

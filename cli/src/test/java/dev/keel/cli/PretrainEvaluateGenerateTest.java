@@ -1,0 +1,69 @@
+package dev.keel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.spi.checkpoint.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PretrainEvaluateGenerateTest {
+    private static Path corpus(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 80; i++) {
+            sb.append(i % 2 == 0 ? "to be or not to be.\n" : "the cat sat on the mat.\n");
+        }
+        return Files.writeString(dir.resolve("corpus.txt"), sb);
+    }
+
+    @Test
+    void pretrain_then_evaluate_then_generate_report_the_contract_keys(@TempDir Path dir) throws IOException {
+        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        Path corpus = corpus(dir);
+        Path out = dir.resolve("model");
+        CliRunner.Result trained = CliRunner.run("pretrain", "--json", "--corpus", corpus.toString(), "--out",
+                out.toString(), "--layers", "1", "--heads", "2", "--embd", "16", "--block", "16", "--batch", "4",
+                "--iters", "12", "--warmup", "2", "--lr", "1e-2", "--eval-interval", "6", "--eval-iters", "2");
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        Map<String, Object> p = Json.parseObject(trained.lastLine(), "pretrain output");
+        assertThat(p).containsKeys("val_loss", "train_loss", "iters", "params", "tokens_per_s", "ms_per_iter", "out");
+        assertThat(((Number) p.get("iters")).intValue()).isEqualTo(12);
+        assertThat(trained.err()).contains("loss", "tok/s", "ETA");
+
+        CliRunner.Result evaluated = CliRunner.run("evaluate", "--json", "--model", out.toString(), "--corpus",
+                corpus.toString());
+        assertThat(evaluated.exitCode()).as(evaluated.err()).isZero();
+        Map<String, Object> e = Json.parseObject(evaluated.lastLine(), "evaluate output");
+        assertThat(e).containsKeys("loss", "perplexity", "tokens");
+
+        CliRunner.Result generated = CliRunner.run("generate", "--json", "--stream", "--model", out.toString(),
+                "--prompt", "to be", "--max-tokens", "20");
+        assertThat(generated.exitCode()).as(generated.err()).isZero();
+        Map<String, Object> g = Json.parseObject(generated.lastLine(), "generate output");
+        assertThat(g).containsKeys("text", "tokens", "ms_per_token");
+        assertThat(((Number) g.get("tokens")).intValue()).isEqualTo(20);
+        assertThat(generated.err()).contains("to be" + g.get("text"));
+        assertThat(generated.out().strip().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    void bad_input_exits_with_2_and_names_the_problem(@TempDir Path dir) throws IOException {
+        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+        CliRunner.Result r = CliRunner.run("pretrain", "--corpus", empty.toString(), "--out",
+                dir.resolve("out").toString(), "--iters", "2");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("empty");
+        assertThat(dir.resolve("out")).doesNotExist();
+        CliRunner.Result tok = CliRunner.run("pretrain", "--corpus", corpus(dir).toString(), "--out",
+                dir.resolve("out").toString(), "--tokenizer", "words");
+        assertThat(tok.exitCode()).isEqualTo(2);
+        assertThat(tok.err()).contains("unknown tokenizer 'words'");
+        CliRunner.Result missing = CliRunner.run("generate", "--model", dir.resolve("nope").toString(), "--prompt", "a");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope");
+    }
+}

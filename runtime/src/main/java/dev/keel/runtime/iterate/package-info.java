@@ -1,0 +1,4 @@
+/**
+ * Iteration plumbing that needs storage: the durable feedback store (SQLite) the retraining loop reads.
+ */
+package dev.keel.runtime.iterate;

@@ -1,0 +1,6 @@
+/**
+ * Engine-neutral inference pieces every backend shares, so that the same checkpoint gives the same
+ * results on every engine: sampling, the generation loop with streaming and stop strings, block-wise
+ * evaluation, and inference events.
+ */
+package dev.keel.spi.infer;

@@ -1,0 +1,129 @@
+package dev.keel.spi.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.keel.api.Capability;
+import dev.keel.api.Device;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.model.ModelFamily;
+import dev.keel.api.train.PretrainSpec;
+import dev.keel.api.train.TokenizerSpec;
+import dev.keel.api.train.TrainingEvent;
+import dev.keel.api.train.TrainingResult;
+import dev.keel.spi.checkpoint.Gpt2Layout;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pre-training a gpt2 model: the loss falls, the folder is portable, runs repeat under a seed, resume
+ * continues the same run, and bad input is refused before anything is written. A backend that does not
+ * declare pre-training for gpt2 must refuse it with {@link UnsupportedCapabilityException}.
+ */
+public interface PretrainChecks extends KitBase {
+
+    /** Runs the spec, or asserts the clear refusal and returns null when gpt2 pre-training is not declared. */
+    private TrainingResult pretrainOrRefuse(PretrainSpec spec, List<Double> losses) {
+        if (!supports(Capability.PRETRAIN, ModelFamily.GPT2)) {
+            assertThatThrownBy(() -> provider().pretrainer(Device.cpu()).pretrain(spec))
+                    .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining(provider().name());
+            return null;
+        }
+        return provider().pretrainer(Device.cpu()).pretrain(spec, e -> {
+            if (e instanceof TrainingEvent.Step s) {
+                losses.add(s.loss());
+            }
+        });
+    }
+
+    @Test
+    default void pretraining_a_tiny_gpt2_lowers_the_loss_and_writes_a_portable_folder(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path out = dir.resolve("out");
+        List<Double> losses = new ArrayList<>();
+        TrainingResult result = pretrainOrRefuse(KitModels.pretrain(KitModels.writeCorpus(dir), out).build(), losses);
+        if (result == null) {
+            return;
+        }
+        assertThat(losses).hasSize(30);
+        assertThat(losses.get(0)).isCloseTo(Math.log(KitModels.TOKENIZER.vocabSize()), within(0.5));
+        assertThat(result.valLoss()).isLessThan(losses.get(0) - 0.5);
+        assertThat(result.parameters()).isPositive();
+        assertThat(ModelFolder.readConfig(out).family()).isEqualTo(ModelFamily.GPT2);
+        assertThat(ModelFolder.readTokenizer(out).vocabSize()).isEqualTo(KitModels.TOKENIZER.vocabSize());
+        assertThat(Safetensors.read(out.resolve(ModelFolder.WEIGHTS)).tensors().keySet())
+                .containsAll(Gpt2Layout.shapes(KitModels.GPT2).keySet());
+        assertThat(out.resolve(ModelFolder.KEEL)).exists();
+    }
+
+    @Test
+    default void pretraining_repeats_under_a_seed(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        var training = KitModels.training().maxSteps(5).evalInterval(0).build();
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        if (pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("a")).training(training).build(), a) == null) {
+            return;
+        }
+        pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("b")).training(training).build(), b);
+        assertThat(a).hasSize(5).isEqualTo(b);
+    }
+
+    @Test
+    default void resuming_continues_the_same_run(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        var full = KitModels.training().maxSteps(8).decaySteps(8).evalInterval(4).evalIters(1).build();
+        List<Double> straight = new ArrayList<>();
+        if (pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("s")).training(full).build(), straight) == null) {
+            return;
+        }
+        List<Double> joined = new ArrayList<>();
+        pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("r")).training(full.toBuilder().maxSteps(4).build())
+                .build(), joined);
+        pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("r")).training(full).resume(true).build(), joined);
+        assertThat(joined).hasSize(8);
+        for (int i = 0; i < 8; i++) {
+            assertThat(joined.get(i)).as("step %d", i + 1).isCloseTo(straight.get(i), within(1e-4));
+        }
+    }
+
+    @Test
+    default void bad_pretraining_input_is_refused_before_anything_is_written(@TempDir Path dir) throws IOException {
+        KitModels.tokenCacheIn(dir);
+        Path out = dir.resolve("out");
+        Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+        Path tiny = Files.writeString(dir.resolve("tiny.txt"), "abc\n");
+        Path corpus = KitModels.writeCorpus(dir);
+        List<PretrainSpec> bad = List.of(
+                KitModels.pretrain(empty, out).build(),
+                KitModels.pretrain(tiny, out).build(),
+                KitModels.pretrain(corpus, out).tokenizer(new TokenizerSpec("nonsense", null)).build(),
+                KitModels.pretrain(corpus, out).tokenizer(TokenizerSpec.hfFile(dir.resolve("missing.json"))).build());
+        for (PretrainSpec spec : bad) {
+            if (!supports(Capability.PRETRAIN, ModelFamily.GPT2)) {
+                pretrainOrRefuse(spec, new ArrayList<>());
+                continue;
+            }
+            assertThatThrownBy(() -> provider().pretrainer(Device.cpu()).pretrain(spec))
+                    .as("%s with tokenizer %s", spec.corpus().source().getFileName(), spec.tokenizer())
+                    .isInstanceOf(InvalidInputException.class);
+            if (Files.exists(out)) {
+                try (Stream<Path> files = Files.list(out)) {
+                    assertThat(files.toList()).as("files written for bad input").isEmpty();
+                }
+            }
+        }
+    }
+}
