@@ -18,6 +18,9 @@ import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.infer.Sampler;
+import dev.keel.spi.tck.KitModels;
+import dev.keel.spi.tck.ReferenceGpt2;
 import dev.keel.spi.tokenize.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,14 +58,14 @@ class Gpt2ExportTest {
 
     Path folder(String name, Gpt2Config c, long seed) {
         Path f = dir.resolve(name);
-        ModelFolder.write(f, c, Gpt2Reference.randomWeights(c, seed), CharTokenizer.fromText(TEXT),
+        ModelFolder.write(f, c, KitModels.randomGpt2(c, seed).values(), CharTokenizer.fromText(TEXT),
                 KeelMetadata.create("test", "pretrain"));
         return f;
     }
 
-    static Gpt2Reference reference(Path folder, Gpt2Config c) {
+    static ReferenceGpt2 reference(Path folder, Gpt2Config c) {
         Map<String, Tensor> t = new LinkedHashMap<>(ModelFolder.readWeights(folder).tensors());
-        return new Gpt2Reference(c, t, true);
+        return new ReferenceGpt2(c, t);
     }
 
     @Test
@@ -71,7 +74,7 @@ class Gpt2ExportTest {
             Gpt2Config c = config(bias);
             Path f = folder("m" + bias, c, 7);
             int[] tokens = {3, 1, 4, 1, 5, 9, 2, 6};
-            double[][] expected = reference(f, c).logits(tokens);
+            float[][] expected = reference(f, c).logits(tokens);
             try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
                 float[][] got = s.logits(tokens);
                 assertThat(got).hasNumberOfRows(tokens.length);
@@ -86,10 +89,10 @@ class Gpt2ExportTest {
     }
 
     @Test
-    void greedy_generation_with_the_cache_equals_full_recomputation_past_the_context() {
+    void greedy_generation_with_the_cache_equals_full_recomputation() {
         Gpt2Config c = config(true);
         Path f = folder("gen", c, 11);
-        Gpt2Reference ref = reference(f, c);
+        ReferenceGpt2 ref = reference(f, c);
         CharTokenizer tok = CharTokenizer.fromText(TEXT);
         int[] prompt = tok.encode("the");
         List<Integer> context = new ArrayList<>();
@@ -97,16 +100,9 @@ class Gpt2ExportTest {
             context.add(t);
         }
         List<Integer> expected = new ArrayList<>();
-        for (int step = 0; step < 12; step++) {
-            int from = Math.max(0, context.size() - c.nPositions());
-            int[] window = context.subList(from, context.size()).stream().mapToInt(Integer::intValue).toArray();
-            double[] last = ref.logits(window)[window.length - 1];
-            int best = 0;
-            for (int v = 1; v < last.length; v++) {
-                if (last[v] > last[best]) {
-                    best = v;
-                }
-            }
+        for (int step = 0; step < 5; step++) {
+            int[] all = context.stream().mapToInt(Integer::intValue).toArray();
+            int best = Sampler.argmax(ref.logits(all)[all.length - 1]);
             expected.add(best);
             context.add(best);
         }
@@ -114,18 +110,18 @@ class Gpt2ExportTest {
         StringBuilder streamed = new StringBuilder();
         try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f),
                 SessionOptions.builder().listener(events::add).build())) {
-            GenerationResult r = s.generate(GenerationRequest.builder().prompt("the").maxTokens(12).greedy().build(),
+            GenerationResult r = s.generate(GenerationRequest.builder().prompt("the").maxTokens(5).greedy().build(),
                     (id, piece) -> streamed.append(piece));
             assertThat(r.tokens()).containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
             assertThat(r.text()).isEqualTo(tok.decode(r.tokens())).isEqualTo(streamed.toString());
             assertThat(r.stopReason()).isEqualTo("length");
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.operation()).isEqualTo("generate");
-                assertThat(e.outputTokens()).isEqualTo(12);
+                assertThat(e.outputTokens()).isEqualTo(5);
                 assertThat(e.inputTokens()).isEqualTo(3);
                 assertThat(e.timeToFirstTokenNanos()).isPositive();
             });
-            GenerationRequest sampled = GenerationRequest.builder().prompt("the").maxTokens(10).temperature(0.8)
+            GenerationRequest sampled = GenerationRequest.builder().prompt("the").maxTokens(5).temperature(0.8)
                     .topK(5).topP(0.9).seed(3).build();
             assertThat(s.generate(sampled).tokens()).as("a seed repeats a sample exactly")
                     .containsExactly(s.generate(sampled).tokens());
@@ -140,16 +136,14 @@ class Gpt2ExportTest {
         Files.writeString(corpus, TEXT.repeat(3));
         CharTokenizer tok = CharTokenizer.fromText(TEXT);
         int[] all = tok.encode(TEXT.repeat(3));
-        Gpt2Reference ref = reference(f, c);
+        ReferenceGpt2 ref = reference(f, c);
         double sum = 0;
         int scored = 0;
         for (int start = 0; start < all.length - 1; start += c.nPositions()) {
             int len = Math.min(c.nPositions(), all.length - 1 - start);
-            double[][] logits = ref.logits(java.util.Arrays.copyOfRange(all, start, start + len));
+            float[][] logits = ref.logits(java.util.Arrays.copyOfRange(all, start, start + len));
             for (int p = 0; p < len; p++) {
-                double max = java.util.Arrays.stream(logits[p]).max().orElseThrow();
-                double z = java.util.Arrays.stream(logits[p]).map(v -> Math.exp(v - max)).sum();
-                sum += Math.log(z) + max - logits[p][all[start + p + 1]];
+                sum += Gpt2OnnxSession.crossEntropy(logits[p], 0, c.vocabSize(), all[start + p + 1]);
                 scored++;
             }
         }
@@ -188,6 +182,8 @@ class Gpt2ExportTest {
             assertThatThrownBy(() -> s.logits(new int[] {1, 99})).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("token 99");
             assertThatThrownBy(() -> s.logits(new int[9])).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("context of 8");
+            assertThatThrownBy(() -> s.generate(GenerationRequest.of("the", 6))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("context of 8");
             assertThatThrownBy(() -> s.generate(GenerationRequest.of("€", 2))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("vocabulary");

@@ -74,6 +74,20 @@ class MiniLmEmbeddingTest {
     }
 
     @Test
+    void the_int8_variant_stays_close_to_the_float_model() {
+        List<String> texts = SENTENCES.subList(1, 6);
+        float[][] exact = session.embed(texts).vectors();
+        try (InferenceSession int8 = new OnnxBackendProvider().open(ModelRef.parse("builtin:all-minilm-l6-v2-int8"),
+                SessionOptions.defaults())) {
+            float[][] approx = int8.embed(texts).vectors();
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(cosine(exact[i], approx[i])).as(texts.get(i)).isGreaterThan(0.98).isLessThan(0.999999);
+            }
+            assertThat(int8.info().version()).isEqualTo("builtin:all-minilm-l6-v2-int8");
+        }
+    }
+
+    @Test
     void vectors_are_unit_length_only_when_normalisation_is_asked() {
         float[] normalised = session.embed(List.of("hello world"), new EmbeddingOptions(true, 128)).vectors()[0];
         float[] raw = session.embed(List.of("hello world"), new EmbeddingOptions(false, 128)).vectors()[0];

@@ -25,8 +25,9 @@ import java.util.Locale;
  *   java -cp ... dev.keel.samples.bench.EmbedBenchmark [--data ../shared/data] [--sentences 2000]
  *        [--rounds 3] [--batch 32] [--latency 200]
  * </pre>
- * Throughput: 2,000 SST-2 dev+test sentences, Keel {@code embed} in one call against LangChain4j
- * {@code embedAll}; each round runs both, alternating which goes first; the best round of each is reported.
+ * Throughput: 2,000 SST-2 dev+test sentences, Keel {@code embed} in one call (float, and the int8 variant)
+ * against LangChain4j {@code embedAll}; each round runs all three, rotating which goes first; the best round
+ * of each is reported, in wall time and in process CPU time.
  * Latency: one short sentence, p50 and p99 over many calls.
  */
 public final class EmbedBenchmark {
@@ -49,58 +50,78 @@ public final class EmbedBenchmark {
         AllMiniLmL6V2EmbeddingModel langchain = new AllMiniLmL6V2EmbeddingModel();
         List<TextSegment> segments = sentences.stream().map(TextSegment::from).toList();
         EmbeddingOptions options = new EmbeddingOptions(true, 256);
-        try (InferenceSession session = keel.open(ModelRef.parse("builtin:all-minilm-l6-v2"),
-                SessionOptions.builder().maxBatchSize(batch).build())) {
+        SessionOptions sessionOptions = SessionOptions.builder().maxBatchSize(batch).build();
+        try (InferenceSession session = keel.open(ModelRef.parse("builtin:all-minilm-l6-v2"), sessionOptions);
+                InferenceSession int8 = keel.open(ModelRef.parse("builtin:all-minilm-l6-v2-int8"), sessionOptions)) {
             session.embed(sentences.subList(0, 64), options);
+            int8.embed(sentences.subList(0, 64), options);
             langchain.embedAll(segments.subList(0, 64));
 
-            double keelBest = Double.MAX_VALUE;
-            double lcBest = Double.MAX_VALUE;
-            double keelCpu = Double.MAX_VALUE;
-            double lcCpu = Double.MAX_VALUE;
+            List<String> names = List.of("keel", "keel int8", "langchain4j");
+            List<Runnable> runs = List.of(() -> session.embed(sentences, options), () -> int8.embed(sentences, options),
+                    () -> langchain.embedAll(segments));
+            double[] wall = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
+            double[] cpu = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
             for (int r = 0; r < rounds; r++) {
-                double[] k;
-                double[] l;
-                if (r % 2 == 0) {
-                    k = timeWithCpu(() -> session.embed(sentences, options));
-                    l = timeWithCpu(() -> langchain.embedAll(segments));
-                } else {
-                    l = timeWithCpu(() -> langchain.embedAll(segments));
-                    k = timeWithCpu(() -> session.embed(sentences, options));
+                StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+                for (int k = 0; k < runs.size(); k++) {
+                    int i = (k + r) % runs.size(); // rotate who goes first
+                    double[] t = timeWithCpu(runs.get(i));
+                    wall[i] = Math.min(wall[i], t[0]);
+                    cpu[i] = Math.min(cpu[i], t[1]);
+                    line.append(String.format(Locale.ROOT, "  %s %.0f sentences/s (%.1f ms CPU each)", names.get(i),
+                            sentences.size() / t[0], t[1] * 1e3 / sentences.size()));
                 }
-                System.out.printf(Locale.ROOT, "round %d: keel %.0f sentences/s (%.1f ms CPU per sentence), "
-                        + "langchain4j %.0f sentences/s (%.1f ms CPU per sentence)%n", r + 1, sentences.size() / k[0],
-                        k[1] * 1e3 / sentences.size(), sentences.size() / l[0], l[1] * 1e3 / sentences.size());
-                keelBest = Math.min(keelBest, k[0]);
-                lcBest = Math.min(lcBest, l[0]);
-                keelCpu = Math.min(keelCpu, k[1]);
-                lcCpu = Math.min(lcCpu, l[1]);
+                System.out.println(line);
             }
+            double n = sentences.size();
+            System.out.printf(Locale.ROOT, "throughput (best round): keel %.0f, keel int8 %.0f, langchain4j %.0f "
+                    + "sentences/s; ratio keel/langchain4j %.2fx, keel int8/langchain4j %.2fx%n", n / wall[0],
+                    n / wall[1], n / wall[2], wall[2] / wall[0], wall[2] / wall[1]);
+            System.out.printf(Locale.ROOT, "process CPU time per pass: keel %.1f s, keel int8 %.1f s, langchain4j %.1f s;"
+                    + " ratio %.2fx and %.2fx (the fairer figure while other processes compete for the cores)%n",
+                    cpu[0], cpu[1], cpu[2], cpu[2] / cpu[0], cpu[2] / cpu[1]);
             double flops = flops(session.tokenizer(), sentences, BertConfig.miniLmL6());
-            System.out.printf(Locale.ROOT, "throughput: keel %.0f sentences/s, langchain4j %.0f sentences/s, "
-                    + "ratio %.2fx%n", sentences.size() / keelBest, sentences.size() / lcBest, lcBest / keelBest);
-            System.out.printf(Locale.ROOT, "process CPU time per pass: keel %.1f s, langchain4j %.1f s, ratio %.2fx "
-                    + "(the fairer figure while other processes compete for the cores)%n", keelCpu, lcCpu,
-                    lcCpu / keelCpu);
-            System.out.printf(Locale.ROOT, "useful compute (real tokens, no padding): %.2f GFLOP per pass; "
-                    + "keel %.1f GFLOP/s, langchain4j %.1f GFLOP/s%n", flops / 1e9, flops / keelBest / 1e9,
-                    flops / lcBest / 1e9);
+            System.out.printf(Locale.ROOT, "useful compute (real tokens, no padding): %.0f GFLOP per pass; per wall "
+                    + "second keel %.1f, langchain4j %.1f GFLOP/s; per CPU second keel %.1f, langchain4j %.1f "
+                    + "GFLOP/s%n", flops / 1e9, flops / wall[0] / 1e9, flops / wall[2] / 1e9, flops / cpu[0] / 1e9,
+                    flops / cpu[2] / 1e9);
+            float[][] exact = session.embed(sentences, options).vectors();
+            float[][] approx = int8.embed(sentences, options).vectors();
+            double min = 1;
+            double mean = 0;
+            for (int i = 0; i < exact.length; i++) {
+                double c = dot(exact[i], approx[i]);
+                min = Math.min(min, c);
+                mean += c / exact.length;
+            }
+            System.out.printf(Locale.ROOT, "int8 vs float vectors: mean cosine %.4f, min %.4f%n", mean, min);
 
             String shortSentence = "a fine , funny film .";
-            double[] keelLat = new double[latencyCalls];
-            double[] lcLat = new double[latencyCalls];
+            double[][] lat = new double[3][latencyCalls];
+            List<Runnable> one = List.of(() -> session.embed(List.of(shortSentence), options),
+                    () -> int8.embed(List.of(shortSentence), options), () -> langchain.embed(shortSentence));
             for (int i = 0; i < 20; i++) {
-                session.embed(List.of(shortSentence), options);
-                langchain.embed(shortSentence);
+                one.forEach(Runnable::run);
             }
             for (int i = 0; i < latencyCalls; i++) {
-                keelLat[i] = time(() -> session.embed(List.of(shortSentence), options)) * 1e3;
-                lcLat[i] = time(() -> langchain.embed(shortSentence)) * 1e3;
+                for (int k = 0; k < 3; k++) {
+                    lat[k][i] = time(one.get(k)) * 1e3;
+                }
             }
             System.out.printf(Locale.ROOT, "latency, one short sentence (%d calls): keel p50 %.2f ms p99 %.2f ms; "
-                    + "langchain4j p50 %.2f ms p99 %.2f ms%n", latencyCalls, pct(keelLat, 50), pct(keelLat, 99),
-                    pct(lcLat, 50), pct(lcLat, 99));
+                    + "keel int8 p50 %.2f ms p99 %.2f ms; langchain4j p50 %.2f ms p99 %.2f ms%n", latencyCalls,
+                    pct(lat[0], 50), pct(lat[0], 99), pct(lat[1], 50), pct(lat[1], 99), pct(lat[2], 50),
+                    pct(lat[2], 99));
         }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
     }
 
     /**
