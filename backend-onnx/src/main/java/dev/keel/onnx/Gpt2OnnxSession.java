@@ -28,7 +28,7 @@ import java.util.Map;
 
 /**
  * A GPT-2 causal LM on ONNX Runtime, from a graph with a key/value cache: generation feeds the prompt once
- * and then one token per step; evaluation scores a corpus split in non-overlapping blocks, batched. The
+ * and then one token per step, sliding the window past the context; evaluation scores a corpus split in non-overlapping blocks, batched. The
  * sampling, the generation loop and the block cutting are the SPI's shared ones, so a checkpoint gives the
  * same text and loss here as on every other engine. Thread-safe: ONNX Runtime runs concurrent calls on one
  * session, and each generation keeps its own cache.
@@ -190,7 +190,8 @@ final class Gpt2OnnxSession extends SessionSupport {
         String id = InferenceEvents.newId();
         return call(id, "generate", List.of(request.prompt()), call -> {
             try (Cache cache = new Cache()) {
-                Generation.Outcome o = Generation.run(id, request, tokenizer, config.nPositions(), cache::step,
+                // the window slides past the context, so generation is bounded by max tokens only
+                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE, cache::step,
                         listener == null ? TokenListener.NONE : listener);
                 call.event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
                         .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
@@ -199,13 +200,39 @@ final class Gpt2OnnxSession extends SessionSupport {
         });
     }
 
-    /** One generation's keys and values: the last step's result, whose present tensors feed the next step. */
+    /**
+     * One generation's window and key/value cache (the last step's present tensors feed the next step).
+     * When the context is full it keeps the newer half of the window and reads it again, exactly as the djl
+     * backend does, so text runs past {@code n_positions} and greedy tokens agree across engines.
+     */
     private final class Cache implements AutoCloseable {
+        private final List<Integer> window = new ArrayList<>();
         private Step last;
 
         float[] step(int[] tokens) {
+            int context = config.nPositions();
+            checkVocab(tokens);
+            if (window.isEmpty()) {
+                for (int i = Math.max(0, tokens.length - context); i < tokens.length; i++) {
+                    window.add(tokens[i]);
+                }
+                return run(window, false);
+            }
+            if (window.size() == context) {
+                List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
+                window.clear();
+                window.addAll(newer);
+                window.add(tokens[0]);
+                return run(window, false);
+            }
+            window.add(tokens[0]);
+            return run(List.of(tokens[0]), true);
+        }
+
+        private float[] run(List<Integer> tokens, boolean useCache) {
+            int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
             try {
-                Step next = forward(new int[][] {tokens}, last == null ? null : last.present());
+                Step next = forward(new int[][] {ids}, useCache ? last.present() : null);
                 close();
                 last = next;
             } catch (OrtException e) {
