@@ -78,11 +78,4 @@ final class Ort {
                     + "or run with --device cpu");
         }
     }
-
-    /** Whether the ONNX Runtime on the class path was built with the CUDA provider, decided without natives. */
-    static boolean cudaBuild() {
-        ClassLoader loader = Ort.class.getClassLoader();
-        return loader.getResource("ai/onnxruntime/native/linux-x64/libonnxruntime_providers_cuda.so") != null
-                || loader.getResource("ai/onnxruntime/native/win-x64/onnxruntime_providers_cuda.dll") != null;
-    }
 }

@@ -180,6 +180,27 @@ class Gpt2ExportTest {
     }
 
     @Test
+    void a_folder_trained_again_after_an_export_never_serves_the_stale_graph() throws Exception {
+        Gpt2Config c = config(true);
+        Path f = folder("retrained", c, 2);
+        new OnnxBackendProvider().export(ModelRef.of(f), f);
+        int[] tokens = {1, 2, 3, 4};
+        float[][] before;
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+            before = s.logits(tokens);
+        }
+        Thread.sleep(20); // a later modification time than the graph's
+        ModelFolder.write(f, c, KitModels.randomGpt2(c, 3).values(), CharTokenizer.fromText(TEXT),
+                KeelMetadata.create("test", "pretrain"));
+        float[][] expected = reference(f, c).logits(tokens);
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+            float[][] after = s.logits(tokens);
+            assertThat(after[0][0]).isNotEqualTo(before[0][0]);
+            assertThat((double) after[3][5]).isCloseTo(expected[3][5], org.assertj.core.data.Offset.offset(1e-4));
+        }
+    }
+
+    @Test
     void bad_input_names_the_problem() {
         Gpt2Config c = config(true);
         Path f = folder("bad", c, 1);
