@@ -53,6 +53,18 @@ class BertImportTest {
     }
 
     @Test
+    void importing_keels_own_bert_export_gives_back_the_same_weights() {
+        Path first = BertImport.importBert(ModelRef.parse("builtin:all-minilm-l6-v2"), dir.resolve("first"));
+        Path exported = new OnnxBackendProvider().export(ModelRef.of(first), dir.resolve("exported"));
+        assertThat(exported.resolve("model.onnx")).exists();
+        Path second = BertImport.importBert(ModelRef.of(exported), dir.resolve("second"));
+        Safetensors.Contents a = ModelFolder.readWeights(first);
+        Safetensors.Contents b = ModelFolder.readWeights(second);
+        assertThat(b.tensors().keySet()).containsExactlyElementsOf(a.tensors().keySet());
+        a.tensors().forEach((name, t) -> assertThat(b.get(name)).as(name).isEqualTo(t));
+    }
+
+    @Test
     void a_hugging_face_folder_with_model_onnx_serves_as_it_is() throws Exception {
         Path hf = dir.resolve("hf");
         Files.createDirectories(hf);
