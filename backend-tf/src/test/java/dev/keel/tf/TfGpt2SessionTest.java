@@ -22,7 +22,7 @@ import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
-import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.tck.KitModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class TfGpt2SessionTest {
 
     @BeforeAll
     static void open() {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, tmp.resolve("token-cache").toString());
+        KitModels.tokenCacheIn(tmp);
         folder = Gpt2Fixtures.write(tmp.resolve("model"), CONFIG, WEIGHTS);
         session = new TfBackendProvider().open(ModelRef.of(folder),
                 SessionOptions.builder().threads(2).listener(EVENTS::add).build());
