@@ -16,7 +16,7 @@ import java.util.concurrent.ExecutionException;
 /**
  * A BERT-family encoder on ONNX Runtime: sentence embeddings by attention-masked mean pooling of the last
  * hidden state (as sentence-transformers pools all-MiniLM-L6-v2), optionally L2-normalised. Thread-safe;
- * callers tokenize on their own threads and one inference thread batches their rows by length.
+ * callers tokenize on their own threads and two inference threads batch their rows by length.
  */
 final class BertOnnxSession extends SessionSupport {
     private final Tokenizer tokenizer;

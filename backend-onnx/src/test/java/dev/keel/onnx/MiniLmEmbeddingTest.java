@@ -124,8 +124,23 @@ class MiniLmEmbeddingTest {
                     futures.add(pool.submit(() -> session.embed(List.of(s)).vectors()[0]));
                 }
             }
+            // calls of many chunks, so both inference threads merge and split rows of different callers
+            List<String> many = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                many.addAll(SENTENCES);
+            }
+            List<Future<float[][]>> large = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                large.add(pool.submit(() -> session.embed(many).vectors()));
+            }
             for (int i = 0; i < futures.size(); i++) {
                 assertThat(cosine(futures.get(i).get(), expected[i % SENTENCES.size()])).isGreaterThan(0.99999);
+            }
+            for (Future<float[][]> f : large) {
+                float[][] got = f.get();
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(cosine(got[i], expected[i % SENTENCES.size()])).isGreaterThan(0.99999);
+                }
             }
         } finally {
             pool.shutdownNow();
