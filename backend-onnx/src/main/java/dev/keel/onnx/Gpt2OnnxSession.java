@@ -18,6 +18,7 @@ import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.InferenceEvents;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -191,7 +192,8 @@ final class Gpt2OnnxSession extends SessionSupport {
         return call(id, "generate", List.of(request.prompt()), call -> {
             try (Cache cache = new Cache()) {
                 // the window slides past the context, so generation is bounded by max tokens only
-                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE, cache::step,
+                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE,
+                        new SlidingWindow(config.nPositions(), cache, true),
                         listener == null ? TokenListener.NONE : listener);
                 call.event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
                         .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
@@ -201,38 +203,22 @@ final class Gpt2OnnxSession extends SessionSupport {
     }
 
     /**
-     * One generation's window and key/value cache (the last step's present tensors feed the next step).
-     * When the context is full it keeps the newer half of the window and reads it again, exactly as the djl
-     * backend does, so text runs past {@code n_positions} and greedy tokens agree across engines.
+     * One generation's key/value cache: the last step's present tensors feed the next step. The shared
+     * {@link SlidingWindow} decides what to feed, so text runs past {@code n_positions} as on every engine.
      */
-    private final class Cache implements AutoCloseable {
-        private final List<Integer> window = new ArrayList<>();
+    private final class Cache implements SlidingWindow.CachedModel, AutoCloseable {
         private Step last;
 
-        float[] step(int[] tokens) {
-            int context = config.nPositions();
-            checkVocab(tokens);
-            if (window.isEmpty()) {
-                for (int i = Math.max(0, tokens.length - context); i < tokens.length; i++) {
-                    window.add(tokens[i]);
-                }
-                return run(window, false);
-            }
-            if (window.size() == context) {
-                List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
-                window.clear();
-                window.addAll(newer);
-                window.add(tokens[0]);
-                return run(window, false);
-            }
-            window.add(tokens[0]);
-            return run(List.of(tokens[0]), true);
+        @Override
+        public void reset() {
+            close();
         }
 
-        private float[] run(List<Integer> tokens, boolean useCache) {
-            int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
+        @Override
+        public float[] feed(int[] ids) {
+            checkVocab(ids);
             try {
-                Step next = forward(new int[][] {ids}, useCache ? last.present() : null);
+                Step next = forward(new int[][] {ids}, last == null ? null : last.present());
                 close();
                 last = next;
             } catch (OrtException e) {
