@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 public final class KeelCli {
     /** Every verb, in the order --help lists them. Add new verbs here. */
     static List<Object> verbs() {
-        return List.of(new BackendsCommand(), new PretrainCommand(), new EvaluateCommand(), new GenerateCommand());
+        return List.of(new BackendsCommand(), new PretrainCommand(), new EvaluateCommand(), new GenerateCommand(),
+                new AdaptCommand(), new ClassifyCommand());
     }
 
     public static void main(String[] args) {
