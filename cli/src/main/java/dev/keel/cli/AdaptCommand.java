@@ -103,6 +103,10 @@ public final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--head-hidden", defaultValue = "0", description = "tanh hidden width of a head; 0: linear (default)")
     int headHidden;
 
+    @Option(names = "--reference", paramLabel = "FILE",
+            description = "causal-lm: the original corpus; its validation loss before and after shows forgetting")
+    Path reference;
+
     @Override
     public Integer call() {
         Console console = Console.of(common);
@@ -119,7 +123,7 @@ public final class AdaptCommand implements Callable<Integer> {
         TrainingConfig training = TrainingConfig.builder().maxSteps(maxSteps).epochs(passes).batchSize(batch)
                 .learningRate(rate).minLearningRate(0).warmupSteps(0).weightDecay(weightDecay).gradClip(1.0)
                 .seed(common.seed).build();
-        AdaptOptions options = new AdaptOptions(classWeights, patience, evalEvery, 0.1, headHidden, limit);
+        AdaptOptions options = new AdaptOptions(classWeights, patience, evalEvery, 0.1, headHidden, limit, reference);
         Adapter adapter;
         String backend;
         if (m == AdaptationMethod.HEAD) {
@@ -168,6 +172,11 @@ public final class AdaptCommand implements Callable<Integer> {
             json.put("dev_ece", r.metrics().getOrDefault("dev_ece", Double.NaN));
         }
         json.put("dev_loss", r.valLoss());
+        for (String k : List.of("dev_loss_before", "reference_loss_before", "reference_loss", "forgetting")) {
+            if (r.metrics().containsKey(k)) {
+                json.put(k, r.metrics().get(k));
+            }
+        }
         json.put("trainable_params", r.trainableParameters());
         json.put("total_params", r.parameters());
         json.put("steps", r.steps());
