@@ -125,12 +125,7 @@ final class Gpt2Adaptation {
                         loss = l.getFloat();
                     }
                     tokens += batch[0].size();
-                    float scale = 1f;
-                    if (tc.gradClip() > 0) {
-                        float norm = optimizer.gradientNorm(local);
-                        scale = (float) Math.min(1.0, tc.gradClip() / (norm + 1e-6));
-                    }
-                    optimizer.update(lr, scale);
+                    optimizer.clipAndUpdate(local, lr, tc.gradClip());
                 }
                 if (!Float.isFinite(loss)) {
                     throw new KeelException("the loss became " + loss + " at step " + (step + 1) + "; lower --lr");
