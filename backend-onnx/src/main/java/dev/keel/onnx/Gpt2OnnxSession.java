@@ -116,14 +116,22 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public float[][] logits(int[] tokens) {
-        if (tokens == null || tokens.length == 0) {
-            throw new InvalidInputException("logits needs at least one token");
+        long[] ids;
+        try {
+            if (tokens == null || tokens.length == 0) {
+                throw new InvalidInputException("logits needs at least one token");
+            }
+            if (tokens.length > config.nPositions()) {
+                throw new InvalidInputException(tokens.length + " tokens exceed the model's context of "
+                        + config.nPositions() + "; pass at most that many");
+            }
+            ids = checkedIds(tokens);
+        } catch (InvalidInputException e) {
+            // refused input still counts as a failed call for the monitors' error rate
+            emit(newId(), Instant.now(), "logits", 0, 0, 0, List.of(), tokens == null ? 0 : tokens.length, 0, 0,
+                    List.of(), e.getMessage());
+            throw e;
         }
-        if (tokens.length > config.nPositions()) {
-            throw new InvalidInputException(tokens.length + " tokens exceed the model's context of "
-                    + config.nPositions() + "; pass at most that many");
-        }
-        long[] ids = checkedIds(tokens);
         admit();
         String id = newId();
         Instant start = Instant.now();

@@ -33,6 +33,12 @@ public final class OnnxBackendProvider implements BackendProvider {
         return 50;
     }
 
+    /** ONNX Runtime is the fastest engine here for serving, so it leads for inference when none is named. */
+    @Override
+    public int priority(Capability capability) {
+        return capability == Capability.INFER ? 200 : priority();
+    }
+
     @Override
     public Capabilities capabilities() {
         return Capabilities.builder()

@@ -7,7 +7,6 @@ import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.api.train.PretrainSpec;
 import dev.keel.api.train.Pretrainer;
-import dev.keel.api.train.TokenizerSpec;
 import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingListener;
@@ -20,8 +19,7 @@ import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
-import dev.keel.spi.tokenize.ByteTokenizer;
-import dev.keel.spi.tokenize.HfTokenizer;
+import dev.keel.spi.tokenize.Tokenizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,13 +125,7 @@ final class TfPretrainer implements Pretrainer {
     }
 
     private static Tokenizer tokenizer(PretrainSpec spec) {
-        TokenizerSpec ts = spec.tokenizer();
-        return switch (ts.kind()) {
-            case "char" -> CorpusTokenizer.charVocabulary(spec.corpus());
-            case "byte" -> new ByteTokenizer();
-            case "hf" -> HfTokenizer.load(ts.file());
-            default -> throw new InvalidInputException("unknown tokenizer kind '" + ts.kind() + "'; use char, byte or a tokenizer.json");
-        };
+        return Tokenizers.forTraining(spec.tokenizer(), spec.corpus());
     }
 
     /** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 layers), norms at 1. */

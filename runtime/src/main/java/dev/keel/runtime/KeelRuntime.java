@@ -7,14 +7,18 @@ import dev.keel.api.adapt.Adapter;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.ModelFamily;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.train.Pretrainer;
+import dev.keel.monitors.MonitorHub;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
 import dev.keel.spi.checkpoint.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The configured Keel: which backends exist, which one is chosen (explicitly, by {@code keel.backend},
@@ -26,12 +30,15 @@ public final class KeelRuntime {
     private final String backendName;
     private final Device device;
     private final List<InferenceListener> listeners;
+    private final MonitorHub monitors;
 
-    private KeelRuntime(Backends backends, String backendName, Device device, List<InferenceListener> listeners) {
+    private KeelRuntime(Backends backends, String backendName, Device device, List<InferenceListener> listeners,
+            MonitorHub monitors) {
         this.backends = backends;
         this.backendName = backendName;
         this.device = device;
         this.listeners = List.copyOf(listeners);
+        this.monitors = monitors;
     }
 
     public static Builder builder() {
@@ -44,6 +51,20 @@ public final class KeelRuntime {
 
     public Device device() {
         return device;
+    }
+
+    /** The monitor hub every session of this runtime reports to, if one was attached. */
+    public Optional<MonitorHub> monitors() {
+        return Optional.ofNullable(monitors);
+    }
+
+    /** Routes what a user said about an inference to the attached monitors; false if it had to be dropped. */
+    public boolean feedback(Feedback feedback) {
+        if (monitors == null) {
+            throw new InvalidInputException("no monitor hub is attached to this runtime; build it with "
+                    + "KeelRuntime.builder().monitors(MonitorHub.withDefaults())");
+        }
+        return monitors.feedback(feedback);
     }
 
     /** The backend for a stage and family, by the selection rule. */
@@ -85,6 +106,7 @@ public final class KeelRuntime {
         private String backendName;
         private Device device = Device.cpu();
         private final List<InferenceListener> listeners = new ArrayList<>();
+        private MonitorHub monitors;
 
         /** The backends to choose from; default: every provider ServiceLoader finds. */
         public Builder backends(Backends v) { backends = v; return this; }
@@ -97,8 +119,25 @@ public final class KeelRuntime {
         /** Hears about every inference call of every session this runtime opens. */
         public Builder listener(InferenceListener v) { listeners.add(v); return this; }
 
+        /**
+         * Attaches a monitor hub: every session reports its calls to it, and {@link KeelRuntime#feedback}
+         * routes feedback to it. The caller owns the hub and closes it.
+         */
+        public Builder monitors(MonitorHub hub) {
+            if (hub == null) {
+                throw new InvalidInputException("monitor hub is null; use MonitorHub.withDefaults() or leave it out");
+            }
+            if (monitors != null) {
+                throw new InvalidInputException("a monitor hub is already attached; attach one hub with every monitor");
+            }
+            monitors = hub;
+            listeners.add(hub);
+            return this;
+        }
+
         public KeelRuntime build() {
-            return new KeelRuntime(backends != null ? backends : Backends.discover(), backendName, device, listeners);
+            return new KeelRuntime(backends != null ? backends : Backends.discover(), backendName, device, listeners,
+                    monitors);
         }
     }
 }

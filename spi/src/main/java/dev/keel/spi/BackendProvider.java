@@ -27,6 +27,14 @@ public interface BackendProvider {
     /** Higher wins when no backend is named; ties break by name. */
     int priority();
 
+    /**
+     * The priority for one stage, for a backend that is the best choice for some stages only (a fast
+     * serving engine that cannot train, say). Defaults to {@link #priority()}.
+     */
+    default int priority(Capability capability) {
+        return priority();
+    }
+
     Capabilities capabilities();
 
     /** Whether the engine can run here, decided without loading natives. */

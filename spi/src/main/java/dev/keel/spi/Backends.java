@@ -165,7 +165,7 @@ public final class Backends {
         return byName.values().stream()
                 .filter(p -> fits(p, capability, family, device))
                 .filter(p -> p.availability().available())
-                .max(Comparator.comparingInt(BackendProvider::priority)
+                .max(Comparator.<BackendProvider>comparingInt(p -> capability == null ? p.priority() : p.priority(capability))
                         .thenComparing(BackendProvider::name, Comparator.reverseOrder()))
                 .orElseThrow(() -> new BackendNotFoundException("no available backend can "
                         + (capability == null ? "run" : lower(capability))

@@ -59,6 +59,21 @@ class BackendsTest {
     }
 
     @Test
+    void a_backend_may_lead_for_one_stage_only() {
+        Declared fastServer = new Declared("fast", 10, SERVER.capabilities(), Availability.yes());
+        BackendProvider servingFirst = new BackendProvider() {
+            public String name() { return "fast"; }
+            public int priority() { return 10; }
+            public int priority(Capability c) { return c == Capability.INFER ? 500 : 10; }
+            public Capabilities capabilities() { return fastServer.capabilities(); }
+            public Availability availability() { return Availability.yes(); }
+        };
+        Backends b = backends(Map.of(), Map.of(), TRAINER, servingFirst);
+        assertThat(b.select(null, Capability.INFER, ModelFamily.GPT2, Device.cpu()).name()).isEqualTo("fast");
+        assertThat(b.select(null, Capability.PRETRAIN, ModelFamily.GPT2, Device.cpu()).name()).isEqualTo("trainer");
+    }
+
+    @Test
     void names_are_matched_without_regard_to_case_or_spaces() {
         Backends b = backends(Map.of(), Map.of(), TRAINER);
         assertThat(b.select(" Trainer ", Capability.PRETRAIN, ModelFamily.GPT2, Device.cpu()).name()).isEqualTo("trainer");

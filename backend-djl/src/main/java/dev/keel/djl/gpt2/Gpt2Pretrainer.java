@@ -15,7 +15,6 @@ import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.api.train.PretrainSpec;
 import dev.keel.api.train.Pretrainer;
-import dev.keel.api.train.TokenizerSpec;
 import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingListener;
@@ -28,8 +27,7 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
-import dev.keel.spi.tokenize.ByteTokenizer;
-import dev.keel.spi.tokenize.HfTokenizer;
+import dev.keel.spi.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -135,22 +133,7 @@ public final class Gpt2Pretrainer implements Pretrainer {
     }
 
     static Tokenizer tokenizer(PretrainSpec spec) {
-        TokenizerSpec t = spec.tokenizer();
-        switch (t.kind()) {
-            case "char":
-                return CorpusTokenizer.charVocabulary(spec.corpus().requireExists());
-            case "byte":
-                return new ByteTokenizer();
-            case "hf":
-                if (t.file() == null || !Files.isRegularFile(t.file())) {
-                    throw new InvalidInputException("tokenizer file " + t.file() + " does not exist; pass a Hugging "
-                            + "Face tokenizer.json, or --tokenizer char or byte");
-                }
-                return HfTokenizer.load(t.file());
-            default:
-                throw new InvalidInputException("unknown tokenizer '" + t.kind()
-                        + "'; expected char, byte or a tokenizer.json file");
-        }
+        return Tokenizers.forTraining(spec.tokenizer(), spec.corpus());
     }
 
     /** The folder holding the latest resume checkpoint, or null when there is none. */

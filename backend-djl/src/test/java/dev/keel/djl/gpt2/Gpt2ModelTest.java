@@ -14,6 +14,7 @@ import dev.keel.api.CheckpointException;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.djl.DjlEngine;
+import dev.keel.spi.tck.KitModels;
 import dev.keel.spi.tck.ReferenceGpt2;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Gpt2Layout;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,18 +39,8 @@ class Gpt2ModelTest {
     static final Gpt2Config CONFIG = new Gpt2Config(11, 12, 16, 2, 2, 0.0, true, 1e-5);
     static final CharTokenizer TOKENIZER = CharTokenizer.fromText("abcdefghij\n");
 
-    /** Every tensor random, biases and layer-norm parameters included, so each one matters. */
     static Map<String, Tensor> randomTensors(Gpt2Config config, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        Gpt2Layout.shapes(config).forEach((name, shape) -> {
-            float[] v = new float[Math.toIntExact(Tensor.elementCount(shape))];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) ((r.nextDouble() - 0.5) * 0.6 + (name.contains("ln_") && name.endsWith("weight") ? 1 : 0));
-            }
-            out.put(name, Tensor.ofFloats(name, shape, v));
-        });
-        return out;
+        return KitModels.randomGpt2(config, seed);
     }
 
     static float[][] engineLogits(Gpt2Model model, int[] tokens) {

@@ -29,6 +29,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            readableByAll(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writer.write(ch);
                 ch.force(true);
@@ -51,6 +52,18 @@ public final class AtomicFiles {
                     // best effort: a stray temporary file never replaces the target
                 }
             }
+        }
+    }
+
+    /**
+     * Temporary files are created owner-only; a model folder is meant to be shared (served by another
+     * user, copied to another host), so the final file gets the usual rw-r--r--.
+     */
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system; its default permissions apply
         }
     }
 

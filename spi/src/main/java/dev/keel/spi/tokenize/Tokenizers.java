@@ -2,7 +2,10 @@ package dev.keel.spi.tokenize;
 
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.data.TextCorpus;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.train.TokenizerSpec;
+import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
 import java.nio.file.Files;
@@ -20,6 +23,32 @@ public final class Tokenizers {
     public static final String KEEL_FILE = "keel-tokenizer.json";
 
     private Tokenizers() { }
+
+    /**
+     * The tokenizer a new model trains with: the corpus's characters, raw bytes, or a Hugging Face file.
+     * Every problem is the caller's input, so every error is an {@link InvalidInputException}.
+     */
+    public static Tokenizer forTraining(TokenizerSpec spec, TextCorpus corpus) {
+        switch (spec.kind()) {
+            case "char":
+                return CorpusTokenizer.charVocabulary(corpus.requireExists());
+            case "byte":
+                return new ByteTokenizer();
+            case "hf":
+                if (spec.file() == null || !Files.isRegularFile(spec.file())) {
+                    throw new InvalidInputException("tokenizer file " + spec.file() + " does not exist; pass a Hugging "
+                            + "Face tokenizer.json, or --tokenizer char or byte");
+                }
+                try {
+                    return HfTokenizer.load(spec.file());
+                } catch (CheckpointException e) {
+                    throw new InvalidInputException(e.getMessage(), e);
+                }
+            default:
+                throw new InvalidInputException("unknown tokenizer '" + spec.kind()
+                        + "'; expected char, byte or a tokenizer.json file");
+        }
+    }
 
     public static Tokenizer load(Path dir) {
         Path hf = dir.resolve(HF_FILE);

@@ -41,5 +41,7 @@ class AtomicFilesTest {
         AtomicFiles.writeString(target, "old");
         AtomicFiles.writeString(target, "new content");
         assertThat(Files.readString(target)).isEqualTo("new content");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+                .as("model files are shared, not owner-only like temporary files").isEqualTo("rw-r--r--");
     }
 }

@@ -1,0 +1,660 @@
+package dev.keel.monitors;
+
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
+import dev.keel.api.monitor.Alert;
+import dev.keel.api.monitor.AlertListener;
+import dev.keel.api.monitor.Feedback;
+import dev.keel.api.monitor.InferenceEvent;
+import dev.keel.api.monitor.InferenceListener;
+import dev.keel.api.monitor.Monitor;
+import dev.keel.api.monitor.MonitorSnapshot;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Hands inference events and feedback to monitors without ever failing or stalling the caller.
+ *
+ * <p>The caller's thread does one non-blocking {@code offer} into a bounded queue; when the queue is full the
+ * event is dropped and counted (monitoring is sampled rather than the host slowed). A dispatcher thread
+ * indexes recent inferences by id (to join late feedback) and fans each item out to one lane per monitor:
+ * its own bounded queue and thread, so a slow monitor only loses its own events and a throwing one only
+ * its own calls. Errors and slow calls are counted per monitor, shown in the hub's snapshot, and raised
+ * once as alerts. Alert rules are checked on a schedule and on demand.
+ */
+public final class MonitorHub implements InferenceListener, AutoCloseable {
+    /** The hub reports on itself under this name. */
+    public static final String NAME = "hub";
+    private static final System.Logger LOG = System.getLogger(MonitorHub.class.getName());
+
+    private final BlockingQueue<Object> inbox;
+    private final List<Lane> lanes;
+    private final Map<String, Lane> byName;
+    private final RecentInferences recent;
+    private final long slowNanos;
+    private final List<AlertRule> rules;
+    private final Set<String> breached = ConcurrentHashMap.newKeySet();
+    private final List<AlertListener> alertListeners;
+    private final List<Alert> alertLog = new CopyOnWriteArrayList<>();
+    private final int alertLogLimit = 200;
+    private final Thread dispatcher;
+    private final ScheduledExecutorService alertTimer;
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder feedbackAccepted = new LongAdder();
+    private final LongAdder feedbackUnmatched = new LongAdder();
+    private final LongAdder selfEvents = new LongAdder();
+    private final AtomicLong dispatched = new AtomicLong();
+    private final Map<String, String> constructionErrors;
+    private volatile boolean closed;
+
+    private MonitorHub(Builder b) {
+        this.inbox = new ArrayBlockingQueue<>(b.capacity);
+        this.recent = new RecentInferences(b.recentInferences);
+        this.slowNanos = b.slowCall.toNanos();
+        this.alertListeners = new CopyOnWriteArrayList<>(b.alertListeners);
+        this.constructionErrors = Map.copyOf(b.constructionErrors);
+        List<Lane> ls = new ArrayList<>();
+        Map<String, Lane> names = new LinkedHashMap<>();
+        for (Monitor m : b.monitors) {
+            String name = m.name();
+            if (names.containsKey(name) || NAME.equals(name)) {
+                throw new InvalidInputException("two monitors are named '" + name + "' (or one takes the hub's name); "
+                        + "give each monitor a unique name");
+            }
+            Lane lane = new Lane(m, b.laneCapacity);
+            ls.add(lane);
+            names.put(name, lane);
+        }
+        this.lanes = List.copyOf(ls);
+        this.byName = Map.copyOf(names);
+        List<AlertRule> r = new ArrayList<>(b.rules);
+        if (b.defaultAlerts) {
+            for (Monitor m : b.monitors) {
+                if (m instanceof DefaultAlerts d) {
+                    r.addAll(d.defaultAlerts());
+                }
+            }
+            r.add(AlertRule.above(NAME, "monitor_errors_total", 0));
+        }
+        this.rules = List.copyOf(r);
+        lanes.forEach(Lane::start);
+        this.dispatcher = new Thread(this::dispatch, "keel-monitor-hub");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+        if (!b.alertInterval.isZero()) {
+            alertTimer = Executors.newSingleThreadScheduledExecutor(r2 -> {
+                Thread t = new Thread(r2, "keel-monitor-alerts");
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = b.alertInterval.toMillis();
+            alertTimer.scheduleWithFixedDelay(this::checkAlertsQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        } else {
+            alertTimer = null;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A hub with every monitor ServiceLoader finds, configured from {@code keel.monitor.*} system properties. */
+    public static MonitorHub withDefaults() {
+        return builder().discover(MonitorConfig.fromSystemProperties()).build();
+    }
+
+    /** Never blocks and never throws: a full queue drops the event and counts it. */
+    @Override
+    public void onInference(InferenceEvent event) {
+        if (Thread.currentThread() instanceof LaneThread) {
+            // a monitor calling a model (embedding drift, perplexity) must not feed its own calls back in
+            selfEvents.increment();
+            return;
+        }
+        if (event == null || closed || !inbox.offer(event)) {
+            dropped.increment();
+            return;
+        }
+        accepted.increment();
+    }
+
+    /** Routes what a user said about an inference to every monitor; false when it had to be dropped. */
+    public boolean feedback(Feedback feedback) {
+        if (feedback == null) {
+            throw new InvalidInputException("feedback is null; build one with Feedback.thumbsUp(id) or Feedback.label(id, label)");
+        }
+        if (closed || !inbox.offer(feedback)) {
+            dropped.increment();
+            return false;
+        }
+        accepted.increment();
+        feedbackAccepted.increment();
+        return true;
+    }
+
+    public List<String> monitorNames() {
+        return List.copyOf(byName.keySet());
+    }
+
+    public Optional<Monitor> monitor(String name) {
+        return Optional.ofNullable(byName.get(name)).map(l -> l.monitor);
+    }
+
+    /** The registered monitor of a type, for calls beyond the Monitor interface (reference data, probes). */
+    public <T extends Monitor> Optional<T> monitor(Class<T> type) {
+        return lanes.stream().map(l -> l.monitor).filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    /** Every monitor's snapshot, then the hub's own; a monitor whose snapshot throws is left out and counted. */
+    public List<MonitorSnapshot> snapshots() {
+        List<MonitorSnapshot> out = new ArrayList<>();
+        for (Lane lane : lanes) {
+            try {
+                MonitorSnapshot s = lane.monitor.snapshot();
+                if (s != null) {
+                    out.add(s);
+                }
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                lane.failed(e, "snapshot");
+            }
+        }
+        out.add(snapshot());
+        return out;
+    }
+
+    /** The hub's own figures: accepted, dropped, per-monitor errors, slow calls and drops. */
+    public MonitorSnapshot snapshot() {
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put("events_accepted_total", (double) accepted.sum());
+        v.put("events_dropped_total", (double) dropped.sum());
+        v.put("feedback_total", (double) feedbackAccepted.sum());
+        v.put("feedback_unmatched_total", (double) feedbackUnmatched.sum());
+        v.put("monitor_own_events_ignored_total", (double) selfEvents.sum());
+        v.put("queue_depth", (double) inbox.size());
+        long errors = 0;
+        Map<String, Object> perMonitor = new LinkedHashMap<>();
+        for (Lane lane : lanes) {
+            String n = lane.monitor.name();
+            v.put(n + "_errors_total", (double) lane.errors.sum());
+            v.put(n + "_slow_calls_total", (double) lane.slow.sum());
+            v.put(n + "_dropped_total", (double) lane.dropped.sum());
+            errors += lane.errors.sum();
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("processed", lane.processed.get());
+            d.put("errors", lane.errors.sum());
+            d.put("slow_calls", lane.slow.sum());
+            d.put("dropped", lane.dropped.sum());
+            d.put("max_call_seconds", lane.maxCallNanos / 1e9);
+            if (lane.lastError != null) {
+                d.put("last_error", lane.lastError);
+            }
+            perMonitor.put(n, d);
+        }
+        v.put("monitor_errors_total", (double) errors);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("monitors", perMonitor);
+        details.put("rules", rules.stream().map(AlertRule::toString).toList());
+        details.put("alerts", alertLog.stream().map(a -> a.raised() + " " + a.message()).toList());
+        if (!constructionErrors.isEmpty()) {
+            details.put("construction_errors", constructionErrors);
+        }
+        return new MonitorSnapshot(NAME, Instant.now(), v, details);
+    }
+
+    public List<AlertRule> rules() {
+        return rules;
+    }
+
+    /** The most recent alerts, oldest first. */
+    public List<Alert> alerts() {
+        return List.copyOf(alertLog);
+    }
+
+    public void addAlertListener(AlertListener listener) {
+        alertListeners.add(listener);
+    }
+
+    /** Evaluates every rule now; returns the alerts raised by this check (values that newly crossed). */
+    public List<Alert> checkAlerts() {
+        Map<String, MonitorSnapshot> snaps = new LinkedHashMap<>();
+        for (MonitorSnapshot s : snapshots()) {
+            snaps.put(s.monitor(), s);
+        }
+        List<Alert> raised = new ArrayList<>();
+        for (AlertRule rule : rules) {
+            MonitorSnapshot s = snaps.get(rule.monitor());
+            Double value = s == null ? null : s.values().get(rule.metric());
+            boolean now = value != null && rule.breached(value);
+            if (now && breached.add(rule.toString())) {
+                Alert a = new Alert(rule.monitor(), rule.metric(), value, rule.threshold(),
+                        rule.monitor() + "/" + rule.metric() + " is " + format(value) + ", "
+                                + (rule.above() ? "above" : "below") + " the limit " + format(rule.threshold()),
+                        Instant.now());
+                raised.add(a);
+                publish(a);
+            } else if (!now) {
+                breached.remove(rule.toString());
+            }
+        }
+        return raised;
+    }
+
+    private void checkAlertsQuietly() {
+        try {
+            checkAlerts();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "alert check failed: " + e);
+        }
+    }
+
+    private static String format(double v) {
+        return Math.abs(v) >= 1e-3 || v == 0 ? String.format(java.util.Locale.ROOT, "%.4g", v)
+                : String.format(java.util.Locale.ROOT, "%.3e", v);
+    }
+
+    private void publish(Alert alert) {
+        alertLog.add(alert);
+        while (alertLog.size() > alertLogLimit) {
+            alertLog.remove(0);
+        }
+        for (AlertListener l : alertListeners) {
+            try {
+                l.onAlert(alert);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "alert listener " + l + " failed: " + e);
+            }
+        }
+    }
+
+    /** Items waiting in the hub's queue and in the fullest monitor lane; cheap enough to poll. */
+    public int backlog() {
+        int lane = 0;
+        for (Lane l : lanes) {
+            lane = Math.max(lane, l.queue.size());
+        }
+        return inbox.size() + lane;
+    }
+
+    /**
+     * Waits until everything accepted so far has reached every monitor (or was dropped by a full lane).
+     * For tests, reports and shutdown; inference never waits.
+     */
+    public boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (idle()) {
+                return true;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return idle();
+    }
+
+    private boolean idle() {
+        if (dispatched.get() < accepted.sum() || !inbox.isEmpty()) {
+            return false;
+        }
+        for (Lane lane : lanes) {
+            if (lane.processed.get() + lane.dropped.sum() < lane.offered.get()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void dispatch() {
+        List<Object> batch = new ArrayList<>(256);
+        while (!closed || !inbox.isEmpty()) {
+            try {
+                Object first = inbox.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                inbox.drainTo(batch, 255);
+                for (Object item : batch) {
+                    route(item);
+                    dispatched.incrementAndGet();
+                }
+                batch.clear();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // routing is Keel's own code; a bug there must not kill monitoring for the rest of the process
+                LOG.log(System.Logger.Level.ERROR, "monitor dispatch failed", e);
+                dispatched.addAndGet(batch.size());
+                batch.clear();
+            }
+        }
+    }
+
+    private void route(Object item) {
+        Object delivered = item;
+        if (item instanceof InferenceEvent e) {
+            recent.put(e);
+        } else if (item instanceof Feedback f) {
+            InferenceEvent matched = recent.get(FeedbackJoin.inferenceId(f.inferenceId()));
+            if (matched == null) {
+                feedbackUnmatched.increment();
+            }
+            delivered = new Joined(f, matched, FeedbackJoin.item(f.inferenceId()));
+        }
+        for (Lane lane : lanes) {
+            lane.offer(delivered);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        awaitIdle(Duration.ofSeconds(2));
+        closed = true;
+        if (alertTimer != null) {
+            alertTimer.shutdownNow();
+        }
+        dispatcher.interrupt();
+        for (Lane lane : lanes) {
+            lane.stop();
+            try {
+                lane.monitor.close();
+            } catch (Exception | LinkageError e) {
+                LOG.log(System.Logger.Level.WARNING, "monitor " + lane.monitor.name() + " failed to close: " + e);
+            }
+        }
+    }
+
+    private record Joined(Feedback feedback, InferenceEvent inference, int item) { }
+
+    /** One monitor's queue and thread. */
+    private final class Lane implements Runnable {
+        final Monitor monitor;
+        final BlockingQueue<Object> queue;
+        final AtomicLong offered = new AtomicLong();
+        final AtomicLong processed = new AtomicLong();
+        final LongAdder dropped = new LongAdder();
+        final LongAdder errors = new LongAdder();
+        final LongAdder slow = new LongAdder();
+        volatile String lastError;
+        volatile long maxCallNanos;
+        private boolean reportedSlow;
+        private final Thread thread;
+
+        Lane(Monitor monitor, int capacity) {
+            this.monitor = monitor;
+            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.thread = new LaneThread(this, "keel-monitor-" + monitor.name());
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void offer(Object item) {
+            offered.incrementAndGet();
+            if (!queue.offer(item)) {
+                dropped.increment();
+            }
+        }
+
+        @Override
+        public void run() {
+            List<Object> batch = new ArrayList<>(64);
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                queue.drainTo(batch, 63);
+                for (Object item : batch) {
+                    deliver(item);
+                    processed.incrementAndGet();
+                }
+                batch.clear();
+            }
+        }
+
+        private void deliver(Object item) {
+            long t0 = System.nanoTime();
+            try {
+                if (item instanceof InferenceEvent e) {
+                    monitor.onInference(e);
+                } else if (item instanceof Joined j) {
+                    if (monitor instanceof FeedbackJoin join) {
+                        join.onFeedback(j.feedback(), j.inference(), j.item());
+                    } else {
+                        monitor.onFeedback(j.feedback());
+                    }
+                }
+            } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+                failed(e, "event");
+            }
+            long took = System.nanoTime() - t0;
+            if (took > maxCallNanos) {
+                maxCallNanos = took;
+            }
+            if (took > slowNanos) {
+                slow.increment();
+                if (!reportedSlow) {
+                    reportedSlow = true;
+                    publish(new Alert(NAME, monitor.name() + "_slow_calls_total", took / 1e9, slowNanos / 1e9,
+                            "monitor '" + monitor.name() + "' took " + format(took / 1e9) + " s on one event (limit "
+                                    + format(slowNanos / 1e9) + " s); it only delays itself, events it cannot keep up "
+                                    + "with are dropped and counted", Instant.now()));
+                }
+            }
+        }
+
+        void failed(Throwable e, String during) {
+            errors.increment();
+            boolean first = lastError == null;
+            lastError = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            if (first) {
+                LOG.log(System.Logger.Level.WARNING, "monitor '" + monitor.name() + "' failed on an " + during
+                        + "; it is isolated and its errors are counted", e);
+                publish(new Alert(NAME, monitor.name() + "_errors_total", 1, 0,
+                        "monitor '" + monitor.name() + "' threw " + lastError + " during " + during
+                                + "; inference is unaffected, its failures are counted in the hub snapshot",
+                        Instant.now()));
+            }
+        }
+
+        void stop() {
+            thread.interrupt();
+        }
+    }
+
+    private static final class LaneThread extends Thread {
+        LaneThread(Runnable r, String name) {
+            super(r, name);
+        }
+    }
+
+    /** The last N inferences by id, touched only by the dispatcher thread. */
+    private static final class RecentInferences {
+        private final LinkedHashMap<String, InferenceEvent> map;
+
+        RecentInferences(int capacity) {
+            this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, InferenceEvent> eldest) {
+                    return size() > capacity;
+                }
+            };
+        }
+
+        void put(InferenceEvent e) {
+            if (e.id() != null) {
+                map.put(e.id(), e);
+            }
+        }
+
+        InferenceEvent get(String id) {
+            return map.get(id);
+        }
+    }
+
+    public static final class Builder {
+        private final List<Monitor> monitors = new ArrayList<>();
+        private final List<AlertRule> rules = new ArrayList<>();
+        private final List<AlertListener> alertListeners = new ArrayList<>();
+        private final Map<String, String> constructionErrors = new LinkedHashMap<>();
+        private int capacity = 65_536;
+        private int laneCapacity = 16_384;
+        private int recentInferences = 50_000;
+        private Duration slowCall = Duration.ofMillis(100);
+        private Duration alertInterval = Duration.ofSeconds(10);
+        private boolean defaultAlerts = true;
+
+        public Builder monitor(Monitor m) {
+            if (m == null) {
+                throw new InvalidInputException("monitor is null");
+            }
+            monitors.add(m);
+            return this;
+        }
+
+        public Builder monitors(Collection<? extends Monitor> ms) {
+            ms.forEach(this::monitor);
+            return this;
+        }
+
+        /**
+         * Adds every monitor registered in {@code META-INF/services/dev.keel.api.monitor.Monitor}. A class
+         * with a public {@code (MonitorConfig)} constructor is built with {@code config}, otherwise with its
+         * no-argument constructor; {@code disabled=name,...} in the config leaves monitors out. A monitor that
+         * fails to construct is left out and named in the hub snapshot; a bad setting is an error.
+         */
+        public Builder discover(MonitorConfig config) {
+            Set<String> disabled = new HashSet<>(config.list("disabled"));
+            for (ServiceLoader.Provider<Monitor> p : ServiceLoader.load(Monitor.class).stream().toList()) {
+                Monitor m;
+                try {
+                    m = construct(p, config);
+                } catch (InvalidInputException e) {
+                    throw e;
+                } catch (RuntimeException | LinkageError e) {
+                    constructionErrors.put(p.type().getName(), String.valueOf(e));
+                    LOG.log(System.Logger.Level.WARNING, "monitor " + p.type().getName() + " failed to construct: " + e);
+                    continue;
+                }
+                if (!disabled.contains(m.name())) {
+                    monitor(m);
+                }
+            }
+            return this;
+        }
+
+        private static Monitor construct(ServiceLoader.Provider<Monitor> p, MonitorConfig config) {
+            Constructor<? extends Monitor> withConfig;
+            try {
+                withConfig = p.type().getConstructor(MonitorConfig.class);
+            } catch (NoSuchMethodException e) {
+                return p.get();
+            }
+            try {
+                return withConfig.newInstance(config);
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new KeelException("monitor " + p.type().getName() + " failed to construct: " + e.getCause(), e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new KeelException("monitor " + p.type().getName() + " cannot be constructed: " + e, e);
+            }
+        }
+
+        /** Events waiting for the dispatcher before new ones are dropped (default 65,536). */
+        public Builder capacity(int v) {
+            if (v <= 0) {
+                throw new InvalidInputException("hub capacity must be positive, got " + v);
+            }
+            capacity = v;
+            return this;
+        }
+
+        /** Events waiting for one monitor before that monitor's are dropped (default 16,384). */
+        public Builder laneCapacity(int v) {
+            if (v <= 0) {
+                throw new InvalidInputException("lane capacity must be positive, got " + v);
+            }
+            laneCapacity = v;
+            return this;
+        }
+
+        /** How many recent inferences feedback can still be joined to (default 50,000). */
+        public Builder recentInferences(int v) {
+            if (v <= 0) {
+                throw new InvalidInputException("recent inference index size must be positive, got " + v);
+            }
+            recentInferences = v;
+            return this;
+        }
+
+        /** A monitor call longer than this is counted as slow and reported once (default 100 ms). */
+        public Builder slowCall(Duration v) {
+            slowCall = v;
+            return this;
+        }
+
+        /** How often rules are checked in the background; zero checks only on {@link MonitorHub#checkAlerts()}. */
+        public Builder alertInterval(Duration v) {
+            alertInterval = v;
+            return this;
+        }
+
+        public Builder alert(AlertRule rule) {
+            rules.add(rule);
+            return this;
+        }
+
+        /** A rule as text, {@code monitor/metric > limit}. */
+        public Builder alert(String rule) {
+            return alert(AlertRule.parse(rule));
+        }
+
+        public Builder alertListener(AlertListener l) {
+            alertListeners.add(l);
+            return this;
+        }
+
+        /** Whether the monitors' own default rules (four-fifths rule, dataset drift, ...) apply (default true). */
+        public Builder defaultAlerts(boolean v) {
+            defaultAlerts = v;
+            return this;
+        }
+
+        public MonitorHub build() {
+            return new MonitorHub(this);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.keel.monitors.drift;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One feature compared between reference and current data.
+ *
+ * @param feature    the feature's name
+ * @param kind       {@code numeric} or {@code categorical}
+ * @param method     the test or distance used
+ * @param statistic  the test statistic or the distance
+ * @param pValue     the p-value for tests, NaN for distances
+ * @param threshold  the limit the decision used
+ * @param drifted    whether the feature drifted
+ * @param reference  rows in the reference sample
+ * @param current    rows in the current sample
+ */
+public record FeatureDrift(String feature, String kind, DriftMethod method, double statistic, double pValue,
+        double threshold, boolean drifted, int reference, int current) {
+
+    /** The value compared with the threshold: the p-value for a test, the statistic for a distance. */
+    public double score() {
+        return method.isPValue() ? pValue : statistic;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("feature", feature);
+        m.put("kind", kind);
+        m.put("test", method.id());
+        m.put("statistic", statistic);
+        if (method.isPValue()) {
+            m.put("p_value", pValue);
+        }
+        m.put("threshold", threshold);
+        m.put("drifted", drifted);
+        m.put("reference_rows", reference);
+        m.put("current_rows", current);
+        return m;
+    }
+}
