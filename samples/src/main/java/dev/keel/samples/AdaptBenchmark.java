@@ -36,12 +36,12 @@ public final class AdaptBenchmark {
             Files.write(unseen, in.readAllBytes());
         }
         Map<String, List<String>> settings = new LinkedHashMap<>();
-        settings.put("head", List.of("--limit", System.getProperty("keel.bench.head", "10000"), "--epochs", "20",
+        settings.put("head", List.of("--limit", System.getProperty("keel.bench.head", "20000"), "--epochs", "20",
                 "--lr", "1e-3", "--patience", "3"));
-        settings.put("lora", List.of("--limit", System.getProperty("keel.bench.lora", "4000"), "--epochs", "1",
-                "--lr", "1e-3", "--patience", "0", "--max-length", "64"));
-        settings.put("full", List.of("--limit", System.getProperty("keel.bench.full", "4000"), "--epochs", "1",
-                "--lr", "8e-5", "--patience", "0", "--max-length", "64"));
+        settings.put("lora", List.of("--limit", System.getProperty("keel.bench.lora", "24000"), "--epochs", "1",
+                "--lr", "2e-3", "--eval-every", "250", "--patience", "0", "--max-length", "64"));
+        settings.put("full", List.of("--limit", System.getProperty("keel.bench.full", "16000"), "--epochs", "1",
+                "--lr", "1e-4", "--eval-every", "250", "--patience", "0", "--max-length", "64"));
         List<String> rows = new ArrayList<>();
         rows.add(String.format("%-5s %8s %11s %11s %8s %9s %8s %8s", "method", "dev_acc", "trainable", "total",
                 "wall_s", "peak_MB", "unseen", "cls/s"));
