@@ -87,6 +87,11 @@ public final class AdaptedModels {
         if (kind(folder) == Kind.FULL && Files.exists(folder.resolve(ModelFolder.WEIGHTS))) {
             return withClassifier(folder, opener.apply(ModelRef.of(folder)));
         }
+        if (kind(folder) == Kind.LORA) {
+            // merged once into a cache keyed by the adapter's bytes: every backend then serves a plain folder
+            Path merged = mergedCache(folder);
+            return withClassifier(merged, opener.apply(ModelRef.of(merged)));
+        }
         if (kind(folder) != Kind.HEAD) {
             return opener.apply(ModelRef.of(folder));
         }
@@ -135,6 +140,32 @@ public final class AdaptedModels {
                 session.close();
                 throw inner;
             }
+        }
+    }
+
+    /** The merged full folder for a LoRA folder, under {@code java.io.tmpdir/keel-merged}, written once. */
+    static Path mergedCache(Path loraFolder) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(loraFolder.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(Files.readAllBytes(loraFolder.resolve(LoraAdapter.WEIGHTS)));
+            md.update(Files.readAllBytes(loraFolder.resolve(LoraAdapter.CONFIG)));
+            String key = java.util.HexFormat.of().formatHex(md.digest()).substring(0, 24);
+            Path root = Path.of(System.getProperty("java.io.tmpdir"), "keel-merged");
+            Path dir = root.resolve(key);
+            if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
+                Files.createDirectories(root);
+                Path tmp = Files.createTempDirectory(root, "." + key);
+                mergeLora(loraFolder, tmp);
+                try {
+                    Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                    // another process merged the same adapter first; its folder is identical
+                }
+            }
+            return dir;
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new CheckpointException("cannot merge the LoRA adapter in " + loraFolder + ": " + e.getMessage(), e);
         }
     }
 
