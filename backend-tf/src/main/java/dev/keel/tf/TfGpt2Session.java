@@ -21,6 +21,7 @@ import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.InferenceEvents;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -190,7 +191,9 @@ final class TfGpt2Session implements InferenceSession {
         return call(id, "generate", List.of(request.prompt()), (event, tokenizeNanos) -> {
             Cache cache = new Cache();
             try {
-                Generation.Outcome o = Generation.run(id, request, tokenizer, config.nPositions(), cache::step,
+                // the window slides past the context, so generation is bounded by max tokens only
+                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE,
+                        new SlidingWindow(config.nPositions(), cache, true),
                         listener == null ? TokenListener.NONE : listener);
                 event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
                         .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
@@ -202,10 +205,16 @@ final class TfGpt2Session implements InferenceSession {
     }
 
     /** One generation's keys and values: the last run's result, whose tensors feed the next step. */
-    private final class Cache implements AutoCloseable {
+    private final class Cache implements SlidingWindow.CachedModel, AutoCloseable {
         private Result last;
 
-        float[] step(int[] tokens) {
+        @Override
+        public void reset() {
+            close();
+        }
+
+        @Override
+        public float[] feed(int[] tokens) {
             checkVocab(tokens);
             Result next = runCached(tokens, last);
             close();

@@ -49,13 +49,15 @@ import org.tensorflow.types.TInt32;
  * {@code Graph.addGradients}, global-norm gradient clipping and AdamW written in the graph (decoupled weight
  * decay on matrices and embeddings only, as nanoGPT does, then TensorFlow's {@code ApplyAdam}), with the
  * learning rate fed each step from {@link TrainingConfig#learningRateAt}. It writes Keel's portable folder,
- * so any backend serves the result, plus {@code optimizer.safetensors} (Adam moments and the step) for
- * {@code resume} and a JSONL log.
+ * so any backend serves the result (the best checkpoint when saving the best only), plus
+ * {@code resume/state.safetensors} (the latest weights, Adam moments and step, so a resumed run continues
+ * the same run even when its last evaluation was not the best) and a JSONL log.
  *
  * <p>Dropout is not implemented: a config asking for it is refused rather than silently trained without.
  */
 final class TfPretrainer implements Pretrainer {
-    static final String OPTIMIZER = "optimizer.safetensors";
+    /** Latest weights, Adam moments and step, written at every evaluation and at the end, for resume. */
+    static final String RESUME_STATE = "resume/state.safetensors";
     static final String LOG = "train-log.jsonl";
     private static final float ADAM_EPSILON = 1e-8f;
 
@@ -99,16 +101,25 @@ final class TfPretrainer implements Pretrainer {
         Map<String, float[]> moments = null;
         int startStep = 0;
         if (spec.resume()) {
-            Gpt2Weights saved = Gpt2Weights.read(out);
-            if (!saved.config().equals(config)) {
-                throw new CheckpointException(out + " holds a model of another shape (" + saved.config()
+            Gpt2Config saved = (Gpt2Config) ModelFolder.readConfig(out);
+            if (!saved.equals(config)) {
+                throw new CheckpointException(out + " holds a model of another shape (" + saved
                         + ") than the run asks for (" + config + "); resume with the same architecture");
             }
-            init = saved.values();
-            Safetensors.Contents opt = Safetensors.read(out.resolve(OPTIMIZER));
+            Path state = out.resolve(RESUME_STATE);
+            if (!Files.exists(state)) {
+                throw new CheckpointException(out + " has no " + RESUME_STATE + " (it was not written by the tf "
+                        + "pre-trainer, or no evaluation ran yet); start without --resume");
+            }
+            Safetensors.Contents opt = Safetensors.read(state);
+            init = new LinkedHashMap<>();
             moments = new LinkedHashMap<>();
             for (Tensor t : opt.tensors().values()) {
-                moments.put(t.name(), t.toFloats());
+                if (t.name().startsWith("w.")) {
+                    init.put(t.name().substring(2), t.toFloats());
+                } else {
+                    moments.put(t.name(), t.toFloats());
+                }
             }
             startStep = Integer.parseInt(opt.metadata().getOrDefault("step", "0"));
         } else {
@@ -166,6 +177,8 @@ final class TfPretrainer implements Pretrainer {
         private final Operand<TFloat32> loss;
         private final Operand<TFloat32> gradNorm;
         private final List<Op> updates = new ArrayList<>();
+        /** The step of the last resume state written. */
+        private int resumeStep = -1;
 
         Trainer(Graph g, Gpt2Config config, TrainingConfig tc) {
             this.config = config;
@@ -268,7 +281,7 @@ final class TfPretrainer implements Pretrainer {
         private void feed(Session.Runner r, List<org.tensorflow.Tensor> owned, String base, float[] values, long[] shape) {
             if (values == null) {
                 throw new CheckpointException("the optimizer state has no moments for " + base
-                        + "; delete " + OPTIMIZER + " and start a new run instead of resuming");
+                        + "; start a new run instead of resuming");
             }
             TFloat32 t = TfTensors.floats(values, shape);
             owned.add(t);
@@ -315,17 +328,21 @@ final class TfPretrainer implements Pretrainer {
                     valLoss = estimate(s, val, step);
                     listener.onEvent(new TrainingEvent.Evaluation(step + 1, trainLoss, valLoss, Map.of()));
                     log(out, Map.of("step", step + 1, "train_loss", trainLoss, "val_loss", valLoss, "lr", rate));
-                    if (!tc.saveBestOnly() || valLoss < best) {
-                        best = Math.min(best, valLoss);
-                        save(s, spec, tokenizer, train, step + 1, trainLoss, valLoss);
+                    boolean isBest = valLoss < best;
+                    best = Math.min(best, valLoss);
+                    boolean portable = !tc.saveBestOnly() || isBest;
+                    save(s, spec, tokenizer, train, step + 1, trainLoss, valLoss, portable);
+                    if (portable) {
                         saved = true;
-                        listener.onEvent(new TrainingEvent.CheckpointSaved(step + 1, out, valLoss <= best));
+                        listener.onEvent(new TrainingEvent.CheckpointSaved(step + 1, out, isBest));
                     }
                 }
             }
-            if (!saved) {
-                save(s, spec, tokenizer, train, maxSteps, trainLoss, valLoss);
-                listener.onEvent(new TrainingEvent.CheckpointSaved(maxSteps, out, false));
+            if (!saved || resumeStep != maxSteps) {
+                save(s, spec, tokenizer, train, maxSteps, trainLoss, valLoss, !saved);
+                if (!saved) {
+                    listener.onEvent(new TrainingEvent.CheckpointSaved(maxSteps, out, false));
+                }
             }
             double ms = steps == 0 ? 0 : stepNanos / 1e6 / steps;
             TrainingResult result = new TrainingResult(maxSteps, trainLoss, valLoss,
@@ -379,8 +396,10 @@ final class TfPretrainer implements Pretrainer {
             return new int[][] {xs, ys};
         }
 
+        /** Writes the resume state, and the portable folder when {@code portable}. */
         private void save(Session s, PretrainSpec spec, Tokenizer tokenizer, TokenArray train, int step,
-                double trainLoss, double valLoss) {
+                double trainLoss, double valLoss, boolean portable) {
+            resumeStep = step;
             Map<String, long[]> shapes = Gpt2Layout.shapes(config);
             List<Tensor> weights = new ArrayList<>();
             List<Tensor> moments = new ArrayList<>();
@@ -392,7 +411,9 @@ final class TfPretrainer implements Pretrainer {
                 for (int i = 0; i < names.size(); i++) {
                     String name = names.get(i);
                     long[] shape = shapes.get(name);
-                    weights.add(Tensor.ofFloats(name, shape, TfTensors.read((TFloat32) res.get(3 * i))));
+                    float[] values = TfTensors.read((TFloat32) res.get(3 * i));
+                    weights.add(Tensor.ofFloats(name, shape, values));
+                    moments.add(Tensor.ofFloats("w." + name, shape, values));
                     moments.add(Tensor.ofFloats("m." + name, shape,
                             TfTensors.read((TFloat32) res.get(3 * i + 1))));
                     moments.add(Tensor.ofFloats("v." + name, shape,
@@ -400,17 +421,19 @@ final class TfPretrainer implements Pretrainer {
                 }
             }
             Path out = spec.outputDir();
+            try {
+                Files.createDirectories(out.resolve(RESUME_STATE).getParent());
+            } catch (IOException e) {
+                throw new CheckpointException("cannot create model folder " + out + ": " + e.getMessage(), e);
+            }
+            Safetensors.write(out.resolve(RESUME_STATE), moments, Map.of("step", Integer.toString(step)));
+            if (!portable) {
+                return;
+            }
             Map<String, Object> training = new LinkedHashMap<>();
             training.put("backend", TfBackendProvider.NAME);
             training.put("step", step);
-            training.put("batch_size", tc.batchSize());
-            training.put("block_size", tc.blockSize());
-            training.put("learning_rate", tc.learningRate());
-            training.put("min_learning_rate", tc.minLearningRate());
-            training.put("warmup_steps", tc.warmupSteps());
-            training.put("weight_decay", tc.weightDecay());
-            training.put("grad_clip", tc.gradClip());
-            training.put("seed", tc.seed());
+            training.putAll(KeelMetadata.trainingSettings(tc));
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (!Double.isNaN(trainLoss)) {
                 metrics.put("train_loss", trainLoss);
@@ -423,12 +446,6 @@ final class TfPretrainer implements Pretrainer {
                     .withTraining(training)
                     .withData(Map.of("corpus", train.fingerprint()))
                     .withMetrics(metrics);
-            try {
-                Files.createDirectories(out);
-            } catch (IOException e) {
-                throw new CheckpointException("cannot create model folder " + out + ": " + e.getMessage(), e);
-            }
-            Safetensors.write(out.resolve(OPTIMIZER), moments, Map.of("step", Integer.toString(step)));
             ModelFolder.write(out, config, weights, tokenizer, meta);
         }
 

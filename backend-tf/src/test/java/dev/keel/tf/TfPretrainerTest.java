@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.api.Capability;
+import dev.keel.api.CheckpointException;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
@@ -18,7 +19,7 @@ import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.spi.checkpoint.ModelFolder;
-import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.tck.KitModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class TfPretrainerTest {
 
     @BeforeAll
     static void corpus() throws IOException {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, tmp.resolve("token-cache").toString());
+        KitModels.tokenCacheIn(tmp);
         StringBuilder text = new StringBuilder();
         String[] lines = {"the king is dead, long live the king.", "to be or not to be, that is the question.",
             "a horse, a horse, my kingdom for a horse!", "all the world's a stage."};
@@ -92,7 +93,7 @@ class TfPretrainerTest {
 
     @Test
     void a_resumed_run_continues_where_it_stopped() {
-        TrainingConfig twenty = schedule().maxSteps(20).evalInterval(10).saveBestOnly(false).build();
+        TrainingConfig twenty = schedule().maxSteps(20).evalInterval(10).build();
         Path straight = tmp.resolve("straight");
         new TfPretrainer(2).pretrain(spec(straight, twenty, false));
 
@@ -101,6 +102,7 @@ class TfPretrainerTest {
         TrainingResult r = new TfPretrainer(2).pretrain(spec(resumed, twenty.toBuilder().decaySteps(20).build(), true));
 
         assertThat(r.steps()).isEqualTo(20);
+        assertThat(resumed.resolve(TfPretrainer.RESUME_STATE)).exists();
         Map<String, float[]> a = Gpt2Weights.read(straight).values();
         Map<String, float[]> b = Gpt2Weights.read(resumed).values();
         for (String name : a.keySet()) {
@@ -110,6 +112,16 @@ class TfPretrainerTest {
                 assertThat(Math.abs(x[i] - y[i])).as(name).isLessThan(1e-4f);
             }
         }
+    }
+
+    @Test
+    void resuming_a_folder_without_resume_state_says_so(@TempDir Path dir) {
+        Path plain = Gpt2Fixtures.write(dir.resolve("plain"), Gpt2Fixtures.config(16, 32, 2, 4),
+                Gpt2Fixtures.randomWeights(Gpt2Fixtures.config(16, 32, 2, 4), 1));
+        Gpt2Config arch = Gpt2Config.builder().vocabSize(1).blockSize(16).embedding(32).layers(2).heads(4).build();
+        assertThatThrownBy(() -> new TfPretrainer(1).pretrain(PretrainSpec.builder().architecture(arch).corpus(corpus)
+                .training(schedule().build()).outputDir(plain).resume(true).build()))
+                .isInstanceOf(CheckpointException.class).hasMessageContaining("start without --resume");
     }
 
     @Test

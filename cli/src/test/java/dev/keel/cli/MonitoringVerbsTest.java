@@ -87,6 +87,23 @@ class MonitoringVerbsTest {
     }
 
     @Test
+    void drift_with_a_model_adds_embedding_tests_from_minilm() throws Exception {
+        Random r = new Random(8);
+        Path ref = write("ref.tsv", reviews(r, 40, 4, false));
+        List<String> verse = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            verse.add("O Romeo, Romeo, wherefore art thou Romeo? Deny thy father and refuse thy name " + i);
+        }
+        Path cur = write("verse.txt", verse);
+        Object[] res = run("drift", "--reference", ref.toString(), "--current", cur.toString(), "--model",
+                "builtin:all-minilm-l6-v2", "--json");
+        assertThat(res[0]).isEqualTo(0);
+        Map<String, Object> m = Json.parseObject((String) res[1], "result");
+        assertThat(m.get("drift")).isEqualTo(true);
+        assertThat(m.toString()).contains("test=domain_classifier_auc", "test=mmd");
+    }
+
+    @Test
     void drift_with_bad_input_exits_two() throws Exception {
         Path ref = write("ref.txt", List.of("one line", "another"));
         assertThat(run("drift", "--reference", dir.resolve("missing.txt").toString(), "--current", ref.toString())[0])

@@ -369,15 +369,7 @@ public final class Gpt2Pretrainer implements Pretrainer {
             Map<String, Object> training = new LinkedHashMap<>();
             training.put("run_id", runId);
             training.put("step", step);
-            training.put("max_steps", tc.maxSteps());
-            training.put("batch_size", tc.batchSize());
-            training.put("block_size", tc.blockSize());
-            training.put("learning_rate", tc.learningRate());
-            training.put("min_learning_rate", tc.minLearningRate());
-            training.put("warmup_steps", tc.warmupSteps());
-            training.put("weight_decay", tc.weightDecay());
-            training.put("grad_clip", tc.gradClip());
-            training.put("seed", tc.seed());
+            training.putAll(KeelMetadata.trainingSettings(tc));
             training.put("tokenizer", tokenizer.kind());
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (!Double.isNaN(lastVal)) {

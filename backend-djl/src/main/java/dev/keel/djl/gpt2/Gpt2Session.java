@@ -27,6 +27,7 @@ import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.InferenceEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,7 +131,8 @@ public final class Gpt2Session implements InferenceSession {
             try (NDManager scope = model.manager().newSubManager();
                     WindowStepper stepper = new WindowStepper(scope, useCache)) {
                 // the window slides past the context, so generation is bounded by max tokens only
-                outcome = Generation.run(id, request, timed, Integer.MAX_VALUE, stepper, listener);
+                outcome = Generation.run(id, request, timed, Integer.MAX_VALUE,
+                        new SlidingWindow(config().nPositions(), stepper, useCache), listener);
             }
             long total = System.nanoTime() - begin;
             GenerationResult result = outcome.result();
@@ -142,14 +144,13 @@ public final class Gpt2Session implements InferenceSession {
     }
 
     /**
-     * Feeds the model one token at a time over a key/value cache. When the context is full it keeps the
-     * newer half of the window and reads it again, so text can run past {@code n_positions}; without the
-     * cache every step re-reads the same window, giving the same tokens at full cost.
+     * The engine side of generation: reads tokens after the key/value cache (or, uncached, the whole window
+     * each step). The shared {@link SlidingWindow} decides what to read, so text runs past {@code n_positions}
+     * exactly as on every other engine.
      */
-    private final class WindowStepper implements Generation.Stepper, AutoCloseable {
+    private final class WindowStepper implements SlidingWindow.CachedModel, AutoCloseable {
         private final NDManager scope;
         private final KvCache cache;
-        private final List<Integer> window = new ArrayList<>();
 
         WindowStepper(NDManager scope, boolean cached) {
             this.scope = scope;
@@ -157,30 +158,20 @@ public final class Gpt2Session implements InferenceSession {
         }
 
         @Override
-        public float[] step(int[] tokens) {
-            int context = config().nPositions();
+        public void reset() {
+            if (cache != null) {
+                cache.clear();
+            }
+        }
+
+        @Override
+        public float[] feed(int[] tokens) {
+            List<Integer> ids = new ArrayList<>(tokens.length);
             for (int id : tokens) {
                 checkToken(id);
+                ids.add(id);
             }
-            if (window.isEmpty()) {
-                for (int i = Math.max(0, tokens.length - context); i < tokens.length; i++) {
-                    window.add(tokens[i]);
-                }
-                return lastLogits(window, cache);
-            }
-            int next = tokens[0];
-            if (window.size() == context) {
-                List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
-                window.clear();
-                window.addAll(newer);
-                window.add(next);
-                if (cache != null) {
-                    cache.clear();
-                }
-                return lastLogits(window, cache);
-            }
-            window.add(next);
-            return cache != null ? lastLogits(List.of(next), cache) : lastLogits(window, null);
+            return lastLogits(ids, cache);
         }
 
         private float[] lastLogits(List<Integer> tokens, KvCache kv) {

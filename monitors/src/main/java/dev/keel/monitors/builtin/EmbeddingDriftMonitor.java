@@ -138,7 +138,16 @@ public final class EmbeddingDriftMonitor implements Monitor, DefaultAlerts {
         v.put("drifted", classifier == null ? Double.NaN : classifier.drifted() ? 1.0 : 0.0);
         Map<String, Object> d = new LinkedHashMap<>();
         if (classifier != null) {
-            d.put("tests", mmd == null ? List.of(classifier.toMap()) : List.of(classifier.toMap(), mmd.toMap()));
+            List<Map<String, Object>> tests = new java.util.ArrayList<>();
+            tests.add(new LinkedHashMap<>(classifier.toMap()));
+            if (mmd != null) {
+                tests.add(new LinkedHashMap<>(mmd.toMap()));
+            }
+            for (Map<String, Object> t : tests) {
+                t.put("reference_rows", reference.size());
+                t.put("current_rows", currentCount);
+            }
+            d.put("tests", tests);
         }
         return new MonitorSnapshot(NAME, Instant.now(), v, d);
     }

@@ -117,7 +117,7 @@ public final class MonitorReport {
                 continue;
             }
             h.append("<h2>").append(esc(m.getKey())).append(" values</h2><table><tr><th>metric</th><th>value</th></tr>");
-            for (Map.Entry<String, Object> v : values.entrySet()) {
+            for (Map.Entry<String, Object> v : new java.util.TreeMap<>(values).entrySet()) {
                 h.append("<tr><td>").append(esc(v.getKey())).append("</td><td>").append(num(v.getValue())).append("</td></tr>");
             }
             h.append("</table>");
@@ -195,7 +195,8 @@ public final class MonitorReport {
                 continue;
             }
             Map<String, Object> d = map(m.get("details"));
-            Map<String, Object> drift = d.containsKey("drift") ? map(d.get("drift")) : d;
+            // the generation monitor nests its drift report; the others carry it at the top of their details
+            Map<String, Object> drift = d.get("drift") instanceof Map<?, ?> ? map(d.get("drift")) : d;
             if (list(drift.get("tests")).isEmpty()) {
                 continue;
             }

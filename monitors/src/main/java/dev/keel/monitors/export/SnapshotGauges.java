@@ -23,6 +23,8 @@ public final class SnapshotGauges {
     private final MeterRegistry registry;
     private final long maxAgeNanos;
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    /** Micrometer holds gauge state weakly; without these references the values would read NaN after a GC. */
+    private final List<Supplier<Double>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Map<String, Map<String, Double>> latest = Map.of();
     private volatile long readAt;
 
@@ -58,6 +60,7 @@ public final class SnapshotGauges {
                 }
                 String monitor = s.getKey();
                 Supplier<Double> value = () -> read(false).getOrDefault(monitor, Map.of()).getOrDefault(metric, Double.NaN);
+                held.add(value);
                 String name = meterName(monitor, metric);
                 if (metric.endsWith("_total")) {
                     FunctionCounter.builder(name, value, v -> {

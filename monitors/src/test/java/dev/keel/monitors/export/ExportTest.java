@@ -35,7 +35,10 @@ class ExportTest {
     void meters_follow_prometheus_and_opentelemetry_genai_naming() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (MonitorHub hub = busyHub(registry)) {
-            SnapshotGauges.bind(hub, registry);
+            SnapshotGauges gauges = SnapshotGauges.bind(hub, registry);
+            // Micrometer keeps gauge state weakly: values must survive a collection
+            System.gc();
+            gauges.refresh();
             String scrape = registry.scrape();
             assertThat(scrape)
                     .contains("gen_ai_client_operation_duration_seconds_bucket{")
@@ -53,7 +56,8 @@ class ExportTest {
                     .contains("keel_latency_requests_total 302.0")
                     .contains("keel_accuracy_estimated_accuracy ")
                     .contains("keel_bias_demographic_parity_ratio ")
-                    .contains("keel_hub_events_dropped_total 0.0");
+                    .contains("keel_hub_events_dropped_total 0.0")
+                    .contains("keel_hub_feedback_total 300.0");
             assertThat(SnapshotGauges.meterName("latency", "latency_total_p99_seconds")).isEqualTo("keel.latency.total.p99.seconds");
         }
     }

@@ -39,6 +39,21 @@ public record KeelMetadata(int formatVersion, String createdBy, String createdAt
                 List.of(), Map.of(), Map.of(), Map.of());
     }
 
+    /** The schedule settings every training run records, under the same keys on every backend. */
+    public static Map<String, Object> trainingSettings(dev.keel.api.train.TrainingConfig tc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("max_steps", tc.maxSteps());
+        m.put("batch_size", tc.batchSize());
+        m.put("block_size", tc.blockSize());
+        m.put("learning_rate", tc.learningRate());
+        m.put("min_learning_rate", tc.minLearningRate());
+        m.put("warmup_steps", tc.warmupSteps());
+        m.put("weight_decay", tc.weightDecay());
+        m.put("grad_clip", tc.gradClip());
+        m.put("seed", tc.seed());
+        return m;
+    }
+
     public KeelMetadata withVersion(String v) {
         return new KeelMetadata(formatVersion, createdBy, createdAt, v, base, method, task, lineage, training, data,
                 metrics);

@@ -101,6 +101,32 @@ class GenerationTest {
     }
 
     @Test
+    void the_sliding_window_keeps_the_newer_half_when_the_context_is_full() {
+        List<String> reads = new ArrayList<>();
+        SlidingWindow.CachedModel model = new SlidingWindow.CachedModel() {
+            public void reset() {
+                reads.add("reset");
+            }
+
+            public float[] feed(int[] tokens) {
+                reads.add(java.util.Arrays.toString(tokens));
+                return new float[] {0};
+            }
+        };
+        SlidingWindow w = new SlidingWindow(4, model, true);
+        w.step(new int[] {1, 2, 3, 4, 5});
+        w.step(new int[] {6});
+        w.step(new int[] {7});
+        assertThat(reads).containsExactly("reset", "[2, 3, 4, 5]", "reset", "[4, 5, 6]", "[7]");
+
+        reads.clear();
+        SlidingWindow uncached = new SlidingWindow(4, model, false);
+        uncached.step(new int[] {1});
+        uncached.step(new int[] {2});
+        assertThat(reads).containsExactly("reset", "[1]", "reset", "[1, 2]");
+    }
+
+    @Test
     void block_evaluation_covers_every_token_once_and_averages_per_token() {
         int[] ids = IntStream.range(0, 101).map(k -> k % 7).toArray();
         TokenArray tokens = TokenArray.of(ids, 7);

@@ -24,6 +24,11 @@ public final class ReferenceGpt2 {
         return t.get("transformer." + name).toFloats();
     }
 
+    /** A bias, or zeros for a config without biases ({@code keel_bias: false}). */
+    private float[] bias(String name, int size) {
+        return c.bias() ? w(name) : new float[size];
+    }
+
     /** Next-token logits {@code [positions][vocab]}. */
     public float[][] logits(int[] tokens) {
         int n = tokens.length;
@@ -103,7 +108,7 @@ public final class ReferenceGpt2 {
 
     private float[][] conv1d(float[][] x, String name, int in, int out) {
         float[] weight = w(name + ".weight");
-        float[] bias = w(name + ".bias");
+        float[] bias = bias(name + ".bias", out);
         float[][] y = new float[x.length][out];
         for (int i = 0; i < x.length; i++) {
             for (int o = 0; o < out; o++) {
@@ -119,7 +124,7 @@ public final class ReferenceGpt2 {
 
     private float[][] layerNorm(float[][] x, String name) {
         float[] g = w(name + ".weight");
-        float[] b = w(name + ".bias");
+        float[] b = bias(name + ".bias", x[0].length);
         float[][] y = new float[x.length][];
         for (int i = 0; i < x.length; i++) {
             double mean = 0;

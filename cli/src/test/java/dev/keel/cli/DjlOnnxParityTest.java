@@ -1,0 +1,82 @@
+package dev.keel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.keel.spi.checkpoint.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The portability promise through the command line: a gpt2 pre-trained on djl evaluates to the same loss
+ * and generates the same greedy text on onnx (which exports the folder to an ONNX graph on first use).
+ */
+class DjlOnnxParityTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path corpus;
+
+    @BeforeAll
+    static void pretrainOnDjl() throws IOException {
+        System.setProperty("keel.cache.dir", dir.resolve("tokens").toString());
+        System.setProperty("keel.onnx.cache", dir.resolve("onnx").toString());
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            sb.append(i % 3 == 0 ? "to be or not to be.\n" : "the cat sat on the mat.\n");
+        }
+        corpus = Files.writeString(dir.resolve("corpus.txt"), sb);
+        model = dir.resolve("model");
+        CliRunner.Result trained = CliRunner.run("pretrain", "--json", "--backend", "djl", "--corpus",
+                corpus.toString(), "--out", model.toString(), "--layers", "2", "--heads", "2", "--embd", "16",
+                "--block", "16", "--batch", "4", "--iters", "20", "--warmup", "2", "--lr", "1e-2",
+                "--eval-interval", "10", "--eval-iters", "2");
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+    }
+
+    @AfterAll
+    static void clearProperties() {
+        System.clearProperty("keel.cache.dir");
+        System.clearProperty("keel.onnx.cache");
+    }
+
+    static Map<String, Object> json(CliRunner.Result r) {
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Json.parseObject(r.lastLine(), "stdout");
+    }
+
+    @Test
+    void evaluate_gives_the_same_loss_on_djl_and_onnx() {
+        for (String split : new String[] {"val", "all"}) {
+            Map<String, Object> djl = json(CliRunner.run("evaluate", "--json", "--backend", "djl", "--model",
+                    model.toString(), "--corpus", corpus.toString(), "--split", split));
+            Map<String, Object> onnx = json(CliRunner.run("evaluate", "--json", "--backend", "onnx", "--model",
+                    model.toString(), "--corpus", corpus.toString(), "--split", split));
+            assertThat(((Number) onnx.get("tokens")).longValue()).isEqualTo(((Number) djl.get("tokens")).longValue());
+            assertThat(((Number) onnx.get("loss")).doubleValue()).as(split)
+                    .isCloseTo(((Number) djl.get("loss")).doubleValue(), within(1e-4));
+        }
+    }
+
+    @Test
+    void greedy_generation_gives_the_same_tokens_on_djl_and_onnx_past_the_context() {
+        String[] args = {"generate", "--json", "--model", model.toString(), "--prompt", "to be", "--max-tokens", "40",
+            "--temperature", "0"};
+        Map<String, Object> djl = json(CliRunner.run(concat(args, "--backend", "djl")));
+        Map<String, Object> onnx = json(CliRunner.run(concat(args, "--backend", "onnx")));
+        assertThat(((Number) onnx.get("tokens")).intValue()).isEqualTo(40);
+        assertThat(onnx.get("text")).isEqualTo(djl.get("text"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
