@@ -12,9 +12,11 @@ import dev.keel.api.InvalidInputException;
  * @param warmupFraction share of steps with linear learning-rate warmup
  * @param headHidden     width of a tanh hidden layer in a {@code head}; 0 for a linear head
  * @param trainLimit     train on a seeded random subset of this many examples; 0 uses them all
+ * @param reference      for causal-lm: the original pre-training corpus, whose validation loss before and
+ *                       after measures forgetting; null to skip
  */
 public record AdaptOptions(String classWeights, int patience, int evalEvery, double warmupFraction, int headHidden,
-        int trainLimit) {
+        int trainLimit, java.nio.file.Path reference) {
     public AdaptOptions {
         if (patience < 0 || evalEvery < 0 || headHidden < 0 || trainLimit < 0 || warmupFraction < 0 || warmupFraction >= 1) {
             throw new InvalidInputException("patience, eval interval, head width and train limit must be >= 0, "
@@ -24,6 +26,6 @@ public record AdaptOptions(String classWeights, int patience, int evalEvery, dou
     }
 
     public static AdaptOptions defaults() {
-        return new AdaptOptions("auto", 3, 0, 0.1, 0, 0);
+        return new AdaptOptions("auto", 3, 0, 0.1, 0, 0, null);
     }
 }

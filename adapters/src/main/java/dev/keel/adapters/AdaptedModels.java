@@ -84,6 +84,14 @@ public final class AdaptedModels {
      */
     public static InferenceSession open(Path folder, Function<ModelRef, InferenceSession> opener) {
         ModelFolder.requireFolder(folder);
+        if (kind(folder) == Kind.FULL && Files.exists(folder.resolve(ModelFolder.WEIGHTS))) {
+            return withClassifier(folder, opener.apply(ModelRef.of(folder)));
+        }
+        if (kind(folder) == Kind.LORA) {
+            // merged once into a cache keyed by the adapter's bytes: every backend then serves a plain folder
+            Path merged = mergedCache(folder);
+            return withClassifier(merged, opener.apply(ModelRef.of(merged)));
+        }
         if (kind(folder) != Kind.HEAD) {
             return opener.apply(ModelRef.of(folder));
         }
@@ -99,6 +107,65 @@ public final class AdaptedModels {
         } catch (RuntimeException e) {
             base.close();
             throw e;
+        }
+    }
+
+    /**
+     * A backend that embeds but has no classifier of its own (ONNX Runtime) still serves a fully fine-tuned
+     * classifier: its {@code classifier.*} layer reads the same mean-pooled features the backend embeds, so
+     * it runs as a Java head over them. Sessions that classify are returned as they are.
+     */
+    static InferenceSession withClassifier(Path folder, InferenceSession session) {
+        try {
+            session.classify(List.of());
+            return session;
+        } catch (dev.keel.api.UnsupportedCapabilityException e) {
+            Map<String, Object> config = Json.readObject(folder.resolve(ModelFolder.CONFIG));
+            ModelConfig mc = ModelConfig.fromHfConfig(config);
+            if (!(mc instanceof dev.keel.api.model.BertConfig b) || b.labels().isEmpty()
+                    || !"mean".equals(config.get(POOLING_KEY))) {
+                return session; // not a Keel classifier: leave the session's own answer
+            }
+            try {
+                Map<String, Tensor> tensors = ModelFolder.readWeights(folder).tensors();
+                Map<String, Tensor> head = new LinkedHashMap<>();
+                head.put(ClassifierHead.WEIGHT, tensors.get(ClassifierHead.WEIGHT));
+                head.put(ClassifierHead.BIAS, tensors.get(ClassifierHead.BIAS));
+                head.values().removeIf(java.util.Objects::isNull);
+                Labels labels = Labels.of(b.labels());
+                int maxLength = config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
+                return new HeadSession(session, ClassifierHead.fromTensors(head), labels, maxLength,
+                        HeadSession.describe(session.info(), labels, folder, session.info().version()));
+            } catch (RuntimeException inner) {
+                session.close();
+                throw inner;
+            }
+        }
+    }
+
+    /** The merged full folder for a LoRA folder, under {@code java.io.tmpdir/keel-merged}, written once. */
+    static Path mergedCache(Path loraFolder) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(loraFolder.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(Files.readAllBytes(loraFolder.resolve(LoraAdapter.WEIGHTS)));
+            md.update(Files.readAllBytes(loraFolder.resolve(LoraAdapter.CONFIG)));
+            String key = java.util.HexFormat.of().formatHex(md.digest()).substring(0, 24);
+            Path root = Path.of(System.getProperty("java.io.tmpdir"), "keel-merged");
+            Path dir = root.resolve(key);
+            if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
+                Files.createDirectories(root);
+                Path tmp = Files.createTempDirectory(root, "." + key);
+                mergeLora(loraFolder, tmp);
+                try {
+                    Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                    // another process merged the same adapter first; its folder is identical
+                }
+            }
+            return dir;
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new CheckpointException("cannot merge the LoRA adapter in " + loraFolder + ": " + e.getMessage(), e);
         }
     }
 

@@ -41,7 +41,7 @@ public final class DjlBackendProvider implements BackendProvider {
                 .stage(Capability.PRETRAIN, ModelFamily.GPT2)
                 .stage(Capability.INFER, ModelFamily.GPT2)
                 .stage(Capability.INFER, ModelFamily.BERT)
-                .stage(Capability.ADAPT, ModelFamily.BERT)
+                .stage(Capability.ADAPT, ModelFamily.BERT, ModelFamily.GPT2)
                 .devices(Device.Kind.CPU, Device.Kind.GPU)
                 .formats("safetensors")
                 .build();

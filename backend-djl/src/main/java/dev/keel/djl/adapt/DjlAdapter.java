@@ -57,8 +57,10 @@ public final class DjlAdapter implements TunableAdapter {
             }
             return BertFineTuning.run(spec, options, DjlEngine.device(device), listener);
         }
-        throw new UnsupportedCapabilityException("the djl adapter handles bert models so far; " + family
-                + " adaptation is not available yet");
+        if (family.equals(ModelFamily.GPT2)) {
+            return Gpt2Adaptation.run(spec, options, device, listener);
+        }
+        throw new UnsupportedCapabilityException("the djl adapter handles bert and gpt2 models, not " + family);
     }
 
 }

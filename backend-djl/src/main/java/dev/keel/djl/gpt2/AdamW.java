@@ -95,6 +95,16 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** Clips the global gradient norm to {@code clip} (0 disables clipping), then takes one step. */
+    public void clipAndUpdate(NDManager local, double lr, double clip) {
+        float scale = 1f;
+        if (clip > 0) {
+            float norm = gradientNorm(local);
+            scale = (float) Math.min(1.0, clip / (norm + 1e-6));
+        }
+        update(lr, scale);
+    }
+
     /** The moments as tensors named {@code NAME.exp_avg} and {@code NAME.exp_avg_sq} (PyTorch's names). */
     public List<Tensor> stateTensors() {
         List<Tensor> out = new ArrayList<>();

@@ -288,12 +288,7 @@ public final class Gpt2Pretrainer implements Pretrainer {
                     collector.backward(l);
                     loss = l.getFloat();
                 }
-                float scale = 1f;
-                if (tc.gradClip() > 0) {
-                    float norm = optimizer.gradientNorm(local);
-                    scale = (float) Math.min(1.0, tc.gradClip() / (norm + 1e-6));
-                }
-                optimizer.update(lr, scale);
+                optimizer.clipAndUpdate(local, lr, tc.gradClip());
             }
             if (!Float.isFinite(loss)) {
                 throw new KeelException("the loss became " + loss + " at step " + step + "; lower --lr or raise "

@@ -54,7 +54,7 @@ class BertAdaptationTest {
 
     private static Adapter adapter() {
         return ((DjlAdapter) new DjlBackendProvider().adapter(dev.keel.api.Device.cpu()))
-                .withOptions(new AdaptOptions("auto", 0, 0, 0.1, 0, 0));
+                .withOptions(new AdaptOptions("auto", 0, 0, 0.1, 0, 0, null));
     }
 
     @Test

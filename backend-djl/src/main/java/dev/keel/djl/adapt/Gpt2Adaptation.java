@@ -1,0 +1,324 @@
+package dev.keel.djl.adapt;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.keel.adapters.AdaptOptions;
+import dev.keel.adapters.AdaptedModels;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationSpec;
+import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.data.LabelledExample;
+import dev.keel.api.data.Split;
+import dev.keel.api.data.TextCorpus;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.Gpt2Config;
+import dev.keel.api.model.ModelConfig;
+import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.train.TrainingConfig;
+import dev.keel.api.train.TrainingEvent;
+import dev.keel.api.train.TrainingListener;
+import dev.keel.api.train.TrainingResult;
+import dev.keel.djl.DjlEngine;
+import dev.keel.djl.gpt2.AdamW;
+import dev.keel.djl.gpt2.Gpt2Model;
+import dev.keel.djl.gpt2.Gpt2Session;
+import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.data.LabelledFiles;
+import dev.keel.spi.data.TokenArray;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Full fine-tuning of a gpt2 folder, on the pre-trainer's own model and AdamW:
+ * <ul>
+ *   <li>causal-lm (unsupervised domain adaptation): next-token training on the first 90% of the domain
+ *       text; the domain validation loss (last 10%) is measured before and after, and so is the loss on the
+ *       original corpus when one is given, so the report shows both the gain and the forgetting.</li>
+ *   <li>prompt-response: each example is prompt then response (then end-of-text when the vocabulary has
+ *       one); the loss counts only the targets inside the response, so the model learns to answer, not to
+ *       echo prompts.</li>
+ * </ul>
+ */
+final class Gpt2Adaptation {
+    private Gpt2Adaptation() { }
+
+    static TrainingResult run(AdaptationSpec spec, AdaptOptions options, dev.keel.api.Device device,
+            TrainingListener listener) {
+        long started = System.nanoTime();
+        if (spec.method() != AdaptationMethod.FULL) {
+            throw new UnsupportedCapabilityException("gpt2 adaptation runs --method full so far; lora and head "
+                    + "are available for bert classifiers");
+        }
+        Path baseDir = spec.base().path().orElseThrow(() -> new InvalidInputException("a gpt2 base is a folder"));
+        AdaptedModels.requireFreshOutput(spec.outputDir());
+        ModelConfig mc = ModelFolder.readConfig(baseDir);
+        Gpt2Config config = (Gpt2Config) mc;
+        Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
+        TrainingConfig tc = spec.training();
+        int block = Math.min(config.nPositions(), Math.min(tc.blockSize(), spec.maxLength()));
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        Trainer trainer;
+        TextCorpus domain = null;
+        TextCorpus reference = options.reference() == null ? null : TextCorpus.of(options.reference()).requireExists();
+        if (spec.task() == AdaptationTask.CAUSAL_LM) {
+            domain = TextCorpus.of(spec.train()).requireExists();
+            TokenArray train = CorpusTokenizer.tokenize(domain, tokenizer).split(Split.TRAIN);
+            if (train.size() <= block + 1) {
+                throw new InvalidInputException("the domain corpus " + spec.train() + " has " + train.size()
+                        + " training tokens, fewer than one block of " + (block + 1) + "; give it more text");
+            }
+            try (Gpt2Session s = Gpt2Session.open(baseDir, SessionOptions.defaults())) {
+                metrics.put("dev_loss_before", s.evaluate(domain, Split.VAL).loss());
+                if (reference != null) {
+                    metrics.put("reference_loss_before", s.evaluate(reference, Split.VAL).loss());
+                }
+            }
+            trainer = new CausalBatches(train, block, tc.batchSize(), tc.seed());
+        } else if (spec.task() == AdaptationTask.PROMPT_RESPONSE) {
+            List<int[][]> train = encodePairs(LabelledFiles.readLabelled(spec.train()), tokenizer, config.nPositions());
+            List<int[][]> dev = spec.dev() == null ? null
+                    : encodePairs(LabelledFiles.readLabelled(spec.dev()), tokenizer, config.nPositions());
+            trainer = new PromptResponseBatches(train, dev, tc.batchSize(), tc.seed());
+        } else {
+            throw new UnsupportedCapabilityException("a gpt2 model adapts to causal-lm or prompt-response; "
+                    + "classification runs on bert models");
+        }
+        int steps = tc.maxSteps() > 0 ? tc.maxSteps() : Math.max(1, tc.epochs()) * trainer.stepsPerEpoch();
+        ai.djl.Device djlDevice = DjlEngine.device(device);
+        Engine engine = DjlEngine.pytorch();
+        double lastLoss = Double.NaN;
+        long nanos = 0;
+        long tokens = 0;
+        try (Gpt2Model model = Gpt2Model.fromTensors(config, ModelFolder.readWeights(baseDir).tensors(), djlDevice);
+                AdamW optimizer = new AdamW(model.namedParameters(), model.manager(), tc.beta1(), tc.beta2(),
+                        tc.weightDecay())) {
+            model.setTrainable(true);
+            if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
+                metrics.put("dev_loss_before", pr.devLoss(model));
+            }
+            long params = model.parameterCount();
+            listener.onEvent(new TrainingEvent.Started("gpt2-" + spec.task().name().toLowerCase(java.util.Locale.ROOT),
+                    0, steps, params, params));
+            int warmup = Math.min(tc.warmupSteps(), steps / 10);
+            for (int step = 0; step < steps; step++) {
+                long t0 = System.nanoTime();
+                double lr = step < warmup ? tc.learningRate() * (step + 1) / warmup
+                        : tc.learningRate() * (steps - step) / Math.max(1, steps - warmup);
+                float loss;
+                try (NDManager local = model.manager().newSubManager()) {
+                    NDArray[] batch = trainer.next(local);
+                    try (GradientCollector collector = engine.newGradientCollector()) {
+                        NDArray l = trainer.loss(model, local, batch, true);
+                        collector.backward(l);
+                        loss = l.getFloat();
+                    }
+                    tokens += batch[0].size();
+                    optimizer.clipAndUpdate(local, lr, tc.gradClip());
+                }
+                if (!Float.isFinite(loss)) {
+                    throw new KeelException("the loss became " + loss + " at step " + (step + 1) + "; lower --lr");
+                }
+                lastLoss = loss;
+                nanos += System.nanoTime() - t0;
+                listener.onEvent(new TrainingEvent.Step(step + 1, steps, loss, lr, tokens / (nanos / 1e9),
+                        nanos / 1e6 / (step + 1)));
+            }
+            model.setTrainable(false);
+            if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
+                metrics.put("dev_loss", pr.devLoss(model));
+            }
+            KeelMetadata meta = KeelMetadata.create("djl", "full")
+                    .withBase(AdaptedModels.baseReference(spec.base()), spec.task().name().toLowerCase(java.util.Locale.ROOT)
+                            .replace('_', '-'), List.of(AdaptedModels.baseReference(spec.base())))
+                    .withVersion("full-" + Long.toHexString(System.currentTimeMillis()));
+            ModelFolder.write(spec.outputDir(), config, model.toTensors(), tokenizer, meta);
+            if (domain != null) {
+                try (Gpt2Session s = Gpt2Session.open(spec.outputDir(), SessionOptions.defaults())) {
+                    metrics.put("dev_loss", s.evaluate(domain, Split.VAL).loss());
+                    if (reference != null) {
+                        metrics.put("reference_loss", s.evaluate(reference, Split.VAL).loss());
+                        metrics.put("forgetting", metrics.get("reference_loss") - metrics.get("reference_loss_before"));
+                    }
+                }
+            }
+            ModelFolder.writeMetadata(spec.outputDir(), meta.withMetrics(metrics));
+            double devLoss = metrics.getOrDefault("dev_loss", Double.NaN);
+            TrainingResult r = new TrainingResult(steps, lastLoss, devLoss, devLoss, params, params,
+                    tokens / Math.max(nanos / 1e9, 1e-9), nanos / 1e6 / steps, (System.nanoTime() - started) / 1e9,
+                    spec.outputDir(), metrics);
+            listener.onEvent(new TrainingEvent.Finished(r));
+            return r;
+        }
+    }
+
+    /** {ids, targets, mask} rows for prompt/response pairs: the mask marks targets inside the response. */
+    static List<int[][]> encodePairs(List<LabelledExample> examples, Tokenizer tokenizer, int maxPositions) {
+        List<int[][]> out = new ArrayList<>();
+        for (int e = 0; e < examples.size(); e++) {
+            int[] prompt = tokenizer.encode(examples.get(e).text());
+            int[] response = tokenizer.encode(examples.get(e).label());
+            int eos = tokenizer.endOfTextId();
+            int n = prompt.length + response.length + (eos >= 0 ? 1 : 0);
+            int[] all = new int[n];
+            System.arraycopy(prompt, 0, all, 0, prompt.length);
+            System.arraycopy(response, 0, all, prompt.length, response.length);
+            if (eos >= 0) {
+                all[n - 1] = eos;
+            }
+            int len = Math.min(n - 1, maxPositions);
+            if (prompt.length == 0 || len < prompt.length) {
+                throw new InvalidInputException("example " + (e + 1) + " has " + (prompt.length == 0 ? "an empty prompt"
+                        : "a prompt of " + prompt.length + " tokens, longer than the model's context " + maxPositions)
+                        + "; shorten it");
+            }
+            int[] ids = new int[len];
+            int[] targets = new int[len];
+            int[] mask = new int[len];
+            for (int i = 0; i < len; i++) {
+                ids[i] = all[i];
+                targets[i] = all[i + 1];
+                mask[i] = i + 1 >= prompt.length ? 1 : 0;
+            }
+            out.add(new int[][] {ids, targets, mask});
+        }
+        return out;
+    }
+
+    private interface Trainer {
+        int stepsPerEpoch();
+
+        NDArray[] next(NDManager local);
+
+        NDArray loss(Gpt2Model model, NDManager local, NDArray[] batch, boolean training);
+    }
+
+    private static final class CausalBatches implements Trainer {
+        private final TokenArray train;
+        private final int block;
+        private final int batch;
+        private final Random random;
+
+        CausalBatches(TokenArray train, int block, int batch, long seed) {
+            this.train = train;
+            this.block = block;
+            this.batch = batch;
+            this.random = new Random(seed);
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return Math.max(1, train.size() / (block * batch));
+        }
+
+        @Override
+        public NDArray[] next(NDManager local) {
+            long[] x = new long[batch * block];
+            long[] y = new long[batch * block];
+            int[] window = new int[block + 1];
+            for (int row = 0; row < batch; row++) {
+                train.copy(random.nextInt(train.size() - block), window, 0, block + 1);
+                for (int i = 0; i < block; i++) {
+                    x[row * block + i] = window[i];
+                    y[row * block + i] = window[i + 1];
+                }
+            }
+            Shape shape = new Shape(batch, block);
+            return new NDArray[] {DjlEngine.ownedLongs(local, x, shape), DjlEngine.ownedLongs(local, y, shape)};
+        }
+
+        @Override
+        public NDArray loss(Gpt2Model model, NDManager local, NDArray[] b, boolean training) {
+            return model.loss(local, b[0], b[1], training);
+        }
+    }
+
+    private static final class PromptResponseBatches implements Trainer {
+        private final List<int[][]> train;
+        private final List<int[][]> dev;
+        private final int batch;
+        private final Random random;
+        private final List<Integer> order = new ArrayList<>();
+
+        PromptResponseBatches(List<int[][]> train, List<int[][]> dev, int batch, long seed) {
+            this.train = train;
+            this.dev = dev;
+            this.batch = batch;
+            this.random = new Random(seed);
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return (train.size() + batch - 1) / batch;
+        }
+
+        @Override
+        public NDArray[] next(NDManager local) {
+            List<int[][]> rows = new ArrayList<>();
+            for (int i = 0; i < Math.min(batch, train.size()); i++) {
+                if (order.isEmpty()) {
+                    for (int k = 0; k < train.size(); k++) {
+                        order.add(k);
+                    }
+                    java.util.Collections.shuffle(order, random);
+                }
+                rows.add(train.get(order.remove(order.size() - 1)));
+            }
+            return pad(local, rows);
+        }
+
+        static NDArray[] pad(NDManager local, List<int[][]> rows) {
+            int t = rows.stream().mapToInt(r -> r[0].length).max().orElse(1);
+            long[] x = new long[rows.size() * t];
+            long[] y = new long[rows.size() * t];
+            float[] m = new float[rows.size() * t];
+            double total = rows.stream().mapToLong(r -> java.util.Arrays.stream(r[2]).sum()).sum();
+            if (total == 0) {
+                throw new InvalidInputException("a batch has no response tokens; every example needs a non-empty response");
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                int[][] row = rows.get(r);
+                for (int i = 0; i < row[0].length; i++) {
+                    x[r * t + i] = row[0][i];
+                    y[r * t + i] = row[1][i];
+                    m[r * t + i] = (float) (row[2][i] / total); // normalised: the loss is a plain sum
+                }
+            }
+            Shape shape = new Shape(rows.size(), t);
+            return new NDArray[] {DjlEngine.ownedLongs(local, x, shape), DjlEngine.ownedLongs(local, y, shape),
+                DjlEngine.ownedFloats(local, m, shape)};
+        }
+
+        @Override
+        public NDArray loss(Gpt2Model model, NDManager local, NDArray[] b, boolean training) {
+            return model.tokenLosses(local, b[0], b[1], training).mul(b[2]).sum();
+        }
+
+        /** Mean loss per response token over the dev pairs. */
+        double devLoss(Gpt2Model model) {
+            double sum = 0;
+            long count = 0;
+            for (int start = 0; start < dev.size(); start += batch) {
+                List<int[][]> rows = dev.subList(start, Math.min(dev.size(), start + batch));
+                long n = rows.stream().mapToLong(r -> java.util.Arrays.stream(r[2]).sum()).sum();
+                try (NDManager local = model.manager().newSubManager()) {
+                    sum += loss(model, local, pad(local, rows), false).getFloat() * n;
+                }
+                count += n;
+            }
+            return sum / Math.max(1, count);
+        }
+    }
+
+}

@@ -1,0 +1,117 @@
+package dev.keel.cli;
+
+import dev.keel.adapters.AdaptedModels;
+import dev.keel.adapters.ClassificationMetrics;
+import dev.keel.adapters.Labels;
+import dev.keel.api.InvalidInputException;
+import dev.keel.api.data.LabelledExample;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Prediction;
+import dev.keel.api.model.BertConfig;
+import dev.keel.runtime.KeelRuntime;
+import dev.keel.spi.checkpoint.AtomicFiles;
+import dev.keel.spi.checkpoint.Json;
+import dev.keel.spi.data.LabelledFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code keel classify}: predicts labels with an adapted model on the chosen backend (a head folder runs
+ * its Java head over that backend's embeddings). When every input line carries a label, also reports
+ * accuracy, macro-F1, calibration error and the confusion matrix.
+ */
+@Command(name = "classify", mixinStandardHelpOptions = true,
+        description = "Predict labels with an adapted classifier; scores them when the input is labelled.")
+public final class ClassifyCommand implements Callable<Integer> {
+    private static final int CHUNK = 256;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "a folder written by keel adapt --task classify")
+    Path model;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+            description = "one text per line, or labelled TSV/CSV/JSONL")
+    Path input;
+
+    @Option(names = "--out", paramLabel = "FILE.jsonl", description = "write one prediction per line")
+    Path out;
+
+    @Override
+    public Integer call() {
+        Console console = Console.of(common);
+        List<LabelledExample> examples = LabelledFiles.read(input);
+        boolean labelled = examples.stream().allMatch(LabelledExample::hasLabel);
+        KeelRuntime runtime = common.runtime();
+        List<String> texts = examples.stream().map(LabelledExample::text).toList();
+        List<Prediction> predictions = new ArrayList<>(texts.size());
+        String backend;
+        Labels labels;
+        long t0;
+        try (InferenceSession session = AdaptedModels.open(model, ref -> BaseModels.open(common, runtime, ref, console))) {
+            backend = session.info().backend();
+            if (!(session.info().config() instanceof BertConfig b) || b.labels().isEmpty()) {
+                throw new InvalidInputException(model + " is not a classifier; adapt it with keel adapt --task classify");
+            }
+            labels = Labels.of(b.labels());
+            t0 = System.nanoTime();
+            int[] gold = labelled ? dev.keel.adapters.ClassificationData.of(examples, labels, input.toString()).labels() : null;
+            for (int start = 0; start < texts.size(); start += CHUNK) {
+                predictions.addAll(session.classify(texts.subList(start, Math.min(texts.size(), start + CHUNK))).predictions());
+                console.progress(String.format("classified %d/%d on %s", predictions.size(), texts.size(), backend));
+            }
+            console.endProgress();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (out != null) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < texts.size(); i++) {
+                    Prediction p = predictions.get(i);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("text", texts.get(i));
+                    row.put("label", p.label());
+                    row.put("confidence", p.confidence());
+                    Map<String, Double> probs = new LinkedHashMap<>();
+                    for (int k = 0; k < labels.size(); k++) {
+                        probs.put(labels.name(k), p.probabilities()[k]);
+                    }
+                    row.put("probabilities", probs);
+                    if (labelled) {
+                        row.put("gold", examples.get(i).label().trim());
+                    }
+                    sb.append(Json.compact(row)).append('\n');
+                }
+                AtomicFiles.writeString(out, sb.toString());
+            }
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("count", texts.size());
+            if (labelled) {
+                double[][] probs = predictions.stream().map(Prediction::probabilities).toArray(double[][]::new);
+                ClassificationMetrics m = ClassificationMetrics.of(gold, probs);
+                console.say(m.confusionTable(labels));
+                json.put("accuracy", m.accuracy());
+                json.put("macro_f1", m.macroF1());
+                json.put("ece", m.expectedCalibrationError());
+            } else if (out == null) {
+                for (int i = 0; i < Math.min(texts.size(), 20); i++) {
+                    console.say(String.format("%-10s %.3f  %s", predictions.get(i).label(),
+                            predictions.get(i).confidence(), texts.get(i)));
+                }
+            }
+            json.put("sentences_per_s", texts.size() / Math.max(secs, 1e-9));
+            json.put("backend", backend);
+            if (out != null) {
+                json.put("out", out.toString());
+            }
+            console.result(json);
+        }
+        return 0;
+    }
+}
