@@ -38,7 +38,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "where the models, reports and data go (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--iters", defaultValue = "600", description = "pre-training steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--iters", defaultValue = "1000", description = "pre-training steps (default: ${DEFAULT-VALUE})")
     int iters;
 
     @Override
@@ -59,8 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
 
         console.say("== 1/6 pre-train a character-level GPT-2 on " + corpus.getFileName() + " (djl)");
         Map<String, Object> pre = verb("pretrain", "--backend", "djl", "--corpus", corpus, "--out", gpt2,
-                "--layers", "2", "--heads", "4", "--embd", "64", "--block", "64", "--batch", "12", "--iters", iters,
-                "--warmup", "50", "--eval-interval", Math.max(100, iters / 3), "--eval-iters", "10", "--seed", seed);
+                "--layers", "4", "--heads", "4", "--embd", "128", "--block", "64", "--batch", "12", "--iters", iters,
+                "--warmup", Math.min(100, iters / 10), "--eval-interval", Math.max(10, iters / 4), "--eval-iters", "10", "--seed", seed);
         summary.put("pretrain_val_loss", pre.get("val_loss"));
         summary.put("pretrain_ms_per_iter", pre.get("ms_per_iter"));
 
