@@ -1,5 +1,6 @@
 package dev.keel.runtime;
 
+import dev.keel.adapters.AdaptedModels;
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
 import dev.keel.api.ModelRef;
@@ -93,12 +94,25 @@ public final class KeelRuntime {
         return open(model, SessionOptions.builder().device(device).build());
     }
 
+    /**
+     * Opens a model for inference. Adapted folders (a task head, a LoRA adapter, a fine-tuned classifier)
+     * classify on every backend: the adapters module supplies what a backend lacks (the Java head over its
+     * embeddings, the LoRA merged once into a cached plain folder).
+     */
     public InferenceSession open(ModelRef model, SessionOptions options) {
-        ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
-                : ModelFolder.readConfig(model.path().orElseThrow()).family();
         SessionOptions.Builder withListeners = options.toBuilder();
         listeners.forEach(withListeners::listener);
-        return backend(Capability.INFER, family).open(model, withListeners.build());
+        SessionOptions effective = withListeners.build();
+        if (model.isBuiltin()) {
+            return openPlain(model, effective);
+        }
+        return AdaptedModels.open(model.path().orElseThrow(), ref -> openPlain(ref, effective));
+    }
+
+    private InferenceSession openPlain(ModelRef model, SessionOptions options) {
+        ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
+                : ModelFolder.readConfig(model.path().orElseThrow()).family();
+        return backend(Capability.INFER, family).open(model, options);
     }
 
     public static final class Builder {
