@@ -5,6 +5,7 @@ import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Tensor;
+import dev.keel.spi.tck.ReferenceGpt2;
 import dev.keel.spi.tokenize.CharTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.Random;
 
 /**
  * Small random-weight GPT-2 folders in Keel's portable layout, and a plain Java forward pass over the same
- * weights (in double precision) that the engine is checked against.
+ * weights that the engine is checked against.
  */
 final class Gpt2Fixtures {
     static final String ALPHABET = "\n !',.:;?abcdefghijklmnopqrstuvwxyz";
@@ -50,74 +51,24 @@ final class Gpt2Fixtures {
         return dir;
     }
 
-    /** Hugging Face GPT-2's forward pass, written out: logits {@code [time][vocab]}. */
+    /**
+     * Hugging Face GPT-2's forward pass in plain Java (the compatibility kit's {@link ReferenceGpt2}):
+     * logits {@code [time][vocab]}.
+     */
     static double[][] referenceLogits(Gpt2Config c, Map<String, float[]> w, int[] ids) {
-        int t = ids.length;
-        int e = c.nEmbd();
-        double[][] x = new double[t][e];
-        float[] wte = w.get("transformer.wte.weight");
-        float[] wpe = w.get("transformer.wpe.weight");
-        for (int i = 0; i < t; i++) {
-            for (int j = 0; j < e; j++) {
-                x[i][j] = wte[ids[i] * e + j] + wpe[i * e + j];
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Gpt2Layout.shapes(c).forEach((name, shape) -> tensors.put(name, Tensor.ofFloats(name, shape, w.get(name))));
+        float[][] logits = new ReferenceGpt2(c, tensors).logits(ids);
+        double[][] out = new double[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = new double[logits[i].length];
+            for (int j = 0; j < logits[i].length; j++) {
+                out[i][j] = logits[i][j];
             }
         }
-        for (int l = 0; l < c.nLayer(); l++) {
-            String p = "transformer.h." + l + ".";
-            double[][] h = layerNorm(x, w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), c.layerNormEpsilon());
-            double[][] qkv = linear(h, w.get(p + "attn.c_attn.weight"), w.get(p + "attn.c_attn.bias"), 3 * e);
-            double[][] att = new double[t][e];
-            int hs = c.headSize();
-            for (int head = 0; head < c.nHead(); head++) {
-                for (int i = 0; i < t; i++) {
-                    double[] s = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double dot = 0;
-                        for (int d = 0; d < hs; d++) {
-                            dot += qkv[i][head * hs + d] * qkv[j][e + head * hs + d];
-                        }
-                        s[j] = dot / Math.sqrt(hs);
-                        max = Math.max(max, s[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        s[j] = Math.exp(s[j] - max);
-                        sum += s[j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        for (int d = 0; d < hs; d++) {
-                            att[i][head * hs + d] += s[j] / sum * qkv[j][2 * e + head * hs + d];
-                        }
-                    }
-                }
-            }
-            add(x, linear(att, w.get(p + "attn.c_proj.weight"), w.get(p + "attn.c_proj.bias"), e));
-            h = layerNorm(x, w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"), c.layerNormEpsilon());
-            double[][] f = linear(h, w.get(p + "mlp.c_fc.weight"), w.get(p + "mlp.c_fc.bias"), 4 * e);
-            for (double[] row : f) {
-                for (int j = 0; j < row.length; j++) {
-                    double v = row[j];
-                    row[j] = 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
-                }
-            }
-            add(x, linear(f, w.get(p + "mlp.c_proj.weight"), w.get(p + "mlp.c_proj.bias"), e));
-        }
-        x = layerNorm(x, w.get("transformer.ln_f.weight"), w.get("transformer.ln_f.bias"), c.layerNormEpsilon());
-        double[][] logits = new double[t][c.vocabSize()];
-        for (int i = 0; i < t; i++) {
-            for (int v = 0; v < c.vocabSize(); v++) {
-                double dot = 0;
-                for (int j = 0; j < e; j++) {
-                    dot += x[i][j] * wte[v * e + j];
-                }
-                logits[i][v] = dot;
-            }
-        }
-        return logits;
+        return out;
     }
 
-    /** Mean next-token cross-entropy of {@code ids[1..]} given the reference logits. */
     static double referenceLoss(double[][] logits, int[] ids, int from, int count) {
         double sum = 0;
         for (int i = from; i < from + count; i++) {
@@ -132,49 +83,5 @@ final class Gpt2Fixtures {
             sum += max + Math.log(z) - logits[i][ids[i + 1]];
         }
         return sum;
-    }
-
-    private static void add(double[][] x, double[][] y) {
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < x[i].length; j++) {
-                x[i][j] += y[i][j];
-            }
-        }
-    }
-
-    private static double[][] linear(double[][] x, float[] w, float[] b, int out) {
-        int in = x[0].length;
-        double[][] y = new double[x.length][out];
-        for (int i = 0; i < x.length; i++) {
-            for (int o = 0; o < out; o++) {
-                double s = b[o];
-                for (int k = 0; k < in; k++) {
-                    s += x[i][k] * w[k * out + o];
-                }
-                y[i][o] = s;
-            }
-        }
-        return y;
-    }
-
-    private static double[][] layerNorm(double[][] x, float[] g, float[] b, double eps) {
-        double[][] y = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            double mean = 0;
-            for (double v : x[i]) {
-                mean += v;
-            }
-            mean /= x[i].length;
-            double var = 0;
-            for (double v : x[i]) {
-                var += (v - mean) * (v - mean);
-            }
-            var /= x[i].length;
-            y[i] = new double[x[i].length];
-            for (int j = 0; j < x[i].length; j++) {
-                y[i][j] = (x[i][j] - mean) / Math.sqrt(var + eps) * g[j] + b[j];
-            }
-        }
-        return y;
     }
 }
