@@ -113,11 +113,7 @@ final class Gpt2Adaptation {
         try (Gpt2Model model = Gpt2Model.fromTensors(config, ModelFolder.readWeights(baseDir).tensors(), djlDevice);
                 AdamW optimizer = new AdamW(lora ? attachLora(model, spec) : model.namedParameters(),
                         model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())) {
-            if (lora) {
-                model.setLoraTrainable(true);
-            } else {
-                model.setTrainable(true);
-            }
+            train(model, lora, true);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
                 metrics.put("dev_loss_before", pr.devLoss(model));
             }
@@ -149,11 +145,7 @@ final class Gpt2Adaptation {
                 listener.onEvent(new TrainingEvent.Step(step + 1, steps, loss, lr, tokens / (nanos / 1e9),
                         nanos / 1e6 / (step + 1)));
             }
-            if (lora) {
-                model.setLoraTrainable(false);
-            } else {
-                model.setTrainable(false);
-            }
+            train(model, lora, false);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
                 metrics.put("dev_loss", pr.devLoss(model));
             }
@@ -195,6 +187,15 @@ final class Gpt2Adaptation {
                     spec.outputDir(), metrics);
             listener.onEvent(new TrainingEvent.Finished(r));
             return r;
+        }
+    }
+
+    /** Attaches gradients to what the method trains: every weight, or only the adapters over a frozen base. */
+    private static void train(Gpt2Model model, boolean lora, boolean on) {
+        if (lora) {
+            model.setLoraTrainable(on);
+        } else {
+            model.setTrainable(on);
         }
     }
 
