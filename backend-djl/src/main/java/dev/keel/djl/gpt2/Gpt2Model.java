@@ -235,10 +235,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         return ordered;
     }
 
-    /**
-     * Attaches LoRA adapters as PEFT initialises them: A Kaiming-uniform with a = sqrt(5) (bound
-     * {@code 1/sqrt(in)}), drawn from {@code seed}, and B zero, so the adapted model starts equal to the base.
-     */
+    /** Attaches LoRA adapters as PEFT initialises them ({@link LoraAdapter#initialA}, drawn from {@code seed}). */
     public void addLora(LoraConfig lc, long seed) {
         if (!lora.isEmpty()) {
             throw new IllegalStateException("LoRA adapters are already attached");
@@ -248,12 +245,8 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
             long[] shape = p(module + ".weight").getShape().getShape();
             int in = (int) shape[0];
             int out = (int) shape[1];
-            float[] a = new float[lc.rank() * in];
-            double bound = 1 / Math.sqrt(in);
-            for (int k = 0; k < a.length; k++) {
-                a[k] = (float) ((random.nextDouble() * 2 - 1) * bound);
-            }
-            attachLora(module, DjlEngine.ownedFloats(manager, a, new Shape(lc.rank(), in)),
+            attachLora(module, DjlEngine.ownedFloats(manager, LoraAdapter.initialA(lc.rank(), in, random),
+                    new Shape(lc.rank(), in)),
                     DjlEngine.ownedFloats(manager, new float[out * lc.rank()], new Shape(out, lc.rank())));
         }
         loraConfig = lc;
