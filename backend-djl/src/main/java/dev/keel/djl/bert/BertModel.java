@@ -280,28 +280,29 @@ public final class BertModel implements AutoCloseable {
         return weights.get(name);
     }
 
-    /** The arrays a method trains: everything, the adapters and classifier, or the classifier alone. */
-    public List<NDArray> trainable(AdaptationMethod method) {
-        List<NDArray> out = new ArrayList<>();
+    /**
+     * The arrays a method trains, by checkpoint name: everything, the adapters and classifier, or the
+     * classifier alone.
+     */
+    public Map<String, NDArray> trainable(AdaptationMethod method) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
         if (method == AdaptationMethod.FULL) {
-            out.addAll(weights.values());
+            out.putAll(weights);
         }
         if (method == AdaptationMethod.LORA) {
             if (lora.isEmpty()) {
                 throw new IllegalStateException("addLora before training with --method lora");
             }
-            lora.values().forEach(ab -> out.addAll(List.of(ab)));
+            lora.forEach((module, ab) -> {
+                out.put(module + ".lora_A.weight", ab[0]);
+                out.put(module + ".lora_B.weight", ab[1]);
+            });
         }
         if (classifierWeight != null) {
-            out.add(classifierWeight);
-            out.add(classifierBias);
+            out.put("classifier.weight", classifierWeight);
+            out.put("classifier.bias", classifierBias);
         }
         return out;
-    }
-
-    /** Names parallel to {@link #trainable}: matrices get weight decay, vectors (biases, LayerNorm) do not. */
-    public static boolean decays(NDArray a) {
-        return a.getShape().dimension() >= 2;
     }
 
     /** Every parameter: encoder, adapters and classifier. */
@@ -316,7 +317,7 @@ public final class BertModel implements AutoCloseable {
         return classifierWeight == null ? n : n + classifierWeight.size() + classifierBias.size();
     }
 
-    public static long count(List<NDArray> arrays) {
+    public static long count(java.util.Collection<NDArray> arrays) {
         return arrays.stream().mapToLong(NDArray::size).sum();
     }
 

@@ -55,7 +55,8 @@ public final class BertSession implements InferenceSession {
     /** Opens a bert folder of any adapted kind. */
     public static InferenceSession open(ModelRef ref, SessionOptions options, ai.djl.Device device) {
         Path folder = ref.path().orElseThrow(() -> new CheckpointException("the djl backend opens bert folders; "
-                + ref + " is a builtin ONNX model: serve it with --backend onnx, or import it to a folder first"));
+                + ref + " is a builtin ONNX model: serve it with --backend onnx, or import it to a folder first (keel import --model " + ref
+                + " --out DIR, or KeelRuntime.portable)"));
         ModelFolder.requireFolder(folder);
         AdaptedModels.Kind kind = AdaptedModels.kind(folder);
         if (kind == AdaptedModels.Kind.HEAD) {
