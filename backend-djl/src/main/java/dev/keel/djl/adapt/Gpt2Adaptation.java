@@ -111,8 +111,9 @@ final class Gpt2Adaptation {
         long nanos = 0;
         long tokens = 0;
         try (Gpt2Model model = Gpt2Model.fromTensors(config, ModelFolder.readWeights(baseDir).tensors(), djlDevice);
-                AdamW optimizer = new AdamW(lora ? attachLora(model, spec) : model.namedParameters(),
-                        model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())) {
+                AdamW optimizer = lora
+                        ? AdamW.overArrays(attachLora(model, spec), model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())
+                        : new AdamW(model.namedParameters(), model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())) {
             train(model, lora, true);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
                 metrics.put("dev_loss_before", pr.devLoss(model));
@@ -199,9 +200,9 @@ final class Gpt2Adaptation {
         }
     }
 
-    private static Map<String, ai.djl.nn.Parameter> attachLora(Gpt2Model model, AdaptationSpec spec) {
+    private static Map<String, NDArray> attachLora(Gpt2Model model, AdaptationSpec spec) {
         model.addLora(spec.lora(), spec.training().seed());
-        return model.loraParameters();
+        return model.loraArrays();
     }
 
     /** PEFT's target_modules as the user named them (PEFT matches them by suffix on load, as Keel does). */

@@ -45,7 +45,7 @@ import java.util.SplittableRandom;
  *
  * <p>LoRA adapters, when attached, add {@code (alpha / r) (x A^T) B^T} to the chosen Conv1D projections and
  * are kept apart from the base parameters: {@link #toTensors} and {@link #namedParameters} stay the base's,
- * and {@link #loraParameters} (PEFT's names) is what a LoRA run trains.
+ * and {@link #loraArrays} (PEFT's names) is what a LoRA run trains.
  */
 public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     private static final float MASKED = -1e9f;
@@ -67,7 +67,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     private final NDArray causalMask;
     private final NDArray zeroBias;
     /** Adapted module path (such as {@code transformer.h.0.attn.c_attn}) to its {A [r, in], B [out, r]}. */
-    private final Map<String, Parameter[]> lora = new LinkedHashMap<>();
+    private final Map<String, NDArray[]> lora = new LinkedHashMap<>();
     private LoraConfig loraConfig;
     private NDArray loraScale;
 
@@ -192,8 +192,8 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         }
         setTrainable(false);
         lora.values().forEach(ab -> {
-            ab[0].getArray().setRequiresGradient(trainable);
-            ab[1].getArray().setRequiresGradient(trainable);
+            ab[0].setRequiresGradient(trainable);
+            ab[1].setRequiresGradient(trainable);
         });
     }
 
@@ -280,31 +280,23 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     }
 
     private void attachLora(String module, NDArray a, NDArray b) {
-        Parameter pa = Parameter.builder().setName(peftName(module, "lora_A")).setType(Parameter.Type.WEIGHT).build();
-        Parameter pb = Parameter.builder().setName(peftName(module, "lora_B")).setType(Parameter.Type.WEIGHT).build();
-        pa.setArray(a);
-        pb.setArray(b);
-        lora.put(module, new Parameter[] {pa, pb});
-    }
-
-    private static String peftName(String module, String matrix) {
-        return LoraAdapter.PREFIX + module + "." + matrix + ".weight";
+        lora.put(module, new NDArray[] {a, b});
     }
 
     /** The LoRA arrays by PEFT name ({@code base_model.model.transformer.h.0.attn.c_attn.lora_A.weight}). */
-    public Map<String, Parameter> loraParameters() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        lora.values().forEach(ab -> {
-            out.put(ab[0].getName(), ab[0]);
-            out.put(ab[1].getName(), ab[1]);
+    public Map<String, NDArray> loraArrays() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        lora.forEach((module, ab) -> {
+            out.put(LoraAdapter.PREFIX + module + ".lora_A.weight", ab[0]);
+            out.put(LoraAdapter.PREFIX + module + ".lora_B.weight", ab[1]);
         });
         return out;
     }
 
     public long loraParameterCount() {
         long n = 0;
-        for (Parameter[] ab : lora.values()) {
-            n += ab[0].getArray().size() + ab[1].getArray().size();
+        for (NDArray[] ab : lora.values()) {
+            n += ab[0].size() + ab[1].size();
         }
         return n;
     }
@@ -317,7 +309,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** The adapters as PEFT's {@code adapter_model.safetensors} tensors. */
     public Map<String, Tensor> peftTensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        loraParameters().forEach((name, p) -> out.put(name, toTensor(name, p.getArray())));
+        loraArrays().forEach((name, a) -> out.put(name, toTensor(name, a)));
         return out;
     }
 
@@ -425,11 +417,11 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         NDArray y = x.matMul(p(name + ".weight"));
         Parameter bias = parameters.get(name + ".bias");
         y = bias == null ? y : y.add(bias.getArray());
-        Parameter[] ab = lora.get(name);
+        NDArray[] ab = lora.get(name);
         if (ab != null) {
             NDArray in = dropout(x, (float) loraConfig.dropout(), training);
-            NDArray low = Linear.linear(in, ab[0].getArray()).singletonOrThrow();
-            y = y.add(Linear.linear(low, ab[1].getArray()).singletonOrThrow().mul(loraScale));
+            NDArray low = Linear.linear(in, ab[0]).singletonOrThrow();
+            y = y.add(Linear.linear(low, ab[1]).singletonOrThrow().mul(loraScale));
         }
         return y;
     }

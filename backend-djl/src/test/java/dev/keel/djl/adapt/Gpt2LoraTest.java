@@ -167,7 +167,7 @@ class Gpt2LoraTest {
         try (Gpt2Model model = Gpt2Model.fromTensors(gpt2, baseTensors, ai.djl.Device.cpu())) {
             Map<String, String> before = bytes(model.toTensors());
             model.addLora(new LoraConfig(4, 16, 0.1, List.of("c_attn", "mlp.c_proj")), 5);
-            assertThat(model.loraParameters()).hasSize(8);
+            assertThat(model.loraArrays()).hasSize(8);
             model.setLoraTrainable(true);
             long[] x = new long[tokens.length - 1];
             long[] y = new long[tokens.length - 1];
@@ -175,7 +175,7 @@ class Gpt2LoraTest {
                 x[i] = tokens[i];
                 y[i] = tokens[i + 1];
             }
-            try (AdamW optimizer = new AdamW(model.loraParameters(), model.manager(), 0.9, 0.99, 0.1)) {
+            try (AdamW optimizer = AdamW.overArrays(model.loraArrays(), model.manager(), 0.9, 0.99, 0.1)) {
                 for (int step = 0; step < 5; step++) {
                     try (NDManager local = model.manager().newSubManager()) {
                         NDArray xs = DjlEngine.ownedLongs(local, x, new Shape(1, x.length));
