@@ -163,11 +163,7 @@ public final class BertModel implements AutoCloseable {
                 long[] shape = weights.get(path + ".weight").getShape().getShape();
                 int out = (int) shape[0];
                 int in = (int) shape[1];
-                float[] a = new float[lc.rank() * in];
-                double bound = 1 / Math.sqrt(in);
-                for (int k = 0; k < a.length; k++) {
-                    a[k] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
-                }
+                float[] a = LoraAdapter.initialA(lc.rank(), in, rnd);
                 lora.put(path, new NDArray[] {DjlEngine.ownedFloats(manager, a, new Shape(lc.rank(), in)),
                     DjlEngine.ownedFloats(manager, new float[out * lc.rank()], new Shape(out, lc.rank()))});
             }

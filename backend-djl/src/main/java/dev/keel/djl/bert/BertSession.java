@@ -3,7 +3,6 @@ package dev.keel.djl.bert;
 import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
 import dev.keel.adapters.AdaptedModels;
-import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
@@ -69,12 +68,7 @@ public final class BertSession implements InferenceSession {
         }
         Map<String, Tensor> tensors;
         if (kind == AdaptedModels.Kind.LORA) {
-            LoraAdapter adapter = LoraAdapter.read(folder);
-            Path base = AdaptedModels.base(folder).path().orElseThrow(() -> new CheckpointException(
-                    "the LoRA base of " + folder + " is not a folder"));
-            Map<String, Tensor> merged = new java.util.LinkedHashMap<>();
-            adapter.merge(ModelFolder.readWeights(base).tensors()).forEach(t -> merged.put(t.name(), t));
-            tensors = merged;
+            tensors = AdaptedModels.mergedWeights(folder);
         } else {
             tensors = ModelFolder.readWeights(folder).tensors();
         }
