@@ -150,6 +150,13 @@ public final class AdaptedModels {
             md.update(loraFolder.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             md.update(Files.readAllBytes(loraFolder.resolve(LoraAdapter.WEIGHTS)));
             md.update(Files.readAllBytes(loraFolder.resolve(LoraAdapter.CONFIG)));
+            // the base too: a base retrained in place (written by rename, so a new mtime) must not be served
+            // from an old merge; size and time stand in for hashing gigabytes on every open
+            Path baseWeights = loraBaseFolder(loraFolder).resolve(ModelFolder.WEIGHTS);
+            if (Files.exists(baseWeights)) {
+                md.update((baseWeights.toAbsolutePath().normalize() + "|" + Files.size(baseWeights) + "|"
+                        + Files.getLastModifiedTime(baseWeights).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
             String key = java.util.HexFormat.of().formatHex(md.digest()).substring(0, 24);
             Path root = Path.of(System.getProperty("java.io.tmpdir"), "keel-merged");
             Path dir = root.resolve(key);

@@ -67,4 +67,40 @@ class LoraAdapterTest {
                 .containsEntry("base_model_name_or_path", "/base").containsKey("target_modules");
         assertThat(b.savedModules()).containsOnlyKeys("classifier.weight");
     }
+
+    @Test
+    void a_base_rewritten_in_place_is_merged_again_instead_of_served_from_the_old_merge() throws Exception {
+        Path base = java.nio.file.Files.createDirectories(dir.resolve("base"));
+        dev.keel.spi.tokenize.Tokenizers.save(dev.keel.spi.tokenize.CharTokenizer.fromText("ab"), base);
+        java.nio.file.Files.writeString(base.resolve(dev.keel.spi.checkpoint.ModelFolder.CONFIG), "{\"model_type\": \"bert\"}\n");
+        writeBase(base, 1);
+        Path lora = dir.resolve("lora");
+        LoraAdapter a = adapter(false, 1);
+        new LoraAdapter(LoraAdapter.peftConfig(new LoraConfig(1, 1, 0, List.of()), base.toString(), "SEQ_CLS",
+                List.of("q"), false, List.of("classifier")), a.tensors()).write(lora);
+        java.nio.file.Files.copy(base.resolve(dev.keel.spi.checkpoint.ModelFolder.CONFIG),
+                lora.resolve(dev.keel.spi.checkpoint.ModelFolder.CONFIG));
+
+        Path first = AdaptedModels.mergedCache(lora);
+        assertThat(weight(first)).containsExactly(new float[] {4, 6, 4, 9}, within(1e-6f));
+        assertThat(AdaptedModels.mergedCache(lora)).as("unchanged base: the merge is reused").isEqualTo(first);
+
+        Thread.sleep(20);
+        writeBase(base, 0);
+        java.nio.file.Files.setLastModifiedTime(base.resolve(dev.keel.spi.checkpoint.ModelFolder.WEIGHTS),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        Path second = AdaptedModels.mergedCache(lora);
+        assertThat(second).isNotEqualTo(first);
+        assertThat(weight(second)).containsExactly(new float[] {3, 6, 4, 8}, within(1e-6f));
+    }
+
+    private static void writeBase(Path base, float diagonal) {
+        dev.keel.spi.checkpoint.Safetensors.write(base.resolve(dev.keel.spi.checkpoint.ModelFolder.WEIGHTS),
+                List.of(Tensor.ofFloats("enc.q.weight", new long[] {2, 2}, new float[] {diagonal, 0, 0, diagonal})),
+                Map.of("format", "pt"));
+    }
+
+    private static float[] weight(Path folder) {
+        return dev.keel.spi.checkpoint.ModelFolder.readWeights(folder).get("enc.q.weight").toFloats();
+    }
 }
