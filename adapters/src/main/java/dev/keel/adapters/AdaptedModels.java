@@ -30,8 +30,9 @@ import java.util.function.Function;
  *       serves the family opens it.</li>
  *   <li>lora: PEFT's {@code adapter_config.json} and {@code adapter_model.safetensors} only; the base is
  *       named in both metadata files. {@link #mergeLora} writes the equivalent full folder.</li>
- *   <li>head: {@code head.safetensors} (a {@link ClassifierHead}) over the base's mean-pooled features; it
- *       opens as a {@link HeadSession} over the base on whichever backend embeds the base, ONNX included.</li>
+ *   <li>head: {@code head.safetensors} (a {@link ClassifierHead}) over the base's mean-pooled features (a bert
+ *       or gpt2 base); it opens as a {@link HeadSession} over the base on whichever backend embeds the base,
+ *       ONNX included.</li>
  * </ul>
  * Classifiers built by Keel read mean-pooled (not normalised) last hidden states, recorded in config.json as
  * {@code "keel_pooling": "mean"}, so the head and the fine-tuned classifiers see the same features.
