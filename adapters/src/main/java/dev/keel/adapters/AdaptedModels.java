@@ -232,12 +232,8 @@ public final class AdaptedModels {
      * family opens; the outputs are those of the unmerged adapter.
      */
     public static Path mergeLora(Path loraFolder, Path out) {
-        LoraAdapter adapter = LoraAdapter.read(loraFolder);
-        ModelRef base = base(loraFolder);
-        Path baseDir = base.path().orElseThrow(() -> new CheckpointException("the LoRA base " + base
-                + " is not a folder; import it to a bert folder first"));
-        Map<String, Tensor> baseTensors = ModelFolder.readWeights(baseDir).tensors();
-        List<Tensor> merged = new ArrayList<>(adapter.merge(baseTensors));
+        Path baseDir = loraBaseFolder(loraFolder);
+        List<Tensor> merged = new ArrayList<>(mergedWeights(loraFolder).values());
         createDirectories(out);
         copyIfPresent(loraFolder.resolve(ModelFolder.CONFIG), out.resolve(ModelFolder.CONFIG));
         Safetensors.write(out.resolve(ModelFolder.WEIGHTS), merged, Map.of("format", "pt"));
@@ -248,6 +244,20 @@ public final class AdaptedModels {
                 meta.modelVersion(), meta.base(), "lora-merged", meta.task(), meta.lineage(), meta.training(),
                 meta.data(), meta.metrics()));
         return out;
+    }
+
+    /** The base's weights with a LoRA folder's adapters folded in, by tensor name (for in-memory serving). */
+    public static Map<String, Tensor> mergedWeights(Path loraFolder) {
+        LoraAdapter adapter = LoraAdapter.read(loraFolder);
+        Map<String, Tensor> merged = new LinkedHashMap<>();
+        adapter.merge(ModelFolder.readWeights(loraBaseFolder(loraFolder)).tensors()).forEach(t -> merged.put(t.name(), t));
+        return merged;
+    }
+
+    private static Path loraBaseFolder(Path loraFolder) {
+        ModelRef base = base(loraFolder);
+        return base.path().orElseThrow(() -> new CheckpointException("the LoRA base " + base
+                + " is not a folder; import it to a folder first"));
     }
 
     private static void copyIfPresent(Path from, Path to) {

@@ -65,6 +65,19 @@ public record LoraAdapter(Map<String, Object> config, Map<String, Tensor> tensor
         return m;
     }
 
+    /**
+     * PEFT's initial {@code A [rank, in]}, row-major: Kaiming-uniform with a = sqrt(5), which is uniform in
+     * {@code +-1/sqrt(in)}; B starts at zero, so an adapted model starts equal to its base.
+     */
+    public static float[] initialA(int rank, int in, java.util.Random random) {
+        float[] a = new float[rank * in];
+        double bound = 1 / Math.sqrt(in);
+        for (int k = 0; k < a.length; k++) {
+            a[k] = (float) ((random.nextDouble() * 2 - 1) * bound);
+        }
+        return a;
+    }
+
     public static boolean isAdapterFolder(Path dir) {
         return Files.exists(dir.resolve(CONFIG));
     }

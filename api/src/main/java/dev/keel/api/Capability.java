@@ -9,5 +9,10 @@ public enum Capability {
     /** Serve a model in-process ({@link dev.keel.api.infer.InferenceSession}). */
     INFER,
     /** Write a model in another engine's format (for example ONNX or a TensorFlow SavedModel). */
-    EXPORT
+    EXPORT,
+    /**
+     * Read a model held in an engine's own format (a builtin ONNX graph, say) into a portable Keel folder
+     * that every backend of its family loads, so training engines can fine-tune it.
+     */
+    IMPORT
 }

@@ -64,7 +64,7 @@ public final class DjlBackendProvider implements BackendProvider {
         if (model.isBuiltin()) {
             throw new UnsupportedCapabilityException("backend 'djl' has no builtin models (asked for " + model
                     + "); serve builtin:all-minilm-l6-v2 with the onnx backend, or pass a model folder "
-                    + "(keel import turns the builtin into a bert folder djl serves)");
+                    + "(keel import --model " + model + " --out DIR, or KeelRuntime.portable, writes one)");
         }
         if (ModelFolder.readConfig(model.path().orElseThrow()).family().equals(ModelFamily.BERT)) {
             // full, LoRA and head folders alike

@@ -44,6 +44,7 @@ public final class OnnxBackendProvider implements BackendProvider {
         return Capabilities.builder()
                 .stage(Capability.INFER, ModelFamily.BERT, ModelFamily.GPT2)
                 .stage(Capability.EXPORT, ModelFamily.BERT, ModelFamily.GPT2)
+                .stage(Capability.IMPORT, ModelFamily.BERT)
                 .devices(Device.Kind.CPU, Device.Kind.GPU)
                 .formats("onnx", "safetensors")
                 .build();
@@ -93,5 +94,11 @@ public final class OnnxBackendProvider implements BackendProvider {
     @Override
     public Path export(ModelRef model, Path target) {
         return OnnxExport.export(model, target);
+    }
+
+    /** Builtin models and bert folders that hold only {@code model.onnx} become Keel bert folders. */
+    @Override
+    public Path importModel(ModelRef model, Path target) {
+        return BertImport.importBert(model, target);
     }
 }

@@ -129,11 +129,11 @@ public final class AdaptCommand implements Callable<Integer> {
         if (m == AdaptationMethod.HEAD) {
             var provider = BaseModels.inferenceBackend(common, runtime, baseRef);
             backend = provider.name();
-            ModelRef features = baseRef.isBuiltin() && !backend.equals("onnx") ? BaseModels.asFolder(baseRef, console) : baseRef;
+            ModelRef features = baseRef.isBuiltin() && !backend.equals("onnx") ? BaseModels.asFolder(runtime, baseRef, console) : baseRef;
             baseRef = features;
             adapter = new HeadAdapter(ref -> BaseModels.open(common, runtime, ref, console), backend, options);
         } else {
-            baseRef = BaseModels.asFolder(baseRef, console);
+            baseRef = BaseModels.asFolder(runtime, baseRef, console);
             ModelFamily family = ModelFolder.readConfig(baseRef.path().orElseThrow()).family();
             var provider = runtime.backend(Capability.ADAPT, family);
             backend = provider.name();

@@ -4,7 +4,12 @@ import dev.keel.adapters.AdaptedModels;
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
 import dev.keel.api.ModelRef;
+import dev.keel.adapters.AdaptOptions;
+import dev.keel.adapters.TunableAdapter;
+import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.Adapter;
+import dev.keel.api.train.TrainingListener;
+import dev.keel.api.train.TrainingResult;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.ModelFamily;
@@ -16,7 +21,11 @@ import dev.keel.monitors.MonitorHub;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.api.KeelException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +36,9 @@ import java.util.Optional;
  * The plain-Java way to wire Keel; {@link KeelModule} builds the same for Guice.
  */
 public final class KeelRuntime {
+    /** System property naming the folder that caches imported builtin models. */
+    public static final String MODELS_PROPERTY = "keel.models.dir";
+
     private final Backends backends;
     private final String backendName;
     private final Device device;
@@ -81,8 +93,113 @@ public final class KeelRuntime {
         return pretrainer(ModelFamily.GPT2);
     }
 
+    /**
+     * The adapter of the backend chosen for fine-tuning {@code family}. A builtin base in the spec is made
+     * {@link #portable} first, since training engines load folders, not another engine's builtin graphs.
+     */
     public Adapter adapter(ModelFamily family) {
-        return backend(Capability.ADAPT, family).adapter(device);
+        return withPortableBase(backend(Capability.ADAPT, family).adapter(device));
+    }
+
+    private Adapter withPortableBase(Adapter inner) {
+        if (inner instanceof TunableAdapter tunable) {
+            return new TunableAdapter() {
+                @Override
+                public TrainingResult adapt(AdaptationSpec spec, TrainingListener listener) {
+                    return tunable.adapt(portable(spec), listener);
+                }
+
+                @Override
+                public Adapter withOptions(AdaptOptions options) {
+                    return withPortableBase(tunable.withOptions(options));
+                }
+            };
+        }
+        return (spec, listener) -> inner.adapt(portable(spec), listener);
+    }
+
+    private AdaptationSpec portable(AdaptationSpec s) {
+        return !s.base().isBuiltin() ? s : new AdaptationSpec(portable(s.base()), s.method(), s.task(), s.train(),
+                s.dev(), s.training(), s.lora(), s.maxLength(), s.outputDir());
+    }
+
+    /**
+     * A model folder every backend of the model's family loads. A folder is returned as it is; a builtin
+     * model (shipped in one engine's format, like the ONNX MiniLM) is imported once, by a backend that can
+     * import it, into the models cache ({@value #MODELS_PROPERTY}, default {@code ~/.cache/keel/models/NAME})
+     * and that folder is reused afterwards. Training backends need this for builtin bases.
+     */
+    public ModelRef portable(ModelRef model) {
+        if (!model.isBuiltin()) {
+            return model;
+        }
+        Path dir = modelsDir().resolve(model.builtinName().orElseThrow());
+        if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
+            try {
+                importModel(model, dir);
+            } catch (InvalidInputException e) {
+                // another process imported it at the same moment: its finished folder is as good as ours
+                if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
+                    throw e;
+                }
+            }
+        }
+        return ModelRef.of(dir);
+    }
+
+    /**
+     * Imports {@code model} into {@code target} (absent or empty) as a portable Keel folder. The backend is
+     * the configured one when it can import the family, else the best that can. The folder is written
+     * beside the target and moved into place, so a failed or interrupted import leaves nothing behind.
+     */
+    public Path importModel(ModelRef model, Path target) {
+        ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
+                : ModelFolder.readConfig(model.path().orElseThrow()).family();
+        BackendProvider configured = backendName == null ? null
+                : backends.find(backendName).filter(p -> p.capabilities().supports(Capability.IMPORT, family))
+                        .orElse(null);
+        BackendProvider importer = configured != null ? configured : backends.best(Capability.IMPORT, family, device);
+        Path absolute = target.toAbsolutePath().normalize();
+        try {
+            if (Files.isDirectory(absolute)) {
+                try (var entries = Files.list(absolute)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new InvalidInputException(absolute + " is not empty; import into a new or empty folder");
+                    }
+                }
+            } else if (Files.exists(absolute)) {
+                throw new InvalidInputException(absolute + " is a file; import into a new or empty folder");
+            }
+            Files.createDirectories(absolute.getParent());
+            Path tmp = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".import-");
+            try {
+                importer.importModel(model, tmp);
+                Files.deleteIfExists(absolute);
+                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                deleteTree(tmp);
+            }
+        } catch (IOException e) {
+            throw new KeelException("cannot import " + model + " into " + absolute + ": " + e.getMessage(), e);
+        }
+        return absolute;
+    }
+
+    /** Where {@link #portable} keeps imported builtin models. */
+    public static Path modelsDir() {
+        String p = System.getProperty(MODELS_PROPERTY);
+        return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".cache", "keel", "models");
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Opens a model folder on the chosen backend, reading its family from config.json. */

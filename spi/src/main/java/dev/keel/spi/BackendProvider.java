@@ -61,6 +61,16 @@ public interface BackendProvider {
         throw unsupported(Capability.EXPORT);
     }
 
+    /**
+     * Reads {@code model}, held in this engine's own format (a builtin model, an ONNX graph), into a portable
+     * Keel folder at {@code target} (safetensors in the family's Hugging Face layout, config.json,
+     * tokenizer.json, keel.json) and returns it. Hosts usually call {@code KeelRuntime.importModel}, which
+     * picks the backend and caches the result.
+     */
+    default Path importModel(ModelRef model, Path target) {
+        throw unsupported(Capability.IMPORT);
+    }
+
     private UnsupportedCapabilityException unsupported(Capability capability) {
         return new UnsupportedCapabilityException("backend '" + name() + "' does not support "
                 + capability.name().toLowerCase(java.util.Locale.ROOT) + "; run 'keel backends' to see which do");

@@ -161,7 +161,11 @@ public final class Backends {
         return p;
     }
 
-    private BackendProvider best(Capability capability, ModelFamily family, Device device) {
+    /**
+     * The best available provider for a stage, ignoring configuration: for work only some engines can do
+     * whatever engine the host runs on (importing a builtin ONNX model, say).
+     */
+    public BackendProvider best(Capability capability, ModelFamily family, Device device) {
         return byName.values().stream()
                 .filter(p -> fits(p, capability, family, device))
                 .filter(p -> p.availability().available())

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptedModels;
+import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
@@ -33,6 +34,7 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
 import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +43,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Full fine-tuning of a gpt2 folder, on the pre-trainer's own model and AdamW:
+ * Fine-tuning of a gpt2 folder, on the pre-trainer's own model and AdamW, with every weight ({@code full}) or
+ * with LoRA adapters on a frozen base ({@code lora}; PEFT's gpt2 default targets {@code c_attn}, and only the
+ * adapters get gradients and optimizer state):
  * <ul>
  *   <li>causal-lm (unsupervised domain adaptation): next-token training on the first 90% of the domain
  *       text; the domain validation loss (last 10%) is measured before and after, and so is the loss on the
@@ -57,14 +61,19 @@ final class Gpt2Adaptation {
     static TrainingResult run(AdaptationSpec spec, AdaptOptions options, dev.keel.api.Device device,
             TrainingListener listener) {
         long started = System.nanoTime();
-        if (spec.method() != AdaptationMethod.FULL) {
-            throw new UnsupportedCapabilityException("gpt2 adaptation runs --method full so far; lora and head "
-                    + "are available for bert classifiers");
+        if (spec.method() != AdaptationMethod.FULL && spec.method() != AdaptationMethod.LORA) {
+            throw new UnsupportedCapabilityException("gpt2 causal-lm and prompt-response adaptation runs --method "
+                    + "full or lora; --method " + spec.method().name().toLowerCase(java.util.Locale.ROOT)
+                    + " is not available for them");
         }
+        boolean lora = spec.method() == AdaptationMethod.LORA;
         Path baseDir = spec.base().path().orElseThrow(() -> new InvalidInputException("a gpt2 base is a folder"));
         AdaptedModels.requireFreshOutput(spec.outputDir());
         ModelConfig mc = ModelFolder.readConfig(baseDir);
         Gpt2Config config = (Gpt2Config) mc;
+        if (lora) {
+            Gpt2Model.loraModules(config, spec.lora().targetModules()); // a bad target fails before any work
+        }
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
         TrainingConfig tc = spec.training();
         int block = Math.min(config.nPositions(), Math.min(tc.blockSize(), spec.maxLength()));
@@ -102,15 +111,17 @@ final class Gpt2Adaptation {
         long nanos = 0;
         long tokens = 0;
         try (Gpt2Model model = Gpt2Model.fromTensors(config, ModelFolder.readWeights(baseDir).tensors(), djlDevice);
-                AdamW optimizer = new AdamW(model.namedParameters(), model.manager(), tc.beta1(), tc.beta2(),
-                        tc.weightDecay())) {
-            model.setTrainable(true);
+                AdamW optimizer = lora
+                        ? AdamW.overArrays(attachLora(model, spec), model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())
+                        : new AdamW(model.namedParameters(), model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())) {
+            train(model, lora, true);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
                 metrics.put("dev_loss_before", pr.devLoss(model));
             }
             long params = model.parameterCount();
+            long trainable = lora ? model.loraParameterCount() : params;
             listener.onEvent(new TrainingEvent.Started("gpt2-" + spec.task().name().toLowerCase(java.util.Locale.ROOT),
-                    0, steps, params, params));
+                    0, steps, params, trainable));
             int warmup = Math.min(tc.warmupSteps(), steps / 10);
             for (int step = 0; step < steps; step++) {
                 long t0 = System.nanoTime();
@@ -135,15 +146,32 @@ final class Gpt2Adaptation {
                 listener.onEvent(new TrainingEvent.Step(step + 1, steps, loss, lr, tokens / (nanos / 1e9),
                         nanos / 1e6 / (step + 1)));
             }
-            model.setTrainable(false);
+            train(model, lora, false);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
                 metrics.put("dev_loss", pr.devLoss(model));
             }
-            KeelMetadata meta = KeelMetadata.create("djl", "full")
-                    .withBase(AdaptedModels.baseReference(spec.base()), spec.task().name().toLowerCase(java.util.Locale.ROOT)
-                            .replace('_', '-'), List.of(AdaptedModels.baseReference(spec.base())))
-                    .withVersion("full-" + Long.toHexString(System.currentTimeMillis()));
-            ModelFolder.write(spec.outputDir(), config, model.toTensors(), tokenizer, meta);
+            String method = spec.method().name().toLowerCase(java.util.Locale.ROOT);
+            String baseRef = AdaptedModels.baseReference(spec.base());
+            Map<String, Object> training = new LinkedHashMap<>(KeelMetadata.trainingSettings(tc));
+            training.put("steps", steps);
+            training.put("trainable_params", trainable);
+            training.put("total_params", params);
+            if (lora) {
+                training.put("lora_r", spec.lora().rank());
+                training.put("lora_alpha", spec.lora().alpha());
+                training.put("lora_dropout", spec.lora().dropout());
+                training.put("lora_targets", loraTargets(spec));
+            }
+            KeelMetadata meta = KeelMetadata.create("djl", method)
+                    .withBase(baseRef, spec.task().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                            List.of(baseRef))
+                    .withTraining(training)
+                    .withVersion(method + "-" + Long.toHexString(System.currentTimeMillis()));
+            if (lora) {
+                writeLoraFolder(spec.outputDir(), spec, model, tokenizer, baseRef, meta);
+            } else {
+                ModelFolder.write(spec.outputDir(), config, model.toTensors(), tokenizer, meta);
+            }
             if (domain != null) {
                 try (Gpt2Session s = Gpt2Session.open(spec.outputDir(), SessionOptions.defaults())) {
                     metrics.put("dev_loss", s.evaluate(domain, Split.VAL).loss());
@@ -155,12 +183,49 @@ final class Gpt2Adaptation {
             }
             ModelFolder.writeMetadata(spec.outputDir(), meta.withMetrics(metrics));
             double devLoss = metrics.getOrDefault("dev_loss", Double.NaN);
-            TrainingResult r = new TrainingResult(steps, lastLoss, devLoss, devLoss, params, params,
+            TrainingResult r = new TrainingResult(steps, lastLoss, devLoss, devLoss, params, trainable,
                     tokens / Math.max(nanos / 1e9, 1e-9), nanos / 1e6 / steps, (System.nanoTime() - started) / 1e9,
                     spec.outputDir(), metrics);
             listener.onEvent(new TrainingEvent.Finished(r));
             return r;
         }
+    }
+
+    /** Attaches gradients to what the method trains: every weight, or only the adapters over a frozen base. */
+    private static void train(Gpt2Model model, boolean lora, boolean on) {
+        if (lora) {
+            model.setLoraTrainable(on);
+        } else {
+            model.setTrainable(on);
+        }
+    }
+
+    private static Map<String, NDArray> attachLora(Gpt2Model model, AdaptationSpec spec) {
+        model.addLora(spec.lora(), spec.training().seed());
+        return model.loraArrays();
+    }
+
+    /** PEFT's target_modules as the user named them (PEFT matches them by suffix on load, as Keel does). */
+    private static List<String> loraTargets(AdaptationSpec spec) {
+        return spec.lora().targetModules().isEmpty() ? Gpt2Model.DEFAULT_LORA_TARGETS : spec.lora().targetModules();
+    }
+
+    /**
+     * A LoRA folder: the base's config.json, PEFT's adapter files (fan_in_fan_out, as GPT-2's Conv1D needs),
+     * the tokenizer, and keel.json naming the base; no copy of the base weights.
+     */
+    private static void writeLoraFolder(Path out, AdaptationSpec spec, Gpt2Model model, Tokenizer tokenizer,
+            String baseRef, KeelMetadata meta) {
+        try {
+            java.nio.file.Files.createDirectories(out);
+        } catch (java.io.IOException e) {
+            throw new dev.keel.api.CheckpointException("cannot create " + out + ": " + e.getMessage(), e);
+        }
+        ModelFolder.writeConfig(out, model.config());
+        new LoraAdapter(LoraAdapter.peftConfig(spec.lora(), baseRef, "CAUSAL_LM", loraTargets(spec), true, List.of()),
+                model.peftTensors()).write(out);
+        Tokenizers.save(tokenizer, out);
+        ModelFolder.writeMetadata(out, meta);
     }
 
     /** {ids, targets, mask} rows for prompt/response pairs: the mask marks targets inside the response. */

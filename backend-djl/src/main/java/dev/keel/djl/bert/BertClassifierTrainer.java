@@ -3,6 +3,7 @@ package dev.keel.djl.bert;
 import dev.keel.djl.DjlEngine;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -15,6 +16,7 @@ import dev.keel.api.tokenize.Encoding;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingListener;
+import dev.keel.djl.gpt2.AdamW;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -74,11 +76,10 @@ public final class BertClassifierTrainer {
         int warmup = (int) Math.round(total * s.warmupFraction());
         int evalEvery = s.evalEvery() > 0 ? s.evalEvery() : stepsPerEpoch;
 
-        List<NDArray> params = model.trainable(s.method());
-        List<NDArray[]> moments = new ArrayList<>();
+        Map<String, NDArray> named = model.trainable(s.method());
+        List<NDArray> params = new ArrayList<>(named.values());
         for (NDArray p : params) {
             p.setRequiresGradient(true);
-            moments.add(new NDArray[] {p.zerosLike(), p.zerosLike()});
         }
         long trainable = BertModel.count(params);
         long totalParams = model.parameterCount();
@@ -96,67 +97,67 @@ public final class BertClassifierTrainer {
         long computeNanos = 0;
         List<int[]> batches = new ArrayList<>();
         int step = 0;
-        while (step < total) {
-            if (batches.isEmpty()) {
-                batches = bucketedBatches(enc, s.batchSize(), rnd);
-            }
-            int[] idx = batches.remove(batches.size() - 1);
-            long t0 = System.nanoTime();
-            double lr = learningRate(s.learningRate(), step, warmup, total);
-            float loss;
-            try (NDScope scope = new NDScope()) {
-                List<Encoding> be = new ArrayList<>(idx.length);
-                float[] target = new float[idx.length * train.classes().size()];
-                double weightSum = 0;
-                for (int i : idx) {
-                    weightSum += s.classWeights()[train.labels()[i]];
+        try (AdamW optimizer = AdamW.overArrays(named, model.manager(), 0.9, 0.999, s.weightDecay())) {
+            while (step < total) {
+                if (batches.isEmpty()) {
+                    batches = bucketedBatches(enc, s.batchSize(), rnd);
                 }
-                for (int b = 0; b < idx.length; b++) {
-                    int y = train.labels()[idx[b]];
-                    be.add(enc.get(idx[b]));
-                    target[b * train.classes().size() + y] = (float) (s.classWeights()[y] / Math.max(weightSum, 1e-12));
+                int[] idx = batches.remove(batches.size() - 1);
+                long t0 = System.nanoTime();
+                double lr = learningRate(s.learningRate(), step, warmup, total);
+                float loss;
+                try (NDScope scope = new NDScope()) {
+                    List<Encoding> be = new ArrayList<>(idx.length);
+                    float[] target = new float[idx.length * train.classes().size()];
+                    double weightSum = 0;
+                    for (int i : idx) {
+                        weightSum += s.classWeights()[train.labels()[i]];
+                    }
+                    for (int b = 0; b < idx.length; b++) {
+                        int y = train.labels()[idx[b]];
+                        be.add(enc.get(idx[b]));
+                        target[b * train.classes().size() + y] = (float) (s.classWeights()[y] / Math.max(weightSum, 1e-12));
+                    }
+                    BertBatch batch = new BertBatch(model.manager(), be, tokenizer.padId());
+                    NDArray targetArray = DjlEngine.ownedFloats(model.manager(), target, new Shape(idx.length, train.classes().size()));
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray logits = model.logits(BertModel.meanPool(model.hidden(batch, true), batch), true);
+                        NDArray lossArray = logits.logSoftmax(-1).mul(targetArray).sum().neg();
+                        gc.backward(lossArray);
+                        loss = lossArray.getFloat();
+                    }
+                    tokens += batch.realTokens;
+                    try (NDManager local = model.manager().newSubManager()) {
+                        optimizer.clipAndUpdate(local, lr, s.gradClip());
+                    }
                 }
-                BertBatch batch = new BertBatch(model.manager(), be, tokenizer.padId());
-                NDArray targetArray = DjlEngine.ownedFloats(model.manager(), target, new Shape(idx.length, train.classes().size()));
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray logits = model.logits(BertModel.meanPool(model.hidden(batch, true), batch), true);
-                    NDArray lossArray = logits.logSoftmax(-1).mul(targetArray).sum().neg();
-                    gc.backward(lossArray);
-                    loss = lossArray.getFloat();
+                computeNanos += System.nanoTime() - t0;
+                step++;
+                if (!Float.isFinite(loss)) {
+                    throw new dev.keel.api.KeelException("the loss became " + loss + " at step " + step
+                            + "; lower --lr (now " + s.learningRate() + ")");
                 }
-                tokens += batch.realTokens;
-                adamw(params, moments, lr, s.weightDecay(), s.gradClip(), step + 1);
-            }
-            computeNanos += System.nanoTime() - t0;
-            step++;
-            if (!Float.isFinite(loss)) {
-                throw new dev.keel.api.KeelException("the loss became " + loss + " at step " + step
-                        + "; lower --lr (now " + s.learningRate() + ")");
-            }
-            lossEma = Double.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
-            double secs = computeNanos / 1e9;
-            listener.onEvent(new TrainingEvent.Step(step, total, loss, lr, tokens / secs, 1000 * secs / step));
-            if (devEnc != null && (step % evalEvery == 0 || step == total)) {
-                ClassificationMetrics m = ClassificationMetrics.of(dev.labels(), probabilities(model, devEnc, tokenizer, 64));
-                Map<String, Double> figures = m.toMap("dev_");
-                listener.onEvent(new TrainingEvent.Evaluation(step, lossEma, m.loss(), figures));
-                if (stopper.update(m.accuracy())) {
-                    best = snapshot(params);
-                    bestDev = m;
-                    bestStep = step;
-                }
-                if (stopper.shouldStop()) {
-                    break;
+                lossEma = Double.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
+                double secs = computeNanos / 1e9;
+                listener.onEvent(new TrainingEvent.Step(step, total, loss, lr, tokens / secs, 1000 * secs / step));
+                if (devEnc != null && (step % evalEvery == 0 || step == total)) {
+                    ClassificationMetrics m = ClassificationMetrics.of(dev.labels(), probabilities(model, devEnc, tokenizer, 64));
+                    Map<String, Double> figures = m.toMap("dev_");
+                    listener.onEvent(new TrainingEvent.Evaluation(step, lossEma, m.loss(), figures));
+                    if (stopper.update(m.accuracy())) {
+                        best = snapshot(params);
+                        bestDev = m;
+                        bestStep = step;
+                    }
+                    if (stopper.shouldStop()) {
+                        break;
+                    }
                 }
             }
         }
         for (NDArray p : params) {
             p.setRequiresGradient(false);
         }
-        moments.forEach(m -> {
-            m[0].close();
-            m[1].close();
-        });
         if (best != null && bestStep != step) {
             for (int i = 0; i < params.size(); i++) {
                 params.get(i).set(best.get(i));
@@ -173,37 +174,6 @@ public final class BertClassifierTrainer {
             return peak * (step + 1) / warmup;
         }
         return peak * Math.max(0.0, (double) (total - step) / Math.max(1, total - warmup));
-    }
-
-    private static void adamw(List<NDArray> params, List<NDArray[]> moments, double lr, double wd, double clip, int t) {
-        double b1 = 0.9;
-        double b2 = 0.999;
-        List<NDArray> grads = new ArrayList<>(params.size());
-        double norm2 = 0;
-        for (NDArray p : params) {
-            NDArray g = p.getGradient();
-            grads.add(g);
-            if (clip > 0) {
-                norm2 += g.square().sum().getFloat();
-            }
-        }
-        double factor = clip > 0 && Math.sqrt(norm2) > clip ? clip / Math.sqrt(norm2) : 1.0;
-        double c1 = 1 - Math.pow(b1, t);
-        double c2 = 1 - Math.pow(b2, t);
-        for (int i = 0; i < params.size(); i++) {
-            NDArray p = params.get(i);
-            NDArray g = factor == 1.0 ? grads.get(i) : grads.get(i).mul(factor);
-            NDArray m = moments.get(i)[0];
-            NDArray v = moments.get(i)[1];
-            m.muli(b1).addi(g.mul(1 - b1));
-            v.muli(b2).addi(g.square().muli(1 - b2));
-            NDArray update = m.div(c1).divi(v.div(c2).sqrt().addi(1e-8));
-            if (wd > 0 && BertModel.decays(p)) {
-                update.addi(p.mul(wd));
-            }
-            p.subi(update.muli(lr));
-            grads.get(i).subi(grads.get(i));
-        }
     }
 
     private static List<float[]> snapshot(List<NDArray> params) {

@@ -46,7 +46,8 @@ public final class BertFineTuning {
             TrainingListener listener) {
         long started = System.nanoTime();
         Path baseDir = spec.base().path().orElseThrow(() -> new CheckpointException("the djl backend fine-tunes "
-                + "bert folders; " + spec.base() + " is a builtin ONNX model: import it to a folder first, or use "
+                + "bert folders; " + spec.base() + " is a builtin ONNX model: import it to a folder first (keel import --model " + spec.base()
+                + " --out DIR, or adapt through KeelRuntime.adapter, which imports it), or use "
                 + "--method head, which trains over any backend's embeddings"));
         AdaptedModels.requireFreshOutput(spec.outputDir());
         ModelConfig mc = ModelFolder.readConfig(baseDir);

@@ -163,11 +163,7 @@ public final class BertModel implements AutoCloseable {
                 long[] shape = weights.get(path + ".weight").getShape().getShape();
                 int out = (int) shape[0];
                 int in = (int) shape[1];
-                float[] a = new float[lc.rank() * in];
-                double bound = 1 / Math.sqrt(in);
-                for (int k = 0; k < a.length; k++) {
-                    a[k] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
-                }
+                float[] a = LoraAdapter.initialA(lc.rank(), in, rnd);
                 lora.put(path, new NDArray[] {DjlEngine.ownedFloats(manager, a, new Shape(lc.rank(), in)),
                     DjlEngine.ownedFloats(manager, new float[out * lc.rank()], new Shape(out, lc.rank()))});
             }
@@ -284,28 +280,29 @@ public final class BertModel implements AutoCloseable {
         return weights.get(name);
     }
 
-    /** The arrays a method trains: everything, the adapters and classifier, or the classifier alone. */
-    public List<NDArray> trainable(AdaptationMethod method) {
-        List<NDArray> out = new ArrayList<>();
+    /**
+     * The arrays a method trains, by checkpoint name: everything, the adapters and classifier, or the
+     * classifier alone.
+     */
+    public Map<String, NDArray> trainable(AdaptationMethod method) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
         if (method == AdaptationMethod.FULL) {
-            out.addAll(weights.values());
+            out.putAll(weights);
         }
         if (method == AdaptationMethod.LORA) {
             if (lora.isEmpty()) {
                 throw new IllegalStateException("addLora before training with --method lora");
             }
-            lora.values().forEach(ab -> out.addAll(List.of(ab)));
+            lora.forEach((module, ab) -> {
+                out.put(module + ".lora_A.weight", ab[0]);
+                out.put(module + ".lora_B.weight", ab[1]);
+            });
         }
         if (classifierWeight != null) {
-            out.add(classifierWeight);
-            out.add(classifierBias);
+            out.put("classifier.weight", classifierWeight);
+            out.put("classifier.bias", classifierBias);
         }
         return out;
-    }
-
-    /** Names parallel to {@link #trainable}: matrices get weight decay, vectors (biases, LayerNorm) do not. */
-    public static boolean decays(NDArray a) {
-        return a.getShape().dimension() >= 2;
     }
 
     /** Every parameter: encoder, adapters and classifier. */
@@ -320,7 +317,7 @@ public final class BertModel implements AutoCloseable {
         return classifierWeight == null ? n : n + classifierWeight.size() + classifierBias.size();
     }
 
-    public static long count(List<NDArray> arrays) {
+    public static long count(java.util.Collection<NDArray> arrays) {
         return arrays.stream().mapToLong(NDArray::size).sum();
     }
 

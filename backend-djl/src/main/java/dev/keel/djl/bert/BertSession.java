@@ -3,7 +3,6 @@ package dev.keel.djl.bert;
 import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
 import dev.keel.adapters.AdaptedModels;
-import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
@@ -56,7 +55,8 @@ public final class BertSession implements InferenceSession {
     /** Opens a bert folder of any adapted kind. */
     public static InferenceSession open(ModelRef ref, SessionOptions options, ai.djl.Device device) {
         Path folder = ref.path().orElseThrow(() -> new CheckpointException("the djl backend opens bert folders; "
-                + ref + " is a builtin ONNX model: serve it with --backend onnx, or import it to a folder first"));
+                + ref + " is a builtin ONNX model: serve it with --backend onnx, or import it to a folder first (keel import --model " + ref
+                + " --out DIR, or KeelRuntime.portable)"));
         ModelFolder.requireFolder(folder);
         AdaptedModels.Kind kind = AdaptedModels.kind(folder);
         if (kind == AdaptedModels.Kind.HEAD) {
@@ -68,12 +68,7 @@ public final class BertSession implements InferenceSession {
         }
         Map<String, Tensor> tensors;
         if (kind == AdaptedModels.Kind.LORA) {
-            LoraAdapter adapter = LoraAdapter.read(folder);
-            Path base = AdaptedModels.base(folder).path().orElseThrow(() -> new CheckpointException(
-                    "the LoRA base of " + folder + " is not a folder"));
-            Map<String, Tensor> merged = new java.util.LinkedHashMap<>();
-            adapter.merge(ModelFolder.readWeights(base).tensors()).forEach(t -> merged.put(t.name(), t));
-            tensors = merged;
+            tensors = AdaptedModels.mergedWeights(folder);
         } else {
             tensors = ModelFolder.readWeights(folder).tensors();
         }

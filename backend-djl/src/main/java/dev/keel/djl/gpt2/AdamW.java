@@ -14,18 +14,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * AdamW as nanoGPT configures it: decoupled weight decay on matrices and embeddings only (parameters of two
  * or more dimensions), none on biases and layer-norm gains. DJL's optimizers take one decay for every
  * parameter, so the groups are chosen here and each parameter is updated with the engine's fused Adam step.
  * Its moments are saved with the checkpoint (DJL's {@code model.save} drops them), so a resumed run continues
- * exactly.
+ * exactly. Every DJL training loop in Keel uses it: gpt2 pre-training and fine-tuning over the blocks'
+ * {@link Parameter}s, bert fine-tuning and LoRA over plain named arrays ({@link #overArrays}).
  */
 public final class AdamW implements AutoCloseable {
     private static final float EPSILON = 1e-8f;
 
-    private final Map<String, Parameter> parameters;
+    /** The trained arrays by name, read at each step (a Parameter's array may be replaced, e.g. on load). */
+    private final Map<String, Supplier<NDArray>> parameters;
     private final NDManager manager;
     private final Map<String, NDArray> means = new LinkedHashMap<>();
     private final Map<String, NDArray> variances = new LinkedHashMap<>();
@@ -35,13 +39,31 @@ public final class AdamW implements AutoCloseable {
     private int step;
 
     public AdamW(Map<String, Parameter> parameters, NDManager parent, double beta1, double beta2, double weightDecay) {
+        this(parent, suppliers(parameters, p -> p::getArray), beta1, beta2, weightDecay);
+    }
+
+    /** An optimizer over named arrays that require gradients (models that are not DJL blocks). */
+    public static AdamW overArrays(Map<String, NDArray> arrays, NDManager parent, double beta1, double beta2,
+            double weightDecay) {
+        return new AdamW(parent, suppliers(arrays, a -> () -> a), beta1, beta2, weightDecay);
+    }
+
+    private static <T> Map<String, Supplier<NDArray>> suppliers(Map<String, T> named,
+            Function<T, Supplier<NDArray>> read) {
+        Map<String, Supplier<NDArray>> out = new LinkedHashMap<>();
+        named.forEach((name, value) -> out.put(name, read.apply(value)));
+        return out;
+    }
+
+    private AdamW(NDManager parent, Map<String, Supplier<NDArray>> parameters, double beta1, double beta2,
+            double weightDecay) {
         this.parameters = parameters;
         this.manager = parent.newSubManager();
         this.beta1 = (float) beta1;
         this.beta2 = (float) beta2;
         this.weightDecay = (float) weightDecay;
         parameters.forEach((name, p) -> {
-            NDArray w = p.getArray();
+            NDArray w = p.get();
             means.put(name, manager.zeros(w.getShape(), w.getDataType()));
             variances.put(name, manager.zeros(w.getShape(), w.getDataType()));
         });
@@ -62,8 +84,8 @@ public final class AdamW implements AutoCloseable {
      */
     public float gradientNorm(NDManager local) {
         List<NDArray> squares = new ArrayList<>(parameters.size());
-        for (Parameter p : parameters.values()) {
-            NDArray grad = p.getArray().getGradient();
+        for (Supplier<NDArray> p : parameters.values()) {
+            NDArray grad = p.get().getGradient();
             NDArray sq = grad.square().sum();
             sq.attach(local);
             grad.close();
@@ -83,8 +105,8 @@ public final class AdamW implements AutoCloseable {
         double c2 = 1 - Math.pow(beta2, step);
         float rate = (float) lr;
         float corrected = (float) (lr * Math.sqrt(c2) / c1);
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            NDArray w = e.getValue().getArray();
+        for (Map.Entry<String, Supplier<NDArray>> e : parameters.entrySet()) {
+            NDArray w = e.getValue().get();
             NDArray grad = w.getGradient();
             float decay = decays(w) ? weightDecay : 0f;
             w.getNDArrayInternal().adamUpdate(new NDList(w, grad, means.get(e.getKey()), variances.get(e.getKey())),

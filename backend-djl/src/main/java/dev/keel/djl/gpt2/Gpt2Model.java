@@ -10,12 +10,15 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.keel.api.CheckpointException;
+import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.djl.DjlEngine;
 import dev.keel.spi.checkpoint.Gpt2Layout;
@@ -27,6 +30,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
@@ -38,9 +42,17 @@ import java.util.SplittableRandom;
  * moves between the engine and {@code model.safetensors} without renaming or transposing. Every result of an
  * operation whose first operand is a long-lived array (a parameter, the causal mask) is attached to the
  * caller's manager; otherwise it would stay in the model's manager until the model closes.
+ *
+ * <p>LoRA adapters, when attached, add {@code (alpha / r) (x A^T) B^T} to the chosen Conv1D projections and
+ * are kept apart from the base parameters: {@link #toTensors} and {@link #namedParameters} stay the base's,
+ * and {@link #loraArrays} (PEFT's names) is what a LoRA run trains.
  */
 public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     private static final float MASKED = -1e9f;
+    /** PEFT's default LoRA target for GPT-2: the fused query/key/value projection. */
+    public static final List<String> DEFAULT_LORA_TARGETS = List.of("c_attn");
+    /** The Conv1D projections LoRA can adapt, as paths inside one block. */
+    static final List<String> LORA_MODULES = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
 
     private final Gpt2Config config;
     private final NDManager manager;
@@ -54,6 +66,10 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     private final NDArray attentionScale;
     private final NDArray causalMask;
     private final NDArray zeroBias;
+    /** Adapted module path (such as {@code transformer.h.0.attn.c_attn}) to its {A [r, in], B [out, r]}. */
+    private final Map<String, NDArray[]> lora = new LinkedHashMap<>();
+    private LoraConfig loraConfig;
+    private NDArray loraScale;
 
     private Gpt2Model(Gpt2Config config, NDManager manager, Map<String, NDArray> arrays) {
         this.config = config;
@@ -155,17 +171,146 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         return Collections.unmodifiableMap(parameters);
     }
 
+    /** Every parameter: the base's and the LoRA adapters'. */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters.values()) {
             n += p.getArray().size();
         }
+        return n + loraParameterCount();
+    }
+
+    /** Marks every base parameter as trainable (gradients attached) or frozen. */
+    public void setTrainable(boolean trainable) {
+        parameters.values().forEach(p -> p.getArray().setRequiresGradient(trainable));
+    }
+
+    /** Freezes the base and marks the LoRA adapters trainable (or frozen), so only they get gradients. */
+    public void setLoraTrainable(boolean trainable) {
+        if (lora.isEmpty()) {
+            throw new IllegalStateException("addLora before training with --method lora");
+        }
+        setTrainable(false);
+        lora.values().forEach(ab -> {
+            ab[0].setRequiresGradient(trainable);
+            ab[1].setRequiresGradient(trainable);
+        });
+    }
+
+    /**
+     * The Conv1D modules (paths such as {@code transformer.h.0.attn.c_attn}) that LoRA targets select, matched
+     * as PEFT matches them: a target equals the module's path or ends it after a dot, so {@code c_proj} takes
+     * both the attention and the MLP output projections and {@code attn.c_proj} the first only. No targets
+     * means PEFT's gpt2 default, {@code c_attn}. A target that matches nothing is an error, before any work.
+     */
+    public static List<String> loraModules(Gpt2Config config, List<String> targets) {
+        List<String> wanted = targets.isEmpty() ? DEFAULT_LORA_TARGETS : targets;
+        List<String> modules = new ArrayList<>();
+        for (String target : wanted) {
+            boolean matched = false;
+            for (int layer = 0; layer < config.nLayer(); layer++) {
+                for (String module : LORA_MODULES) {
+                    String path = Gpt2Layout.block(layer, module);
+                    if (path.equals(target) || path.endsWith("." + target)) {
+                        matched = true;
+                        if (!modules.contains(path)) {
+                            modules.add(path);
+                        }
+                    }
+                }
+            }
+            if (!matched) {
+                throw new InvalidInputException("LoRA target '" + target + "' matches no gpt2 module; use names "
+                        + "among c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj (--lora-targets c_attn is PEFT's default)");
+            }
+        }
+        // in layer order, so the adapter file lists modules as PEFT writes them
+        List<String> ordered = new ArrayList<>();
+        for (String name : Gpt2Layout.shapes(config).keySet()) {
+            String module = name.substring(0, name.length() - ".weight".length());
+            if (name.endsWith(".weight") && modules.contains(module)) {
+                ordered.add(module);
+            }
+        }
+        return ordered;
+    }
+
+    /** Attaches LoRA adapters as PEFT initialises them ({@link LoraAdapter#initialA}, drawn from {@code seed}). */
+    public void addLora(LoraConfig lc, long seed) {
+        if (!lora.isEmpty()) {
+            throw new IllegalStateException("LoRA adapters are already attached");
+        }
+        Random random = new Random(seed);
+        for (String module : loraModules(config, lc.targetModules())) {
+            long[] shape = p(module + ".weight").getShape().getShape();
+            int in = (int) shape[0];
+            int out = (int) shape[1];
+            attachLora(module, DjlEngine.ownedFloats(manager, LoraAdapter.initialA(lc.rank(), in, random),
+                    new Shape(lc.rank(), in)),
+                    DjlEngine.ownedFloats(manager, new float[out * lc.rank()], new Shape(out, lc.rank())));
+        }
+        loraConfig = lc;
+        loraScale = DjlEngine.scalar(manager, (float) lc.scaling());
+    }
+
+    /** Attaches trained adapters read from PEFT files, unmerged (for equivalence checks with the merge). */
+    public void loadLora(LoraAdapter adapter) {
+        if (!lora.isEmpty()) {
+            throw new IllegalStateException("LoRA adapters are already attached");
+        }
+        for (String name : adapter.modules()) {
+            String module = name.startsWith(Gpt2Layout.PREFIX) ? name : Gpt2Layout.PREFIX + name;
+            Parameter w = parameters.get(module + ".weight");
+            Tensor a = adapter.loraA(name);
+            Tensor b = adapter.loraB(name);
+            if (w == null || !module.contains(".h.")) {
+                throw new CheckpointException("adapter module '" + name + "' is not a gpt2 Conv1D projection");
+            }
+            long[] shape = w.getArray().getShape().getShape();
+            if (a.shape()[1] != shape[0] || b.shape()[0] != shape[1] || a.shape()[0] != b.shape()[1]) {
+                throw new CheckpointException("adapter shapes A" + java.util.Arrays.toString(a.shape()) + " B"
+                        + java.util.Arrays.toString(b.shape()) + " do not fit " + module + " "
+                        + java.util.Arrays.toString(shape));
+            }
+            attachLora(module, DjlEngine.ownedFloats(manager, a.toFloats(), new Shape(a.shape())),
+                    DjlEngine.ownedFloats(manager, b.toFloats(), new Shape(b.shape())));
+        }
+        loraConfig = new LoraConfig(adapter.rank(), adapter.alpha(), 0, List.of());
+        loraScale = DjlEngine.scalar(manager, (float) adapter.scaling());
+    }
+
+    private void attachLora(String module, NDArray a, NDArray b) {
+        lora.put(module, new NDArray[] {a, b});
+    }
+
+    /** The LoRA arrays by PEFT name ({@code base_model.model.transformer.h.0.attn.c_attn.lora_A.weight}). */
+    public Map<String, NDArray> loraArrays() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        lora.forEach((module, ab) -> {
+            out.put(LoraAdapter.PREFIX + module + ".lora_A.weight", ab[0]);
+            out.put(LoraAdapter.PREFIX + module + ".lora_B.weight", ab[1]);
+        });
+        return out;
+    }
+
+    public long loraParameterCount() {
+        long n = 0;
+        for (NDArray[] ab : lora.values()) {
+            n += ab[0].size() + ab[1].size();
+        }
         return n;
     }
 
-    /** Marks every parameter as trainable (gradients attached) or frozen. */
-    public void setTrainable(boolean trainable) {
-        parameters.values().forEach(p -> p.getArray().setRequiresGradient(trainable));
+    /** The settings of the attached adapters, or null when there are none. */
+    public LoraConfig loraConfig() {
+        return loraConfig;
+    }
+
+    /** The adapters as PEFT's {@code adapter_model.safetensors} tensors. */
+    public Map<String, Tensor> peftTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        loraArrays().forEach((name, a) -> out.put(name, toTensor(name, a)));
+        return out;
     }
 
     /** The weights as safetensors tensors with Hugging Face names and layouts. */
@@ -241,7 +386,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
             long batch, long time, float drop, boolean training) {
         int heads = config.nHead();
         int size = config.headSize();
-        NDArray qkv = linear(x, b + "attn.c_attn");
+        NDArray qkv = linear(x, b + "attn.c_attn", training);
         NDList parts = qkv.split(3, 2);
         NDArray q = parts.get(0).reshape(batch, time, heads, size).transpose(0, 2, 1, 3);
         NDArray k = parts.get(1).reshape(batch, time, heads, size).transpose(0, 2, 1, 3);
@@ -256,12 +401,12 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         }
         NDArray weights = dropout(scores.softmax(-1), drop, training);
         NDArray y = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.nEmbd());
-        return dropout(linear(y, b + "attn.c_proj"), drop, training);
+        return dropout(linear(y, b + "attn.c_proj", training), drop, training);
     }
 
     private NDArray mlp(NDArray x, String b, float drop, boolean training) {
-        NDArray h = gelu(linear(x, b + "mlp.c_fc"));
-        return dropout(linear(h, b + "mlp.c_proj"), drop, training);
+        NDArray h = gelu(linear(x, b + "mlp.c_fc", training));
+        return dropout(linear(h, b + "mlp.c_proj", training), drop, training);
     }
 
     /** GPT-2's {@code gelu_new}: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
@@ -270,11 +415,22 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         return x.mul(half).mul(inner.tanh().add(one));
     }
 
-    /** Conv1D: {@code x @ W + b} with {@code W} stored {@code [in, out]}. */
-    private NDArray linear(NDArray x, String name) {
+    /**
+     * Conv1D: {@code x @ W + b} with {@code W} stored {@code [in, out]}, plus the LoRA update
+     * {@code (alpha / r) (x A^T) B^T} when the module has an adapter. Linear.linear keeps x first, so the
+     * update's intermediates belong to the caller's manager.
+     */
+    private NDArray linear(NDArray x, String name, boolean training) {
         NDArray y = x.matMul(p(name + ".weight"));
         Parameter bias = parameters.get(name + ".bias");
-        return bias == null ? y : y.add(bias.getArray());
+        y = bias == null ? y : y.add(bias.getArray());
+        NDArray[] ab = lora.get(name);
+        if (ab != null) {
+            NDArray in = dropout(x, (float) loraConfig.dropout(), training);
+            NDArray low = Linear.linear(in, ab[0]).singletonOrThrow();
+            y = y.add(Linear.linear(low, ab[1]).singletonOrThrow().mul(loraScale));
+        }
+        return y;
     }
 
     private NDArray layerNorm(NDArray x, String name) {

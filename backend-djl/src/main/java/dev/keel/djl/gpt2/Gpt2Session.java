@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.keel.adapters.AdaptedModels;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
@@ -61,7 +62,10 @@ public final class Gpt2Session implements InferenceSession {
         this.options = options;
     }
 
-    /** Opens a model folder (Keel's, or a Hugging Face GPT-2 folder with a tokenizer). */
+    /**
+     * Opens a model folder (Keel's, or a Hugging Face GPT-2 folder with a tokenizer); a LoRA folder is merged
+     * into its base on load.
+     */
     public static Gpt2Session open(Path dir, SessionOptions options) {
         ModelConfig config = ModelFolder.readConfig(dir);
         if (!(config instanceof Gpt2Config gpt2)) {
@@ -75,7 +79,8 @@ public final class Gpt2Session implements InferenceSession {
                     + " tokens but config.json says vocab_size " + gpt2.vocabSize() + "; they come from different models");
         }
         KeelMetadata metadata = ModelFolder.readMetadata(dir);
-        Gpt2Model model = Gpt2Model.fromTensors(gpt2, ModelFolder.readWeights(dir).tensors(), device);
+        Gpt2Model model = Gpt2Model.fromTensors(gpt2, AdaptedModels.kind(dir) == AdaptedModels.Kind.LORA
+                ? AdaptedModels.mergedWeights(dir) : ModelFolder.readWeights(dir).tensors(), device);
         String version = metadata.modelVersion() != null ? metadata.modelVersion()
                 : dir.toAbsolutePath().getFileName() + "@" + dir.resolve(ModelFolder.WEIGHTS).toFile().lastModified();
         return new Gpt2Session(model, tokenizer, new ModelInfo(gpt2, "djl", options.device(), version, dir), options);

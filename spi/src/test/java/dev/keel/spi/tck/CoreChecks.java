@@ -54,6 +54,7 @@ public interface CoreChecks extends KitBase {
                 case ADAPT -> () -> p.adapter(Device.cpu());
                 case INFER -> () -> p.open(ModelRef.of(Path.of("nowhere")), SessionOptions.defaults());
                 case EXPORT -> () -> p.export(ModelRef.of(Path.of("nowhere")), Path.of("nowhere-else"));
+                case IMPORT -> () -> p.importModel(ModelRef.of(Path.of("nowhere")), Path.of("nowhere-else"));
             };
             assertThatThrownBy(call::run).as(c.name())
                     .isInstanceOf(UnsupportedCapabilityException.class)
