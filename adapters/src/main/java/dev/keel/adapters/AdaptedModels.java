@@ -203,14 +203,10 @@ public final class AdaptedModels {
             m = new LinkedHashMap<>(bert.withLabels(labels.names()).toHfConfig());
         } else {
             m = new LinkedHashMap<>(base.toHfConfig());
-            Map<String, Object> id2label = new LinkedHashMap<>();
-            Map<String, Object> label2id = new LinkedHashMap<>();
-            for (int i = 0; i < labels.size(); i++) {
-                id2label.put(Integer.toString(i), labels.name(i));
-                label2id.put(labels.name(i), i);
-            }
-            m.put("id2label", id2label);
-            m.put("label2id", label2id);
+            // the label maps exactly as a bert classifier writes them, so both read back the same way
+            Map<String, Object> bert = dev.keel.api.model.BertConfig.miniLmL6().withLabels(labels.names()).toHfConfig();
+            m.put("id2label", bert.get("id2label"));
+            m.put("label2id", bert.get("label2id"));
         }
         m.put(POOLING_KEY, "mean");
         m.put(MAX_LENGTH_KEY, maxLength);

@@ -92,7 +92,7 @@ public final class CausalPooling {
         return out;
     }
 
-    /** {@code v} scaled to unit L2 norm (a zero vector stays zero). */
+    /** {@code v} scaled in place to unit L2 norm (a zero vector stays zero); every backend's embeddings use it. */
     public static float[] normalized(float[] v) {
         double n = 0;
         for (float x : v) {
