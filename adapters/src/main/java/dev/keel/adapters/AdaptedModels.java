@@ -30,8 +30,9 @@ import java.util.function.Function;
  *       serves the family opens it.</li>
  *   <li>lora: PEFT's {@code adapter_config.json} and {@code adapter_model.safetensors} only; the base is
  *       named in both metadata files. {@link #mergeLora} writes the equivalent full folder.</li>
- *   <li>head: {@code head.safetensors} (a {@link ClassifierHead}) over the base's mean-pooled features; it
- *       opens as a {@link HeadSession} over the base on whichever backend embeds the base, ONNX included.</li>
+ *   <li>head: {@code head.safetensors} (a {@link ClassifierHead}) over the base's mean-pooled features (a bert
+ *       or gpt2 base); it opens as a {@link HeadSession} over the base on whichever backend embeds the base,
+ *       ONNX included.</li>
  * </ul>
  * Classifiers built by Keel read mean-pooled (not normalised) last hidden states, recorded in config.json as
  * {@code "keel_pooling": "mean"}, so the head and the fine-tuned classifiers see the same features.
@@ -96,7 +97,7 @@ public final class AdaptedModels {
             return opener.apply(ModelRef.of(folder));
         }
         Map<String, Object> config = Json.readObject(folder.resolve(ModelFolder.CONFIG));
-        Labels labels = Labels.of(labelsOf(ModelConfig.fromHfConfig(config)));
+        Labels labels = Labels.of(labelsOf(config));
         ClassifierHead head = ClassifierHead.fromTensors(Safetensors.read(folder.resolve(HEAD_WEIGHTS)).tensors());
         int maxLength = config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
         InferenceSession base = opener.apply(base(folder));
@@ -176,17 +177,44 @@ public final class AdaptedModels {
         }
     }
 
-    static List<String> labelsOf(ModelConfig config) {
-        if (config instanceof dev.keel.api.model.BertConfig b && !b.labels().isEmpty()) {
+    /**
+     * The labels of a classifier's config.json, from {@code id2label} in id order; read from the raw keys
+     * because a gpt2 head folder carries them too, and only {@code BertConfig} models them.
+     */
+    static List<String> labelsOf(Map<String, Object> config) {
+        if (ModelConfig.fromHfConfig(config) instanceof dev.keel.api.model.BertConfig b && !b.labels().isEmpty()) {
             return b.labels();
+        }
+        if (config.get("id2label") instanceof Map<?, ?> id2label && !id2label.isEmpty()) {
+            List<String> labels = new ArrayList<>();
+            for (int i = 0; i < id2label.size(); i++) {
+                Object l = id2label.get(Integer.toString(i));
+                if (l == null) {
+                    throw new CheckpointException("config.json's id2label has no label for id " + i + " (ids must run "
+                            + "0.." + (id2label.size() - 1) + "); re-run keel adapt");
+                }
+                labels.add(l.toString());
+            }
+            return labels;
         }
         throw new CheckpointException("config.json names no labels (id2label); it is not a classifier");
     }
 
-    /** config.json for a classifier: the base's keys, the labels, and how features are pooled. */
+    /**
+     * config.json for a classifier: the base's keys, the labels ({@code id2label}/{@code label2id} as Hugging
+     * Face writes them), and how features are pooled.
+     */
     public static Map<String, Object> classifierConfig(ModelConfig base, Labels labels, int maxLength) {
-        Map<String, Object> m = new LinkedHashMap<>(((dev.keel.api.model.BertConfig) base)
-                .withLabels(labels.names()).toHfConfig());
+        Map<String, Object> m;
+        if (base instanceof dev.keel.api.model.BertConfig bert) {
+            m = new LinkedHashMap<>(bert.withLabels(labels.names()).toHfConfig());
+        } else {
+            m = new LinkedHashMap<>(base.toHfConfig());
+            // the label maps exactly as a bert classifier writes them, so both read back the same way
+            Map<String, Object> bert = dev.keel.api.model.BertConfig.miniLmL6().withLabels(labels.names()).toHfConfig();
+            m.put("id2label", bert.get("id2label"));
+            m.put("label2id", bert.get("label2id"));
+        }
         m.put(POOLING_KEY, "mean");
         m.put(MAX_LENGTH_KEY, maxLength);
         return m;

@@ -43,6 +43,11 @@ public final class HeadSession implements InferenceSession {
         return info;
     }
 
+    /** The classes, in the head's output order; the base's config has none for a gpt2 base. */
+    public Labels labels() {
+        return labels;
+    }
+
     @Override
     public Tokenizer tokenizer() {
         return base.tokenizer();

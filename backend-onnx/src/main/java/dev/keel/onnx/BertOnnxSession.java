@@ -95,14 +95,7 @@ final class BertOnnxSession extends SessionSupport {
     }
 
     static void normalize(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        float inv = (float) (1.0 / Math.max(Math.sqrt(sum), 1e-12));
-        for (int i = 0; i < v.length; i++) {
-            v[i] *= inv;
-        }
+        dev.keel.spi.infer.CausalPooling.normalized(v);
     }
 
     @Override

@@ -14,13 +14,15 @@ import java.util.Map;
  * The ONNX graph of Hugging Face's {@code GPT2LMHeadModel} with a key/value cache, for a Keel {@code gpt2}
  * folder. Inputs: {@code input_ids} int64 {@code [batch, sequence]} and, per layer,
  * {@code past_key_values.{i}.key|value} float {@code [batch, heads, past, head_size]} (past may be 0).
- * Outputs: {@code logits [batch, sequence, vocab]} and {@code present.{i}.key|value} (past + sequence).
+ * Outputs: {@code logits [batch, sequence, vocab]}, {@code present.{i}.key|value} (past + sequence) and
+ * {@code last_hidden_state [batch, sequence, n_embd]} (after {@code ln_f}, what an embedding pools).
  * Positions continue after the past, and each new token attends to the past and to earlier new tokens, so
  * a prompt can be fed at once and then one token per step. The LM head is tied to {@code wte}.
  */
 final class Gpt2Graph {
     static final String INPUT_IDS = "input_ids";
     static final String LOGITS = "logits";
+    static final String HIDDEN = "last_hidden_state";
 
     private Gpt2Graph() { }
 
@@ -107,6 +109,8 @@ final class Gpt2Graph {
             g.output(presentKey(i), GraphBuilder.FLOAT, "batch", (long) heads, "total", (long) headSize);
             g.output(presentValue(i), GraphBuilder.FLOAT, "batch", (long) heads, "total", (long) headSize);
         }
+        g.opTo("Identity", new String[] {x}, new String[] {HIDDEN});
+        g.output(HIDDEN, GraphBuilder.FLOAT, "batch", "sequence", e);
         return g.model("Keel export of a GPT-2 causal LM with key/value cache (Hugging Face GPT2LMHeadModel layout)");
     }
 

@@ -7,6 +7,8 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
+import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
@@ -17,6 +19,7 @@ import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.InferenceEvents;
@@ -63,36 +66,9 @@ final class Gpt2OnnxSession extends SessionSupport {
     private Step forward(int[][] tokens, OnnxTensor[] past) throws OrtException {
         int b = tokens.length;
         int t = tokens[0].length;
-        long[] flat = new long[b * t];
-        for (int i = 0; i < b; i++) {
-            checkVocab(tokens[i]);
-            for (int p = 0; p < t; p++) {
-                flat[i * t + p] = tokens[i][p];
-            }
-        }
-        Map<String, OnnxTensor> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
-            OnnxTensor ids = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(flat), new long[] {b, t});
-            owned.add(ids);
-            inputs.put(Gpt2Graph.INPUT_IDS, ids);
-            for (int i = 0; i < config.nLayer(); i++) {
-                OnnxTensor k;
-                OnnxTensor v;
-                if (past == null) {
-                    long[] empty = {b, config.nHead(), 0, config.headSize()};
-                    k = OnnxTensor.createTensor(Ort.env(), FloatBuffer.allocate(0), empty);
-                    v = OnnxTensor.createTensor(Ort.env(), FloatBuffer.allocate(0), empty);
-                    owned.add(k);
-                    owned.add(v);
-                } else {
-                    k = past[2 * i];
-                    v = past[2 * i + 1];
-                }
-                inputs.put(Gpt2Graph.pastKey(i), k);
-                inputs.put(Gpt2Graph.pastValue(i), v);
-            }
-            OrtSession.Result result = session.run(inputs);
+            OrtSession.Result result = session.run(inputs(tokens, past, owned));
             FloatBuffer logits = ((OnnxTensor) result.get(Gpt2Graph.LOGITS).orElseThrow()).getFloatBuffer();
             float[][] out = new float[b][t * config.vocabSize()];
             for (int i = 0; i < b; i++) {
@@ -107,6 +83,41 @@ final class Gpt2OnnxSession extends SessionSupport {
         } finally {
             owned.forEach(OnnxTensor::close);
         }
+    }
+
+    /** The graph's inputs for equal-length rows after {@code past} (null: none); new tensors go to {@code owned}. */
+    private Map<String, OnnxTensor> inputs(int[][] tokens, OnnxTensor[] past, List<OnnxTensor> owned)
+            throws OrtException {
+        int b = tokens.length;
+        int t = tokens[0].length;
+        long[] flat = new long[b * t];
+        for (int i = 0; i < b; i++) {
+            checkVocab(tokens[i]);
+            for (int p = 0; p < t; p++) {
+                flat[i * t + p] = tokens[i][p];
+            }
+        }
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        OnnxTensor ids = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(flat), new long[] {b, t});
+        owned.add(ids);
+        inputs.put(Gpt2Graph.INPUT_IDS, ids);
+        for (int i = 0; i < config.nLayer(); i++) {
+            OnnxTensor k;
+            OnnxTensor v;
+            if (past == null) {
+                long[] empty = {b, config.nHead(), 0, config.headSize()};
+                k = OnnxTensor.createTensor(Ort.env(), FloatBuffer.allocate(0), empty);
+                owned.add(k);
+                v = OnnxTensor.createTensor(Ort.env(), FloatBuffer.allocate(0), empty);
+                owned.add(v);
+            } else {
+                k = past[2 * i];
+                v = past[2 * i + 1];
+            }
+            inputs.put(Gpt2Graph.pastKey(i), k);
+            inputs.put(Gpt2Graph.pastValue(i), v);
+        }
+        return inputs;
     }
 
     private void checkVocab(int[] tokens) {
@@ -139,6 +150,42 @@ final class Gpt2OnnxSession extends SessionSupport {
                 return out;
             }
         });
+    }
+
+    /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
+    @Override
+    public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
+        String id = InferenceEvents.newId();
+        return call(id, "embed", texts == null ? List.of() : texts, call -> {
+            if (!session.getOutputNames().contains(Gpt2Graph.HIDDEN)) {
+                throw new dev.keel.api.UnsupportedCapabilityException("the ONNX graph of " + info.location()
+                        + " has no " + Gpt2Graph.HIDDEN + " output (it was exported by an older Keel); delete its "
+                        + OnnxModel.GRAPH + " to serve a fresh export, or export the folder again (keel export)");
+            }
+            long t0 = System.nanoTime();
+            int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
+            call.tokenizeNanos = System.nanoTime() - t0;
+            call.event.inputTokens(CausalPooling.tokenCount(tokens));
+            return new EmbeddingResult(id, CausalPooling.pool(tokens, config.nEmbd(), options.maxBatchSize(),
+                    embedding.normalize(), tokenizer.padId(), this::hiddenStates));
+        });
+    }
+
+    /** One pass with no past, fetching only the hidden states {@code [row][position*n_embd]}. */
+    private float[][] hiddenStates(int[][] rows) {
+        List<OnnxTensor> owned = new ArrayList<>();
+        try (OrtSession.Result result = session.run(inputs(rows, null, owned), java.util.Set.of(Gpt2Graph.HIDDEN))) {
+            FloatBuffer hidden = ((OnnxTensor) result.get(Gpt2Graph.HIDDEN).orElseThrow()).getFloatBuffer();
+            float[][] out = new float[rows.length][rows[0].length * config.nEmbd()];
+            for (float[] row : out) {
+                hidden.get(row);
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new KeelException("ONNX Runtime failed while embedding: " + e.getMessage(), e);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
     }
 
     @Override

@@ -213,7 +213,8 @@ class Gpt2ExportTest {
                     .hasMessageContaining("vocabulary");
             assertThatThrownBy(() -> s.evaluate(TextCorpus.of(dir.resolve("missing.txt")), Split.VAL))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("missing.txt");
-            assertThatThrownBy(() -> s.embed(List.of("x"))).isInstanceOf(dev.keel.api.UnsupportedCapabilityException.class);
+            assertThatThrownBy(() -> s.embed(List.of("ab", ""))).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("text 1 is empty");
         }
         assertThatThrownBy(() -> new OnnxBackendProvider().export(ModelRef.parse("builtin:all-minilm-l6-v2"), dir))
                 .isInstanceOf(InvalidInputException.class);

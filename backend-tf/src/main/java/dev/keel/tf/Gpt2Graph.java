@@ -29,6 +29,8 @@ final class Gpt2Graph {
 
     final Operand<TFloat32> logits;
     final Operand<TFloat32> lastLogits;
+    /** The final hidden states after {@code ln_f}, {@code [batch, time, n_embd]}: what an embedding pools. */
+    final Operand<TFloat32> hidden;
     final List<Operand<TFloat32>> presentKeys = new ArrayList<>();
     final List<Operand<TFloat32>> presentValues = new ArrayList<>();
 
@@ -78,6 +80,7 @@ final class Gpt2Graph {
         logits = tf.reshape(flatLogits, concat(batch, time, tf.constant(new int[] {c.vocabSize()})));
         // The last position of each row only, so sampling never pays for the full [time, vocab] product.
         Operand<TFloat32> x3 = tf.reshape(x, concat(batch, time, tf.constant(new int[] {c.nEmbd()})));
+        hidden = x3;
         Operand<TFloat32> last = tf.reshape(
                 tf.slice(x3, tf.concat(List.of(tf.constant(new int[] {0}), tf.math.sub(time, tf.constant(new int[] {1})),
                         tf.constant(new int[] {0})), tf.constant(0)), tf.constant(new int[] {-1, 1, -1})),

@@ -6,6 +6,8 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
+import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
@@ -20,6 +22,7 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.InferenceEvents;
@@ -156,6 +159,30 @@ final class TfGpt2Session implements InferenceSession {
                 }
                 return out;
             }
+        });
+    }
+
+    /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
+    @Override
+    public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
+        String id = InferenceEvents.newId();
+        return call(id, "embed", texts == null ? List.of() : texts, (event, tokenizeNanos) -> {
+            long t0 = System.nanoTime();
+            int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
+            tokenizeNanos[0] = System.nanoTime() - t0;
+            event.inputTokens(CausalPooling.tokenCount(tokens));
+            return new EmbeddingResult(id, CausalPooling.pool(tokens, config.nEmbd(), maxBatch, embedding.normalize(),
+                    tokenizer.padId(), rows -> {
+                        try (Result r = run(rows, null, model.hidden)) {
+                            float[] flat = TfTensors.read((TFloat32) r.get(0));
+                            int row = rows[0].length * config.nEmbd();
+                            float[][] out = new float[rows.length][];
+                            for (int i = 0; i < rows.length; i++) {
+                                out[i] = Arrays.copyOfRange(flat, i * row, (i + 1) * row);
+                            }
+                            return out;
+                        }
+                    }));
         });
     }
 

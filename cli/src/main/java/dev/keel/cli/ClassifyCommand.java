@@ -58,10 +58,13 @@ public final class ClassifyCommand implements Callable<Integer> {
         long t0;
         try (InferenceSession session = AdaptedModels.open(model, ref -> BaseModels.open(common, runtime, ref, console))) {
             backend = session.info().backend();
-            if (!(session.info().config() instanceof BertConfig b) || b.labels().isEmpty()) {
+            if (session instanceof dev.keel.adapters.HeadSession head) {
+                labels = head.labels(); // a head over a gpt2 base: the base's config names no labels
+            } else if (session.info().config() instanceof BertConfig b && !b.labels().isEmpty()) {
+                labels = Labels.of(b.labels());
+            } else {
                 throw new InvalidInputException(model + " is not a classifier; adapt it with keel adapt --task classify");
             }
-            labels = Labels.of(b.labels());
             t0 = System.nanoTime();
             int[] gold = labelled ? dev.keel.adapters.ClassificationData.of(examples, labels, input.toString()).labels() : null;
             for (int start = 0; start < texts.size(); start += CHUNK) {

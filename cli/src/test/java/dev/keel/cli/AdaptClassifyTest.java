@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.api.model.BertConfig;
+import dev.keel.api.model.Gpt2Config;
 import dev.keel.spi.checkpoint.BertLayout;
+import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
@@ -141,5 +143,46 @@ class AdaptClassifyTest {
         CliRunner.Result notClassifier = CliRunner.run("classify", "--model", base.toString(), "--input", dev.toString());
         assertThat(notClassifier.exitCode()).isEqualTo(2);
         assertThat(notClassifier.err()).contains("not a classifier");
+    }
+
+    /** A small random gpt2 folder over the same characters as the sentiment set, written with plain Java. */
+    static Path tinyGpt2(Path dir) {
+        CharTokenizer tok = CharTokenizer.fromText(" abcdefghijklmnopqrstuvwxyz");
+        Gpt2Config c = new Gpt2Config(tok.vocabSize(), 32, 32, 1, 2, 0.0, true, 1e-5);
+        Random r = new Random(4);
+        List<Tensor> tensors = new ArrayList<>();
+        Gpt2Layout.shapes(c).forEach((name, shape) -> {
+            float[] v = new float[(int) Tensor.elementCount(shape)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = name.contains("ln_") && name.endsWith("weight") ? 1f : (float) r.nextGaussian() * 0.1f;
+            }
+            tensors.add(Tensor.ofFloats(name, shape, v));
+        });
+        ModelFolder.write(dir, c, tensors, tok, KeelMetadata.create("test", "random"));
+        return dir;
+    }
+
+    @Test
+    void a_gpt2_base_adapts_with_a_head_and_refuses_lora_for_classification() {
+        Path gpt2 = tinyGpt2(dir.resolve("gpt2"));
+        Path out = dir.resolve("gpt2-head");
+        CliRunner.Result a = CliRunner.run("adapt", "--json", "--backend", "onnx", "--base", gpt2.toString(),
+                "--method", "head", "--train", train.toString(), "--dev", dev.toString(), "--out", out.toString(),
+                "--epochs", "5", "--lr", "1e-2", "--max-length", "32");
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        Map<String, Object> j = Json.parseObject(a.lastLine(), "adapt output");
+        assertThat(j).containsEntry("method", "head").containsEntry("backend", "onnx").containsKey("dev_accuracy");
+        assertThat(ModelFolder.readMetadata(out).method()).isEqualTo("head");
+        CliRunner.Result c = CliRunner.run("classify", "--json", "--backend", "djl", "--model", out.toString(),
+                "--input", dev.toString());
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(((Number) Json.parseObject(c.lastLine(), "classify output").get("accuracy")).doubleValue())
+                .isCloseTo(((Number) j.get("dev_accuracy")).doubleValue(), within(1e-9));
+
+        CliRunner.Result lora = CliRunner.run("adapt", "--base", gpt2.toString(), "--method", "lora", "--train",
+                train.toString(), "--out", dir.resolve("gpt2-lora").toString());
+        assertThat(lora.exitCode()).isEqualTo(2);
+        assertThat(lora.err()).contains("--method head");
+        assertThat(dir.resolve("gpt2-lora")).doesNotExist();
     }
 }

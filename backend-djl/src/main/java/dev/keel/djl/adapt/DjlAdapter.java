@@ -16,12 +16,13 @@ import dev.keel.api.train.TrainingListener;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.djl.bert.BertFineTuning;
 import dev.keel.djl.bert.BertSession;
+import dev.keel.djl.gpt2.Gpt2Session;
 import dev.keel.spi.checkpoint.ModelFolder;
 
 /**
  * Fine-tuning on DJL: bert classification with {@code full} or {@code lora} runs the DJL training loop;
- * {@code head} trains the engine-neutral Java head over this backend's embeddings (the same code the CLI
- * uses over ONNX Runtime, so a head is the same wherever its features come from).
+ * {@code head} (bert or gpt2) trains the engine-neutral Java head over this backend's embeddings (the same
+ * code the CLI uses over ONNX Runtime, so a head is the same wherever its features come from).
  */
 public final class DjlAdapter implements TunableAdapter {
     private final Device device;
@@ -58,6 +59,17 @@ public final class DjlAdapter implements TunableAdapter {
             return BertFineTuning.run(spec, options, DjlEngine.device(device), listener);
         }
         if (family.equals(ModelFamily.GPT2)) {
+            if (spec.method() == AdaptationMethod.HEAD) {
+                SessionOptions so = SessionOptions.builder().device(device).build();
+                return new HeadAdapter(ref -> Gpt2Session.open(ref.path().orElseThrow(), so), "djl", options)
+                        .adapt(spec, listener);
+            }
+            if (spec.task() == AdaptationTask.CLASSIFY) {
+                throw new UnsupportedCapabilityException("a gpt2 model classifies with --method head (a classifier "
+                        + "trained on its frozen, mean-pooled features); --method "
+                        + spec.method().name().toLowerCase(java.util.Locale.ROOT) + " adapts gpt2 to --task "
+                        + "causal-lm or prompt-response, and full or lora classifiers need a bert model");
+            }
             return Gpt2Adaptation.run(spec, options, device, listener);
         }
         throw new UnsupportedCapabilityException("the djl adapter handles bert and gpt2 models, not " + family);

@@ -111,14 +111,7 @@ public final class BertSession implements InferenceSession {
             float[][] v = BertClassifierTrainer.features(model, enc, tokenizer, options.maxBatchSize());
             if (opts.normalize()) {
                 for (float[] row : v) {
-                    double n = 0;
-                    for (float x : row) {
-                        n += x * x;
-                    }
-                    float inv = (float) (1 / Math.max(Math.sqrt(n), 1e-12));
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] *= inv;
-                    }
+                    dev.keel.spi.infer.CausalPooling.normalized(row);
                 }
             }
             event.tokenize(t1 - t0).compute(System.nanoTime() - t1)

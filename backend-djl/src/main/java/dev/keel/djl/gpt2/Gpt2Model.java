@@ -336,6 +336,16 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
      * {@code cache} holds (null for a plain full pass). Results belong to {@code local}.
      */
     public NDArray forward(NDManager local, NDArray tokens, KvCache cache, boolean training) {
+        NDArray headT = p("transformer.wte.weight").transpose();
+        headT.attach(local);
+        return hidden(local, tokens, cache, training).matMul(headT);
+    }
+
+    /**
+     * The final hidden states after {@code ln_f}, {@code [B, T, n_embd]}: what {@link #forward} projects to
+     * logits, and what a gpt2 embedding averages. Results belong to {@code local}.
+     */
+    public NDArray hidden(NDManager local, NDArray tokens, KvCache cache, boolean training) {
         long batch = tokens.getShape().get(0);
         long time = tokens.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
@@ -361,10 +371,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         if (cache != null) {
             cache.advance(Math.toIntExact(time));
         }
-        x = layerNorm(x, "transformer.ln_f");
-        NDArray headT = p("transformer.wte.weight").transpose();
-        headT.attach(local);
-        return x.matMul(headT);
+        return layerNorm(x, "transformer.ln_f");
     }
 
     private static long[] range(long from, long count) {

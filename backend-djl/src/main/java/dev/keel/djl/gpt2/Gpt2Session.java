@@ -11,6 +11,8 @@ import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
+import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
@@ -27,6 +29,7 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
+import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.InferenceEvents;
@@ -222,6 +225,44 @@ public final class Gpt2Session implements InferenceSession {
                 event.compute(System.nanoTime() - t);
             }
         });
+    }
+
+    /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
+    @Override
+    public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
+        return call("embed", (id, event) -> {
+            event.inputs(texts);
+            long t = System.nanoTime();
+            int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config().nPositions());
+            long computeStart = System.nanoTime();
+            event.tokenize(computeStart - t).inputTokens(CausalPooling.tokenCount(tokens));
+            try {
+                return new EmbeddingResult(id, CausalPooling.pool(tokens, config().nEmbd(), options.maxBatchSize(),
+                        embedding.normalize(), tokenizer.padId(), this::hiddenStates));
+            } finally {
+                event.compute(System.nanoTime() - computeStart);
+            }
+        });
+    }
+
+    private float[][] hiddenStates(int[][] rows) {
+        int length = rows[0].length;
+        long[] ids = new long[rows.length * length];
+        for (int r = 0; r < rows.length; r++) {
+            for (int i = 0; i < length; i++) {
+                ids[r * length + i] = rows[r][i];
+            }
+        }
+        try (NDManager local = model.manager().newSubManager()) {
+            NDArray input = DjlEngine.ownedLongs(local, ids, new Shape(rows.length, length));
+            float[] flat = model.hidden(local, input, null, false).toFloatArray();
+            int row = length * config().nEmbd();
+            float[][] out = new float[rows.length][];
+            for (int r = 0; r < rows.length; r++) {
+                out[r] = java.util.Arrays.copyOfRange(flat, r * row, (r + 1) * row);
+            }
+            return out;
+        }
     }
 
     private void checkTokens(int[] tokens) {

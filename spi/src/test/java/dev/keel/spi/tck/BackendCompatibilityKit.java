@@ -11,5 +11,6 @@ package dev.keel.spi.tck;
  * }
  * </pre>
  */
-public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks {
+public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks,
+        Gpt2EmbeddingChecks {
 }

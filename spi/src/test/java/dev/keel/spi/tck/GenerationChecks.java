@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.keel.api.Capability;
 import dev.keel.api.InvalidInputException;
-import dev.keel.api.ModelRef;
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
@@ -15,7 +13,6 @@ import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
-import dev.keel.api.model.ModelFamily;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.infer.Sampler;
@@ -43,15 +40,7 @@ public interface GenerationChecks extends KitBase {
     /** Opens a fresh random gpt2 folder and runs the check, or asserts the refusal when gpt2 is not served. */
     private void withGpt2(Path dir, SessionOptions options, Map<String, Tensor> tensors,
             Consumer<InferenceSession> check) {
-        Path folder = KitModels.writeGpt2(dir.resolve("gpt2"), tensors);
-        if (!supports(Capability.INFER, ModelFamily.GPT2)) {
-            assertThatThrownBy(() -> provider().open(ModelRef.of(folder), options).close())
-                    .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining(provider().name());
-            return;
-        }
-        try (InferenceSession session = provider().open(ModelRef.of(folder), options)) {
-            check.accept(session);
-        }
+        withGpt2Session(dir, options, tensors, check);
     }
 
     private void withGpt2(Path dir, Consumer<InferenceSession> check) {

@@ -31,6 +31,25 @@ public final class ReferenceGpt2 {
 
     /** Next-token logits {@code [positions][vocab]}. */
     public float[][] logits(int[] tokens) {
+        float[][] x = hidden(tokens);
+        int n = tokens.length;
+        int e = c.nEmbd();
+        float[] wte = w("wte.weight");
+        float[][] out = new float[n][c.vocabSize()];
+        for (int i = 0; i < n; i++) {
+            for (int v = 0; v < c.vocabSize(); v++) {
+                double s = 0;
+                for (int j = 0; j < e; j++) {
+                    s += x[i][j] * wte[v * e + j];
+                }
+                out[i][v] = (float) s;
+            }
+        }
+        return out;
+    }
+
+    /** The final hidden states after {@code ln_f}, {@code [positions][n_embd]}: what a gpt2 embedding pools. */
+    public float[][] hidden(int[] tokens) {
         int n = tokens.length;
         int e = c.nEmbd();
         float[] wte = w("wte.weight");
@@ -84,18 +103,7 @@ public final class ReferenceGpt2 {
             }
             add(x, conv1d(f, b + "mlp.c_proj", 4 * e, e));
         }
-        x = layerNorm(x, "ln_f");
-        float[][] out = new float[n][c.vocabSize()];
-        for (int i = 0; i < n; i++) {
-            for (int v = 0; v < c.vocabSize(); v++) {
-                double s = 0;
-                for (int j = 0; j < e; j++) {
-                    s += x[i][j] * wte[v * e + j];
-                }
-                out[i][v] = (float) s;
-            }
-        }
-        return out;
+        return layerNorm(x, "ln_f");
     }
 
     private static void add(float[][] x, float[][] y) {
