@@ -64,7 +64,8 @@ public interface InferenceSession extends AutoCloseable {
                 + switch (operation) {
                     case "generate", "evaluate" -> "use a gpt2 (causal LM) model";
                     case "classify" -> "adapt the model for classification first (keel adapt --task classify)";
-                    case "embed" -> "use a bert-family encoder such as builtin:all-minilm-l6-v2";
+                    case "embed" -> "use a bert or gpt2 model on a backend that embeds it (keel backends), e.g. "
+                            + "builtin:all-minilm-l6-v2";
                     default -> "use another backend (keel backends lists what each can do)";
                 });
     }
