@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,35 @@ class DjlOnnxParityTest {
         Map<String, Object> onnx = json(CliRunner.run(concat(args, "--backend", "onnx")));
         assertThat(((Number) onnx.get("tokens")).intValue()).isEqualTo(40);
         assertThat(onnx.get("text")).isEqualTo(djl.get("text"));
+    }
+
+    @Test
+    void export_writes_an_onnx_folder_and_a_tf_saved_model_that_evaluate_to_the_djl_loss() {
+        Map<String, Object> djl = json(CliRunner.run("evaluate", "--json", "--backend", "djl", "--model",
+                model.toString(), "--corpus", corpus.toString()));
+        Path onnxDir = dir.resolve("exported-onnx");
+        Map<String, Object> onnx = json(CliRunner.run("export", "--json", "--backend", "onnx", "--model",
+                model.toString(), "--out", onnxDir.toString()));
+        assertThat(onnx).containsEntry("backend", "onnx").containsEntry("family", "gpt2");
+        assertThat(onnx.get("files")).asInstanceOf(InstanceOfAssertFactories.LIST).contains("model.onnx", "model.safetensors", "config.json");
+        Map<String, Object> served = json(CliRunner.run("evaluate", "--json", "--backend", "onnx", "--model",
+                onnxDir.toString(), "--corpus", corpus.toString()));
+        assertThat(((Number) served.get("loss")).doubleValue())
+                .isCloseTo(((Number) djl.get("loss")).doubleValue(), within(1e-4));
+
+        Map<String, Object> tf = json(CliRunner.run("export", "--json", "--backend", "tf", "--model",
+                model.toString(), "--out", dir.resolve("exported-tf").toString()));
+        assertThat(tf.get("files")).asInstanceOf(InstanceOfAssertFactories.LIST).contains("saved_model");
+    }
+
+    @Test
+    void export_with_a_backend_that_cannot_export_exits_2_and_writes_nothing() {
+        Path out = dir.resolve("never");
+        CliRunner.Result r = CliRunner.run("export", "--backend", "djl", "--model", model.toString(), "--out",
+                out.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("'djl'").contains("export");
+        assertThat(out).doesNotExist();
     }
 
     private static String[] concat(String[] a, String... b) {
