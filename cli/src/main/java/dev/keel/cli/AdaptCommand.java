@@ -62,7 +62,7 @@ public final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--max-steps", defaultValue = "0", description = "stop after this many steps; 0: by epochs")
     int maxSteps;
 
-    @Option(names = "--lr", description = "peak learning rate (default: head 1e-3, lora 5e-4, full 5e-5)")
+    @Option(names = "--lr", description = "peak learning rate (default: head 1e-3, lora 1e-3, full 5e-5)")
     Double lr;
 
     @Option(names = "--batch", defaultValue = "32", description = "examples per step (default: ${DEFAULT-VALUE})")
@@ -116,7 +116,7 @@ public final class AdaptCommand implements Callable<Integer> {
         ModelRef baseRef = ModelRef.parse(base);
         double rate = lr != null ? lr : switch (m) {
             case HEAD -> 1e-3;
-            case LORA -> 5e-4;
+            case LORA -> 1e-3; // the SST-2 LoRA runs that met their goal used 1e-3 and 2e-3 (docs/benchmarks.md)
             case FULL -> 5e-5;
         };
         int passes = epochs != null ? epochs : m == AdaptationMethod.HEAD ? 20 : 1;
