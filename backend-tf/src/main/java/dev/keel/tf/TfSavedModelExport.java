@@ -2,17 +2,9 @@ package dev.keel.tf;
 
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
+import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.ModelFolder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -25,6 +17,14 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Writes a GPT-2 folder as a TensorFlow SavedModel (tag {@code serve}, signature {@code serving_default}:
@@ -54,7 +54,7 @@ final class TfSavedModelExport {
         }
         Path tmp = dst.resolveSibling("." + dst.getFileName() + ".tmp-export");
         try {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp);
             copyPortableFiles(src, tmp);
             writeSavedModel(w, tmp.resolve(SAVED_MODEL));
@@ -64,7 +64,7 @@ final class TfSavedModelExport {
             throw new CheckpointException("cannot export " + source + " to " + target + ": " + e.getMessage(), e);
         } finally {
             try {
-                deleteTree(tmp);
+                AtomicFiles.deleteTree(tmp);
             } catch (IOException ignored) {
                 // best effort: the temporary folder is hidden and replaced by the next export
             }
@@ -119,17 +119,6 @@ final class TfSavedModelExport {
                 }
                 SavedModelBundle.exporter(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG).withSession(s)
                         .withSignature(signature).export();
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
             }
         }
     }

@@ -21,6 +21,7 @@ import dev.keel.api.train.TrainingResult;
 import dev.keel.monitors.MonitorHub;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
+import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,7 +178,7 @@ public final class KeelRuntime {
                 Files.deleteIfExists(absolute);
                 Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
             } finally {
-                deleteTree(tmp);
+                AtomicFiles.deleteTree(tmp);
             }
         } catch (IOException e) {
             throw new KeelException("cannot import " + model + " into " + absolute + ": " + e.getMessage(), e);
@@ -189,17 +190,6 @@ public final class KeelRuntime {
     public static Path modelsDir() {
         String p = System.getProperty(MODELS_PROPERTY);
         return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".cache", "keel", "models");
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** Opens a model folder on the chosen backend, reading its family from config.json. */

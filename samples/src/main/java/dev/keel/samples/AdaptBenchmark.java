@@ -1,5 +1,6 @@
 package dev.keel.samples;
 
+import dev.keel.spi.checkpoint.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,7 @@ public final class AdaptBenchmark {
                 "total", "wall_s", "peak_MB", "unseen", "cls/s"));
         for (String method : methods) {
             Path out = work.resolve(method);
-            deleteTree(out);
+            AtomicFiles.deleteTree(out);
             if (!settings.containsKey(method)) {
                 throw new IllegalArgumentException("unknown method " + method + "; use some of " + settings.keySet());
             }
@@ -113,16 +114,5 @@ public final class AdaptBenchmark {
 
     private static double number(Map<String, Object> json, String key) {
         return json.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -34,11 +34,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * nanoGPT's pre-training recipe on DJL: random contiguous blocks from the train split, AdamW with decay on
@@ -394,32 +392,21 @@ public final class Gpt2Pretrainer implements Pretrainer {
             Path current = out.resolve(RESUME);
             Path old = out.resolve(RESUME + ".old");
             try {
-                deleteTree(fresh);
+                AtomicFiles.deleteTree(fresh);
                 ModelFolder.write(fresh, config, model.toTensors(), tokenizer, metadata(step));
                 Safetensors.write(fresh.resolve(OPTIMIZER), optimizer.stateTensors(), Map.of("step",
                         Integer.toString(optimizer.step())));
                 ResumeState state = new ResumeState(step, data.state(), bestVal, tc.seed(), corpus,
                         config.toHfConfig());
                 AtomicFiles.writeString(fresh.resolve(STATE), Json.pretty(state) + "\n");
-                deleteTree(old);
+                AtomicFiles.deleteTree(old);
                 if (Files.exists(current)) {
                     Files.move(current, old);
                 }
                 Files.move(fresh, current);
-                deleteTree(old);
+                AtomicFiles.deleteTree(old);
             } catch (IOException e) {
                 throw new KeelException("cannot write the resume checkpoint in " + out + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
             }
         }
     }

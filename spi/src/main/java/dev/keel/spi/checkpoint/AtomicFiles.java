@@ -77,6 +77,21 @@ public final class AtomicFiles {
         });
     }
 
+    /**
+     * Deletes a folder and everything in it (a temporary folder an atomic folder write left behind, say);
+     * nothing happens when it does not exist.
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
     static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
