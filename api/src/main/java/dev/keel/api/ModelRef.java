@@ -1,13 +1,17 @@
 package dev.keel.api;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Names a model: a folder on disk in Keel's portable layout, or a model that ships on the class path
  * ({@code builtin:all-minilm-l6-v2}). Nothing is ever downloaded.
  */
+@API(status = STABLE, since = "0.1")
 public final class ModelRef {
     private static final String BUILTIN = "builtin:";
     private final Path path;
@@ -18,10 +22,24 @@ public final class ModelRef {
         this.builtin = builtin;
     }
 
+    /**
+     * A model folder.
+     *
+     * @throws InvalidInputException when {@code folder} is null
+     */
     public static ModelRef of(Path folder) {
-        return new ModelRef(Objects.requireNonNull(folder, "folder"), null);
+        if (folder == null) {
+            throw new InvalidInputException("model folder is null; pass the folder's path, or use "
+                    + "ModelRef.parse(\"builtin:NAME\") for a builtin model");
+        }
+        return new ModelRef(folder, null);
     }
 
+    /**
+     * A model shipped on the class path by a backend ({@code all-minilm-l6-v2} with keel-backend-onnx).
+     *
+     * @throws InvalidInputException when {@code name} is null or blank
+     */
     public static ModelRef builtin(String name) {
         if (name == null || name.isBlank()) {
             throw new InvalidInputException("builtin model name is empty; e.g. builtin:all-minilm-l6-v2");
@@ -29,7 +47,11 @@ public final class ModelRef {
         return new ModelRef(null, name);
     }
 
-    /** Parses a command-line style reference: {@code builtin:NAME} or a folder path. */
+    /**
+     * Parses a command-line style reference: {@code builtin:NAME} or a folder path.
+     *
+     * @throws InvalidInputException when {@code text} is null or blank, or names no builtin after {@code builtin:}
+     */
     public static ModelRef parse(String text) {
         if (text == null || text.isBlank()) {
             throw new InvalidInputException("model reference is empty; give a model folder or builtin:NAME");

@@ -1,9 +1,13 @@
 package dev.keel.api.adapt;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /** How much of the base model a fine-tune changes. */
+@API(status = STABLE, since = "0.1")
 public enum AdaptationMethod {
     /** Every weight is trainable. */
     FULL,

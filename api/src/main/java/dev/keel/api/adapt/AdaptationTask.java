@@ -1,9 +1,13 @@
 package dev.keel.api.adapt;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /** What the adapted model is for. */
+@API(status = STABLE, since = "0.1")
 public enum AdaptationTask {
     /** Supervised sequence classification from labelled text. */
     CLASSIFY,

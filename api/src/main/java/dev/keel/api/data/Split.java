@@ -1,9 +1,13 @@
 package dev.keel.api.data;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /** A part of a text corpus: the first 90% is {@code TRAIN}, the last 10% {@code VAL}, as nanoGPT splits. */
+@API(status = STABLE, since = "0.1")
 public enum Split {
     TRAIN, VAL, ALL;
 

@@ -1,8 +1,11 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * One registered release of a model, with its lineage.
@@ -15,6 +18,7 @@ import java.util.Map;
  * @param metrics   quality figures recorded at registration
  * @param created   when it was registered
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record ModelVersion(String name, int version, Path location, Integer parent, Stage stage,
         Map<String, Double> metrics, Instant created) {
     public enum Stage { CANDIDATE, PRODUCTION, RETIRED }

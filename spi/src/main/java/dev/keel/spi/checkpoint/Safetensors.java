@@ -1,5 +1,7 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,12 +18,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header mapping
  * names to {@code dtype}, {@code shape} and {@code data_offsets}, then the raw data. Reads are memory-mapped
  * and validated (header bounds, offsets inside the file, sizes that match shapes); writes are atomic.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Safetensors {
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 

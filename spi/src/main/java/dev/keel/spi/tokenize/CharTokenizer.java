@@ -1,16 +1,21 @@
 package dev.keel.spi.tokenize;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.tokenize.TokenizerKind;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apiguardian.api.API;
 
 /**
  * One token per Unicode code point, over the code points seen in the training corpus, in sorted order
  * (nanoGPT's {@code shakespeare_char} vocabulary: 65 characters for Tiny Shakespeare).
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class CharTokenizer implements Tokenizer {
     private final int[] codePoints;
     private final Map<Integer, Integer> index = new HashMap<>();
@@ -40,8 +45,8 @@ public final class CharTokenizer implements Tokenizer {
     }
 
     @Override
-    public String kind() {
-        return "char";
+    public TokenizerKind kind() {
+        return TokenizerKind.CHAR;
     }
 
     @Override

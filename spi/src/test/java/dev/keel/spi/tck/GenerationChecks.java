@@ -12,6 +12,7 @@ import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.Tensor;
@@ -156,7 +157,7 @@ public interface GenerationChecks extends KitBase {
                     assertThat(events).hasSize(2);
                     InferenceEvent ok = events.get(0);
                     assertThat(ok.id()).isEqualTo(r.inferenceId());
-                    assertThat(ok.operation()).isEqualTo("generate");
+                    assertThat(ok.operation()).isEqualTo(Operation.GENERATE);
                     assertThat(ok.backend()).isEqualTo(provider().name());
                     assertThat(ok.inputTokens()).isEqualTo(3);
                     assertThat(ok.outputTokens()).isEqualTo(5);
