@@ -85,7 +85,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     row.put("confidence", p.confidence());
                     Map<String, Double> probs = new LinkedHashMap<>();
                     for (int k = 0; k < labels.size(); k++) {
-                        probs.put(labels.name(k), p.probabilities()[k]);
+                        probs.put(labels.name(k), p.probability(k));
                     }
                     row.put("probabilities", probs);
                     if (labelled) {

@@ -44,10 +44,20 @@ public interface BackendProvider {
     /** Whether the engine can run here, decided without loading natives. */
     Availability availability();
 
+    /**
+     * The pre-trainer on {@code device}.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare PRETRAIN or the device
+     */
     default Pretrainer pretrainer(Device device) {
         throw unsupported(Capability.PRETRAIN);
     }
 
+    /**
+     * The adapter on {@code device}.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare ADAPT or the device
+     */
     default Adapter adapter(Device device) {
         throw unsupported(Capability.ADAPT);
     }
@@ -76,6 +86,9 @@ public interface BackendProvider {
     /**
      * Writes {@code model} in this backend's native serving format into {@code target} (for example an
      * ONNX graph next to the weights), returning the folder that now serves on this backend.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare EXPORT for the model's family
+     * @throws dev.keel.api.CheckpointException when the model cannot be read or the target written
      */
     default Path export(ModelRef model, Path target) {
         throw unsupported(Capability.EXPORT);
@@ -86,6 +99,9 @@ public interface BackendProvider {
      * Keel folder at {@code target} (safetensors in the family's Hugging Face layout, config.json,
      * tokenizer.json, keel.json) and returns it. Hosts usually call {@code KeelRuntime.importModel}, which
      * picks the backend and caches the result.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare IMPORT for the model
+     * @throws dev.keel.api.CheckpointException when the model cannot be read or the target written
      */
     default Path importModel(ModelRef model, Path target) {
         throw unsupported(Capability.IMPORT);

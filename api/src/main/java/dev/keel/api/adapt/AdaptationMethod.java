@@ -16,6 +16,11 @@ public enum AdaptationMethod {
     /** A task head on frozen features; works over any inference session. */
     HEAD;
 
+    /**
+     * Reads the command line's spelling (case-insensitive): head, lora or full.
+     *
+     * @throws InvalidInputException for any other text
+     */
     public static AdaptationMethod parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));

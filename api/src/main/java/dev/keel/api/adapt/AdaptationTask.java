@@ -16,6 +16,11 @@ public enum AdaptationTask {
     /** Supervised prompt/response tuning with the loss on response tokens only. */
     PROMPT_RESPONSE;
 
+    /**
+     * Reads the command line's spelling (case-insensitive): classify, causal-lm or prompt-response.
+     *
+     * @throws InvalidInputException for any other text
+     */
     public static AdaptationTask parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));

@@ -13,6 +13,11 @@ public enum Split {
 
     public static final double TRAIN_FRACTION = 0.9;
 
+    /**
+     * Reads the command line's spelling (case-insensitive): train, val or all.
+     *
+     * @throws InvalidInputException for any other text
+     */
     public static Split parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));

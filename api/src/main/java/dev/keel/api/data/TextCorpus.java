@@ -24,7 +24,11 @@ public record TextCorpus(Path source) {
         return new TextCorpus(source);
     }
 
-    /** Fails with a clear message when the corpus does not exist. */
+    /**
+     * This corpus, checked to exist.
+     *
+     * @throws InvalidInputException when the file or folder does not exist
+     */
     public TextCorpus requireExists() {
         if (!Files.exists(source)) {
             throw new InvalidInputException("corpus " + source + " does not exist; pass a UTF-8 text file or folder");

@@ -19,6 +19,9 @@ import org.apiguardian.api.API;
 public record Feedback(String inferenceId, Kind kind, String value, double score, Instant timestamp) {
     public enum Kind { THUMBS_UP, THUMBS_DOWN, LABEL, CORRECTION, SCORE, RETRY }
 
+    /**
+     * @throws InvalidInputException when the id is blank, the kind is null, or a LABEL or CORRECTION has no value
+     */
     public Feedback {
         if (inferenceId == null || inferenceId.isBlank()) {
             throw new InvalidInputException("feedback needs the inference id the call returned");

@@ -3,6 +3,7 @@ package dev.keel.spi.checkpoint;
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
 import dev.keel.api.CheckpointException;
+import dev.keel.api.InvalidInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -124,7 +125,8 @@ public final class Safetensors {
             info.put("shape", t.shape());
             info.put("data_offsets", new long[] {offset, offset + len});
             if (header.put(t.name(), info) != null) {
-                throw new IllegalArgumentException("duplicate tensor name " + t.name());
+                throw new InvalidInputException("two tensors are named " + t.name() + "; a safetensors file holds "
+                        + "each name once");
             }
             offset += len;
         }

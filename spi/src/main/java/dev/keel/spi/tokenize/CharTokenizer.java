@@ -27,7 +27,8 @@ public final class CharTokenizer implements Tokenizer {
         this.codePoints = sortedCodePoints.clone();
         for (int i = 0; i < codePoints.length; i++) {
             if (i > 0 && codePoints[i] <= codePoints[i - 1]) {
-                throw new IllegalArgumentException("code points must be sorted and distinct");
+                throw new InvalidInputException("a character tokenizer's code points must be sorted and distinct; "
+                        + "U+" + Integer.toHexString(codePoints[i]) + " follows U+" + Integer.toHexString(codePoints[i - 1]));
             }
             index.put(codePoints[i], i);
         }

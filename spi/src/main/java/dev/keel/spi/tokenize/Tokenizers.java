@@ -80,7 +80,11 @@ public final class Tokenizers {
                     }
                     return s.codePointAt(0);
                 }).toArray();
-                return new CharTokenizer(cps);
+                try {
+                    return new CharTokenizer(cps);
+                } catch (InvalidInputException e) {
+                    throw new CheckpointException(keel + ": " + e.getMessage(), e);
+                }
             default:
                 throw new CheckpointException(keel + " names tokenizer type \"" + type + "\"; expected char or byte");
         }
