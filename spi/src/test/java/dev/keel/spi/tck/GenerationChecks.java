@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -26,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * per call. A backend that does not declare inference for gpt2 must refuse the folder with
  * {@link UnsupportedCapabilityException}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface GenerationChecks extends KitBase {
     int[] TOKENS = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8};
 

@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * gets the same vector alone or padded inside a batch, inputs are cut to {@code min(maxLength, n_positions)}
  * tokens, normalisation gives unit vectors, an empty text is refused, and each call emits one event.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface Gpt2EmbeddingChecks extends KitBase {
     /** Mean of the reference hidden states over the first {@code limit} tokens of {@code text}. */
     private static float[] referenceEmbedding(Map<String, Tensor> tensors, String text, int limit) {

@@ -1,5 +1,7 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.train.PretrainSpec;
@@ -19,11 +21,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apiguardian.api.API;
 
 /**
  * Engine-neutral fixtures for the kit: a tiny GPT-2 folder written straight from random tensors (so a
  * backend that cannot train is checked too), and a small patterned corpus a tiny model learns in seconds.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class KitModels {
     /** Ten letters and a newline: the tiny model's vocabulary. */
     public static final CharTokenizer TOKENIZER = CharTokenizer.fromText("abcdefghij\n");

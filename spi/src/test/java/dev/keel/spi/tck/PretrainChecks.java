@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * anything is written. A backend that does not
  * declare pre-training for gpt2 must refuse it with {@link UnsupportedCapabilityException}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface PretrainChecks extends KitBase {
 
     /** Runs the spec, or asserts the clear refusal and returns null when gpt2 pre-training is not declared. */
