@@ -318,6 +318,7 @@ public final class Database implements AutoCloseable {
             try {
                 Flyway.configure(Database.class.getClassLoader())
                         .dataSource(url, null, null)
+                        .loggers(FlywayLog.class.getName())
                         .table(history)
                         .locations("classpath:" + classpathLocation)
                         // other components' tables may be there already: the component's history starts at 0
