@@ -67,7 +67,10 @@ record FolderInspection(String kind, String family, JsonObject keel, String base
             default -> {
                 require(folder, ModelFolder.WEIGHTS, "a model folder");
                 String method = JsonTrees.string(keel, "method");
-                kind = base != null || "full".equals(method) || "lora-merged".equals(method) ? FULL : PRETRAINED;
+                // an import (of a builtin) or a pre-training run is a starting point, even when it names a source
+                boolean fromScratch = "pretrain".equals(method) || "import".equals(method);
+                kind = !fromScratch && (base != null || "full".equals(method) || "lora-merged".equals(method))
+                        ? FULL : PRETRAINED;
             }
         }
         if ((kind.equals(LORA) || kind.equals(HEAD)) && base == null) {

@@ -109,6 +109,15 @@ public final class JdbcModelRegistry implements ModelRegistry {
 
     // ---------------------------------------------------------------- registration
 
+    /**
+     * Checks that {@code folder} is a model folder the registry accepts, without opening a registry: returns
+     * its kind (pretrained, full, lora or head) or throws the {@link CheckpointException} that
+     * {@link #register} would. The CLI calls it before creating a registry, so bad input writes nothing.
+     */
+    public static String requireModelFolder(Path folder) {
+        return FolderInspection.of(folder.toAbsolutePath().normalize()).kind();
+    }
+
     @Override
     public ModelVersion register(Registration r) {
         return register(r, 0);
