@@ -231,13 +231,16 @@ final class ArtifactStore {
         try {
             AtomicFiles.deleteTree(root.resolve(TRASH));
             List<Path> entries;
-            try (Stream<Path> s = Files.list(root.resolve(STAGING))) {
-                entries = s.filter(Files::isDirectory).toList();
+            try (Stream<Path> st = Files.list(root.resolve(STAGING))) {
+                entries = st.toList();
             }
-            for (Path dir : entries) {
-                Path lockFile = dir.resolveSibling(dir.getFileName() + ".lock");
-                if (ownerAlive(lockFile)) {
-                    continue;
+            for (Path entry : entries) {
+                String file = entry.getFileName().toString();
+                String id = file.endsWith(".lock") ? file.substring(0, file.length() - ".lock".length()) : file;
+                Path dir = entry.resolveSibling(id);
+                Path lockFile = entry.resolveSibling(id + ".lock");
+                if (!Files.exists(entry) || ownerAlive(lockFile)) {
+                    continue; // handled with its pair already, or a registration in progress
                 }
                 AtomicFiles.deleteTree(dir);
                 Files.deleteIfExists(lockFile);

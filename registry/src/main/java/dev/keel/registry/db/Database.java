@@ -233,6 +233,10 @@ public final class Database implements AutoCloseable {
                 }
             } else {
                 c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    // as SQLite's busy timeout: wait for another writer a minute at most, never forever
+                    s.execute("SET LOCAL lock_timeout = '60s'");
+                }
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
                     ps.setLong(1, lockKey(component));
                     ps.execute();
