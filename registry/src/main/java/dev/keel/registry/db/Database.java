@@ -110,6 +110,13 @@ public final class Database implements AutoCloseable {
 
     /** A PostgreSQL database; the URL carries the user and password ({@code ?user=U&password=P}). */
     public static Database postgres(String url) {
+        // checked here because the driver logs its own complaint about a bad port to stderr before failing
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("jdbc:postgresql://[^/:?]*(?::([^/?]*))?(/.*)?")
+                .matcher(url);
+        if (url.startsWith(POSTGRES_PREFIX + "//") && (!m.matches() || (m.group(1) != null && !m.group(1).matches("[0-9]{1,5}")))) {
+            throw new InvalidInputException("JDBC URL '" + redact(url) + "' is malformed; expected "
+                    + "jdbc:postgresql://HOST:PORT/DATABASE?user=U&password=P (PORT a number, e.g. 5432)");
+        }
         Database db = new Database(Dialect.POSTGRESQL, url, redact(url), null);
         db.read(c -> null);
         return db;
