@@ -182,9 +182,13 @@ public final class AliasFollowingSession implements InferenceSession {
     /** The current version's info, its version given as {@code NAME/VERSION}. */
     @Override
     public ModelInfo info() {
-        Slot s = current;
-        ModelInfo i = s.session.info();
-        return new ModelInfo(i.config(), i.backend(), i.device(), name + "/" + s.version, i.location());
+        Slot s = acquire(); // held, so a switch cannot close this version while its info is read
+        try {
+            ModelInfo i = s.session.info();
+            return new ModelInfo(i.config(), i.backend(), i.device(), name + "/" + s.version, i.location());
+        } finally {
+            s.release();
+        }
     }
 
     @Override
