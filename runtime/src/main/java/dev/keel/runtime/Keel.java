@@ -32,18 +32,21 @@ public final class Keel {
     }
 
     /**
-     * Opens {@code builtin:NAME} or a folder path, as the command line writes model references.
+     * Opens {@code builtin:NAME}, {@code registry:NAME/VERSION}, {@code registry:NAME@ALIAS} or a folder path, as
+     * the command line writes model references ({@link #open(ModelRef)} of {@link ModelRef#parse}).
      *
      * @throws dev.keel.api.InvalidInputException when the text is empty or names a builtin no backend ships
      * @throws dev.keel.api.CheckpointException when the folder is missing or unreadable
      * @throws dev.keel.api.UnsupportedCapabilityException when the chosen backend cannot serve the model
      */
-    public static InferenceSession open(String model) {
-        return runtime().open(model);
+    public static InferenceSession open(String reference) {
+        return open(ModelRef.parse(reference));
     }
 
     /**
-     * Opens a model reference.
+     * Opens any reference: a folder, {@code builtin:NAME} (on every backend that serves its family),
+     * {@code registry:NAME/VERSION}, or {@code registry:NAME@ALIAS} (a session that follows the alias; the
+     * registry is {@code KEEL_REGISTRY} or {@code ~/.keel/registry}).
      *
      * @throws dev.keel.api.InvalidInputException when the reference is null or names a builtin no backend ships
      * @throws dev.keel.api.CheckpointException when the folder is missing or unreadable
