@@ -1,5 +1,11 @@
-package dev.keel.adapters;
+package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import dev.keel.adapters.AdaptedModels;
+import dev.keel.adapters.ClassifierHead;
+import dev.keel.adapters.Labels;
+import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.infer.InferenceSession;
@@ -16,20 +22,24 @@ import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
-import dev.keel.spi.tck.AdaptedFolders;
 import dev.keel.spi.tokenize.Tokenizers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apiguardian.api.API;
 
 /**
  * The compatibility kit's adapted folders, written with the adapters module's own formats (random weights, so
  * a folder of each kind appears in milliseconds) and opened as {@code KeelRuntime.open} opens them. Found by
- * the kit through {@code META-INF/services/dev.keel.spi.tck.AdaptedFolders} in this test-jar.
+ * the kit for its adapted-folder checks; a backend's own tests may use it to write such folders too.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class KitAdaptedFolders implements AdaptedFolders {
     private static final int MAX_LENGTH = 16;
 
@@ -104,7 +114,7 @@ public final class KitAdaptedFolders implements AdaptedFolders {
             tensors.put(name + ".lora_A.weight", random(name + ".lora_A.weight", new long[] {rank, e}, r, 0.5));
             tensors.put(name + ".lora_B.weight", random(name + ".lora_B.weight", new long[] {3L * e, rank}, r, 0.5));
         }
-        AdaptedModels.createDirectories(out);
+        createDirectories(out);
         AtomicFiles.writeString(out.resolve(ModelFolder.CONFIG), Json.pretty(config.toHfConfig()) + "\n");
         new LoraAdapter(LoraAdapter.peftConfig(new LoraConfig(rank, 4, 0, List.of("c_attn")),
                 AdaptedModels.baseReference(ModelRef.of(base)), "CAUSAL_LM", List.of("c_attn"), true, List.of()),
@@ -119,9 +129,17 @@ public final class KitAdaptedFolders implements AdaptedFolders {
     }
 
     private static void writeClassifierConfig(Path out, BertConfig config, List<String> labels) {
-        AdaptedModels.createDirectories(out);
+        createDirectories(out);
         AtomicFiles.writeString(out.resolve(ModelFolder.CONFIG),
                 Json.pretty(AdaptedModels.classifierConfig(config, Labels.of(labels), MAX_LENGTH)) + "\n");
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static KeelMetadata metadata(Path base, String method) {
