@@ -7,7 +7,6 @@ import static dev.keel.api.infer.Operation.GENERATE;
 import static dev.keel.api.infer.Operation.LOGITS;
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.api.Capability;
 import dev.keel.api.InvalidInputException;
@@ -67,7 +66,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks,
-        Gpt2EmbeddingChecks {
+        Gpt2EmbeddingChecks, BertEmbeddingChecks {
 
     /** What the session checks open: each family Keel defines, and each adapted-folder kind over them. */
     public enum Subject {
@@ -159,8 +158,8 @@ public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChe
     InferenceSession open(Subject subject, Path dir, SessionOptions options) {
         BackendProvider p = provider();
         Assumptions.assumeTrue(p.capabilities().supports(Capability.INFER, subject.family), () -> "backend '"
-                + p.name() + "' does not declare INFER for " + subject.family + ", so it serves no " + subject
-                + " (its refusal is checked by a_family_it_does_not_declare_is_refused_naming_the_backend)");
+                + p.name() + "' does not declare INFER for " + subject.family + ", so this check on " + subject
+                + " does not apply (its refusal is checked by a_family_it_does_not_declare_is_refused_naming_the_backend)");
         KitModels.tokenCacheIn(dir);
         Path base = subject.family.equals(ModelFamily.GPT2)
                 ? KitModels.writeGpt2(dir.resolve("gpt2"), KitModels.randomGpt2(KitModels.GPT2, 41))
@@ -246,7 +245,7 @@ public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChe
             List<InferenceEvent> events = Collections.synchronizedList(new ArrayList<>());
             try (InferenceSession session = open(bad.subject(), dir,
                     SessionOptions.builder().listener(events::add).build())) {
-                assertThatThrownBy(() -> bad.call().accept(session)).as("%s", bad)
+                KitBase.expectThrown(bad + " (the exception the API documents for it)", () -> bad.call().accept(session))
                         .isInstanceOf(bad.expected())
                         .satisfies(t -> assertThat(t.getMessage()).as("the message says what was wrong").isNotBlank());
                 assertThat(events).as("events of the refused call %s", bad).hasSize(1);
@@ -264,10 +263,8 @@ public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChe
             Path folder = family == Subject.GPT2
                     ? KitModels.writeGpt2(dir.resolve("gpt2"), KitModels.randomGpt2(KitModels.GPT2, 41))
                     : KitModels.writeBert(dir.resolve("bert"), KitModels.randomBert(KitModels.BERT, 42));
-            assertThatThrownBy(() -> p.open(ModelRef.of(folder), SessionOptions.defaults()).close())
-                    .as("backend '%s' does not declare INFER for %s, so opening %s must throw "
-                            + "UnsupportedCapabilityException naming '%s'", p.name(), family.family, family, p.name())
-                    .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining(p.name());
+            assertRefused(Capability.INFER, family.family, "open(" + folder + ")",
+                    () -> p.open(ModelRef.of(folder), SessionOptions.defaults()).close());
         }
     }
 
@@ -282,8 +279,8 @@ public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChe
             InferenceSession session = open(subject, dir, SessionOptions.builder().listener(events::add).build());
             session.close();
             session.close(); // closing twice is harmless
-            assertThatThrownBy(() -> invoke(session, operation, dir))
-                    .as("%s on %s after close", operation, subject)
+            KitBase.expectThrown(operation + " on " + subject + " after close() must throw SessionClosedException "
+                    + "(SessionBase does this)", () -> invoke(session, operation, dir))
                     .isInstanceOf(SessionClosedException.class).hasMessageContaining("closed");
             assertThat(events).as("events of the refused call").hasSize(1);
             assertThat(events.get(0).operation()).isEqualTo(operation);
