@@ -11,6 +11,6 @@ package dev.keel.spi.tck;
  * }
  * </pre>
  */
-public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks,
+public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks, StepDecodingChecks,
         Gpt2EmbeddingChecks {
 }
