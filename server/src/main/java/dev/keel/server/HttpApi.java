@@ -156,7 +156,10 @@ final class HttpApi extends Handler.Abstract {
         for (String name : server.modelNames()) {
             data.add(describe(server.model(name)));
         }
-        ex.json(200, Map.of("object", "list", "data", data), null);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("object", "list");
+        out.put("data", data);
+        ex.json(200, out, null);
     }
 
     private Map<String, Object> describe(ServedModel m) {

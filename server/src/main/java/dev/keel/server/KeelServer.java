@@ -67,10 +67,16 @@ public final class KeelServer implements AutoCloseable {
         MonitorHub h = rt != null ? rt.monitors().orElse(null) : null;
         boolean own = false;
         if (rt == null) {
-            h = MonitorHub.builder().discover(MonitorConfig.fromSystemProperties())
-                    .monitor(new InferenceMeters(registry)).build();
-            own = true;
-            rt = KeelRuntime.builder().backend(b.backend).device(b.device).monitors(h).build();
+            KeelRuntime.Builder rb = KeelRuntime.builder().backend(b.backend).device(b.device);
+            if (b.monitors) {
+                h = MonitorHub.builder().discover(MonitorConfig.fromSystemProperties())
+                        .monitor(new InferenceMeters(registry)).build();
+                own = true;
+                rb.monitors(h);
+            } else {
+                rb.listener(new InferenceMeters(registry)::onInference);
+            }
+            rt = rb.build();
         }
         this.runtime = rt;
         this.hub = h;
@@ -298,6 +304,7 @@ public final class KeelServer implements AutoCloseable {
         private int defaultMaxTokens = 16;
         private Duration drainTimeout = Duration.ofSeconds(30);
         private ApiKeys keys = ApiKeys.none();
+        private boolean monitors = true;
         private Path keystore;
         private String keystorePassword;
 
@@ -348,6 +355,11 @@ public final class KeelServer implements AutoCloseable {
         public Builder defaultMaxTokens(int v) { defaultMaxTokens = v; return this; }
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
         public Builder apiKeys(ApiKeys v) { keys = v; return this; }
+        /**
+         * Whether the server's own runtime gets every default monitor (on by default): {@code /monitor} and
+         * {@code /v1/feedback} need them. Ignored when a {@link #runtime} is given (its hub is used).
+         */
+        public Builder monitors(boolean v) { monitors = v; return this; }
         /** Serves HTTPS with the key and certificate in a keystore (PKCS12 or JKS). */
         public Builder tls(Path keystoreFile, String password) {
             keystore = keystoreFile;
