@@ -35,6 +35,7 @@ final class Exchange {
     final Callback callback;
     private final AtomicBoolean gone = new AtomicBoolean();
     private boolean streaming;
+    private boolean begun;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -97,6 +98,10 @@ final class Exchange {
 
     void json(int status, Object body, String inferenceId) {
         byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+        if (begun) {
+            write(true, bytes);
+            return;
+        }
         if (inferenceId != null) {
             response.getHeaders().put(INFERENCE_ID, inferenceId);
         }
@@ -129,6 +134,11 @@ final class Exchange {
             }
             return;
         }
+        if (begun) {
+            // the 200 and some whitespace went out already (a heartbeat): the error is the body
+            write(true, GSON.toJson(Map.of("error", error)).getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         if (response.isCommitted()) {
             return;
         }
@@ -151,6 +161,23 @@ final class Exchange {
 
     boolean streaming() {
         return streaming;
+    }
+
+    /**
+     * A heartbeat for a long answer that is not streamed: the first call commits a 200 JSON response and
+     * every call writes one space (JSON allows leading whitespace), so a client that went away is noticed
+     * while its answer is still being generated. The answer or an error follows as the body.
+     */
+    synchronized void heartbeat(String inferenceId) throws IOException {
+        if (!begun) {
+            begun = true;
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            if (inferenceId != null) {
+                response.getHeaders().put(INFERENCE_ID, inferenceId);
+            }
+        }
+        writeChecked(false, new byte[] {' '});
     }
 
     /** One {@code data:} event, flushed; fails (and marks the client gone) when the client went away. */
@@ -181,7 +208,7 @@ final class Exchange {
         if (!response.isCommitted()) {
             text(204, "text/plain", "");
         }
-        if (streaming) {
+        if (streaming || begun) {
             try {
                 writeChecked(true, new byte[0]);
             } catch (IOException ignored) {

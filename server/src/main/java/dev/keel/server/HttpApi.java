@@ -40,6 +40,7 @@ import org.eclipse.jetty.util.Callback;
  */
 final class HttpApi extends Handler.Abstract {
     private static final int MAX_INPUTS = 2048;
+    private static final long HEARTBEAT_NANOS = 500_000_000L;
 
     private final KeelServer server;
 
@@ -440,6 +441,8 @@ final class HttpApi extends Handler.Abstract {
         private final String[] ids;
         private final long created = System.currentTimeMillis() / 1000;
         private final String responseId;
+        /** When the last heartbeat went out (a non-streamed answer), so a vanished client is noticed. */
+        private final java.util.concurrent.atomic.AtomicLong beat = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() + HEARTBEAT_NANOS);
 
         Completion(Exchange ex, ServedModel m, boolean chat, List<GenerationRequest> requests, boolean stream,
                 boolean usageInStream) {
@@ -555,14 +558,25 @@ final class HttpApi extends Handler.Abstract {
 
         private GenerationResult generate(int i) {
             return m.generate(ids[i], requests.get(i), (token, text) -> {
-                if (stream) {
-                    try {
+                try {
+                    if (stream) {
                         chunk(i, chat ? Map.of("content", text) : text, null, null);
-                    } catch (IOException e) {
-                        throw new CancellationException("the client went away: " + e.getMessage());
+                    } else if (ids[0] != null) {
+                        heartbeat();
                     }
+                } catch (IOException e) {
+                    throw new CancellationException("the client went away: " + e.getMessage());
                 }
             }, ex::gone);
+        }
+
+        /** After a second of generating, a space every half second, to find out whether the client is still there. */
+        private void heartbeat() throws IOException {
+            long now = System.nanoTime();
+            long last = beat.get();
+            if (now - last > HEARTBEAT_NANOS && beat.compareAndSet(last, now)) {
+                ex.heartbeat(String.join(",", ids));
+            }
         }
 
         private Map<String, Object> envelope() {

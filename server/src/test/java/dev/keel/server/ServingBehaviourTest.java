@@ -119,6 +119,32 @@ class ServingBehaviourTest {
         assertThat(event.outputTokens()).isLessThan(4000);
     }
 
+    @Test
+    void a_client_that_disconnects_before_a_whole_answer_cancels_its_generation() throws Exception {
+        int before = events.size();
+        String body = "{\"model\":\"tiny\",\"prompt\":\"cab\",\"max_tokens\":4000,\"temperature\":0}";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer right-key\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            for (int i = 0; i < 500 && server.model("tiny").decoder().running() == 0; i++) {
+                Thread.sleep(5);
+            }
+        }
+        InferenceEvent event = null;
+        for (int i = 0; i < 300 && event == null; i++) {
+            for (InferenceEvent e : events.subList(before, events.size())) {
+                if (e.inputs().equals(List.of("cab"))) {
+                    event = e;
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertThat(event).as("the generation ended within 6 s of the disconnect").isNotNull();
+        assertThat(event.error()).contains("client went away");
+    }
+
     private static InferenceEvent awaitEvent(String id) throws InterruptedException {
         for (int i = 0; i < 300; i++) {
             for (InferenceEvent e : events) {
