@@ -168,6 +168,18 @@ public final class KeelServer implements AutoCloseable {
         return draining;
     }
 
+    /**
+     * The session serving {@code name}, for a host that also calls the model in-process (sharing its weights
+     * with the server instead of loading it twice). The server owns and closes it.
+     */
+    public dev.keel.api.infer.InferenceSession session(String name) {
+        ServedModel m = models.get(name);
+        if (m == null) {
+            throw new InvalidInputException("no model named '" + name + "' is served; served: " + models.keySet());
+        }
+        return m.session;
+    }
+
     /** The runtime the models run on (its monitor hub, if any, gets every inference event). */
     public KeelRuntime runtime() {
         return runtime;

@@ -98,24 +98,19 @@ public final class ServeBenchmark {
             }
 
             System.out.println();
-            System.out.println("== server overhead over in-process calls, 1 client (p50)");
-            try (InferenceSession minilm = server.runtime().open(ModelRef.parse("builtin:all-minilm-l6-v2"));
-                    InferenceSession g = server.runtime().open(ModelRef.parse(gpt2.toString()))) {
-                int n = (int) Math.max(50, Math.round(scale * 300));
-                for (int round = 0; round < 2; round++) {
-                    long[] local = timed(n, i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])));
-                    long[] remote = load(1, n, i -> post(server, "/v1/embeddings",
-                            "{\"model\":\"minilm\",\"input\":\"" + SENTENCES[i % SENTENCES.length] + "\"}")).latencies;
-                    overhead("embeddings, 1 sentence", local, remote);
-                }
-                int m = (int) Math.max(6, Math.round(scale * 16));
-                for (int round = 0; round < 2; round++) {
-                    long[] local = timed(m, i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length])
-                            .maxTokens(64).temperature(0.8).seed(i).build()));
-                    long[] remote = load(1, m, i -> post(server, "/v1/completions", completion(i, false))).latencies;
-                    overhead("completions, 64 tokens", local, remote);
-                }
-            }
+            System.out.println("== server overhead over in-process calls on the same session, 1 client (p50; "
+                    + "alternating blocks of 10 calls so both see the same load)");
+            InferenceSession minilm = server.session("minilm");
+            InferenceSession g = server.session("gpt2");
+            int blocks = (int) Math.max(5, Math.round(scale * 30));
+            overhead("embeddings, 1 sentence", blocks, 10,
+                    i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])),
+                    i -> post(server, "/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
+                            + SENTENCES[i % SENTENCES.length] + "\"}"));
+            overhead("completions, 64 tokens", Math.max(3, blocks / 5), 4,
+                    i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length]).maxTokens(64)
+                            .temperature(0.8).seed(i).build()),
+                    i -> post(server, "/v1/completions", completion(i, false)));
 
             System.out.println();
             System.out.println("== generation tokens/s, streams of 64 tokens (SSE)");
@@ -153,27 +148,25 @@ public final class ServeBenchmark {
     // ---- memory
 
     private static void memoryPerIdleModel(Path gpt2) {
-        System.out.println("== memory per idle model (process RSS after opening and warming, engine already loaded)");
+        System.out.println("== memory per idle model (process RSS after opening and warming; all copies stay open)");
         KeelRuntime runtime = KeelRuntime.builder().build();
-        for (String ref : new String[] {"builtin:all-minilm-l6-v2", gpt2.toString()}) {
-            List<InferenceSession> open = new ArrayList<>();
-            try {
+        List<InferenceSession> open = new ArrayList<>();
+        try {
+            for (String ref : new String[] {"builtin:all-minilm-l6-v2", gpt2.toString()}) {
                 long before = rss();
                 open.add(warm(runtime.open(ModelRef.parse(ref))));
                 long first = rss();
-                open.add(warm(runtime.open(ModelRef.parse(ref))));
-                long second = rss();
-                open.add(warm(runtime.open(ModelRef.parse(ref))));
-                long third = rss();
-                System.out.printf(Locale.ROOT, "%-28s first %6.1f MB (with engine start-up), each further copy %6.1f MB%n",
-                        ref.startsWith("builtin:") ? ref : "gpt2 " + open.get(0).info().backend(),
-                        (first - before) / 1e6, (third - first) / 2e6);
-                if (second < first) {
-                    System.out.println("  (RSS fell between copies: the allocator returned memory; read with care)");
+                for (int copy = 0; copy < 3; copy++) {
+                    open.add(warm(runtime.open(ModelRef.parse(ref))));
                 }
-            } finally {
-                open.forEach(InferenceSession::close);
+                long more = rss();
+                InferenceSession s = open.get(open.size() - 1);
+                System.out.printf(Locale.ROOT, "%-26s on %-4s first %7.1f MB (engine start-up included if first on "
+                        + "it), each further copy %6.1f MB%n", ref.startsWith("builtin:") ? ref : "gpt2 (pretrained)",
+                        s.info().backend(), (first - before) / 1e6, (more - first) / 3e6);
             }
+        } finally {
+            open.forEach(InferenceSession::close);
         }
         System.out.println();
     }
@@ -272,7 +265,17 @@ public final class ServeBenchmark {
                 percentile(run.latencies, 0.99), run.errors > 0 ? "  (" + run.errors + " errors)" : "");
     }
 
-    private static void overhead(String workload, long[] local, long[] remote) {
+    private static void overhead(String workload, int blocks, int perBlock, IntFunction<Object> inProcess, Call http)
+            throws Exception {
+        long[] local = new long[blocks * perBlock];
+        long[] remote = new long[blocks * perBlock];
+        for (int b = 0; b < blocks; b++) {
+            int from = b * perBlock;
+            long[] l = timed(perBlock, i -> inProcess.apply(from + i));
+            long[] r = load(1, perBlock, i -> http.run(from + i)).latencies;
+            System.arraycopy(l, 0, local, from, perBlock);
+            System.arraycopy(r, 0, remote, from, perBlock);
+        }
         double l = percentile(local, 0.5);
         double r = percentile(remote, 0.5);
         System.out.printf(Locale.ROOT, "%-32s in-process %8.2f ms  HTTP %8.2f ms  overhead %+6.1f%% (%+.2f ms)%n",
