@@ -9,45 +9,58 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * Continuous batching for one model: a thread that owns a {@link DecodeBatch} and advances every running
- * generation one token per engine call. Each generation runs the shared generation loop on its own (request)
- * thread through a {@link Sequence}: reading its prompt is a join, each next token a step, and the end a leave.
- * The loop steps as soon as every sequence in the batch has handed in its next token, takes newcomers between
- * steps (up to {@code maxBatch} at once; later ones wait their turn), and drops a sequence that leaves, so a
- * request joins the running batch at its next step and leaves it when it ends.
+ * Continuous batching for one model over a {@link DecodeBatch}. Each generation runs the shared generation
+ * loop on its own (request) thread through a {@link Sequence}: reading its prompt is a join, each next token
+ * a step, the end a leave. A step runs as soon as every sequence in the batch has handed in its next token;
+ * newcomers join between steps (up to {@code maxBatch} at once; later ones wait their turn); a sequence that
+ * leaves is dropped; so a request joins the running batch at its next step and leaves it when it ends.
+ *
+ * <p>There is no decoding thread: the request thread whose hand-in makes work possible does it (leader and
+ * followers). The last sequence to hand in its token runs the step for everyone, so a lone generation steps
+ * on its own thread with no hand-off at all, and a batch of n costs n-1 wake-ups per step instead of 2n.
+ * One thread at a time works on the batch ({@code busy}); the lock is not held during engine calls, so the
+ * others can queue their next move meanwhile.
  */
 final class DecodeLoop implements AutoCloseable {
     private enum Kind { JOIN, STEP, LEAVE }
 
-    /** One request of a sequence to the loop thread. */
-    private record Op(Kind kind, Sequence sequence, int[] tokens, CompletableFuture<float[]> done) { }
+    /** One move of a sequence; done when {@code logits} is set or {@code failure} is. */
+    private static final class Op {
+        final Kind kind;
+        final Sequence sequence;
+        final int[] tokens;
+        float[] logits;
+        RuntimeException failure;
+        boolean done;
+
+        Op(Kind kind, Sequence sequence, int[] tokens) {
+            this.kind = kind;
+            this.sequence = sequence;
+            this.tokens = tokens;
+        }
+    }
 
     private final DecodeBatch batch;
     private final int maxBatch;
-    private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
+    private final Condition changed = lock.newCondition();
     private final ArrayDeque<Op> joins = new ArrayDeque<>();
     private final List<Op> leaves = new ArrayList<>();
     private final Map<Sequence, Op> steps = new LinkedHashMap<>();
     private final List<Sequence> members = new ArrayList<>();
-    private volatile boolean closed;
+    private boolean busy;
+    private boolean closed;
     private long stepCount;
     private long stepRows;
 
     DecodeLoop(String name, DecodeBatch batch, int maxBatch) {
         this.batch = batch;
         this.maxBatch = maxBatch;
-        this.thread = new Thread(this::run, "keel-decode-" + name);
-        thread.setDaemon(true);
-        thread.start();
     }
 
     /** A new generation's view of the loop: a model with a key/value cache for the shared sliding window. */
@@ -111,7 +124,7 @@ final class DecodeLoop implements AutoCloseable {
             if (cancelled.getAsBoolean()) {
                 throw new CancellationException("the client went away");
             }
-            float[] logits = submit(new Op(joined ? Kind.STEP : Kind.JOIN, this, tokens, new CompletableFuture<>()));
+            float[] logits = submit(new Op(joined ? Kind.STEP : Kind.JOIN, this, tokens));
             joined = true;
             return logits;
         }
@@ -119,7 +132,7 @@ final class DecodeLoop implements AutoCloseable {
         private void leave() {
             if (joined) {
                 joined = false;
-                submit(new Op(Kind.LEAVE, this, null, new CompletableFuture<>()));
+                submit(new Op(Kind.LEAVE, this, null));
             }
         }
 
@@ -140,117 +153,125 @@ final class DecodeLoop implements AutoCloseable {
             if (closed) {
                 throw new KeelException("the model is shutting down; retry on another replica");
             }
-            switch (op.kind()) {
+            switch (op.kind) {
                 case JOIN -> joins.add(op);
-                case STEP -> steps.put(op.sequence(), op);
+                case STEP -> steps.put(op.sequence, op);
                 case LEAVE -> leaves.add(op);
-                default -> throw new IllegalStateException(op.kind().name());
+                default -> throw new IllegalStateException(op.kind.name());
             }
-            work.signal();
+            while (!op.done) {
+                if (!busy && workable()) {
+                    work();
+                } else {
+                    changed.awaitUninterruptibly();
+                }
+            }
         } finally {
             lock.unlock();
         }
-        try {
-            return op.done().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted while decoding");
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new KeelException(e.getCause().getMessage(), e.getCause());
+        if (op.failure != null) {
+            throw op.failure;
         }
+        return op.logits;
     }
 
-    private boolean ready() {
+    private boolean workable() {
         return !leaves.isEmpty() || (!joins.isEmpty() && members.size() < maxBatch)
                 || (!members.isEmpty() && steps.size() == members.size());
     }
 
-    private void run() {
-        while (true) {
-            List<Op> leaving;
-            List<Op> joining = new ArrayList<>();
-            lock.lock();
-            try {
-                while (!closed && !ready()) {
-                    work.awaitUninterruptibly();
-                }
-                if (closed) {
-                    break;
-                }
-                leaving = new ArrayList<>(leaves);
+    /** Does every move that can be done now, as the one thread on the batch; called and returns with the lock held. */
+    private void work() {
+        busy = true;
+        try {
+            while (workable() && !closed) {
+                List<Op> leaving = new ArrayList<>(leaves);
                 leaves.clear();
                 for (Op leave : leaving) {
-                    members.remove(leave.sequence());
-                    steps.remove(leave.sequence());
+                    members.remove(leave.sequence);
+                    steps.remove(leave.sequence);
                 }
+                List<Op> joining = new ArrayList<>();
                 while (!joins.isEmpty() && members.size() + joining.size() < maxBatch) {
                     joining.add(joins.poll());
                 }
-            } finally {
                 lock.unlock();
-            }
-            for (Op leave : leaving) {
-                complete(leave, () -> {
-                    batch.remove(leave.sequence());
-                    return null;
-                });
-            }
-            for (Op join : joining) {
-                boolean added = complete(join, () -> batch.add(join.sequence(), join.tokens()));
-                if (added) {
+                try {
+                    for (Op leave : leaving) {
+                        run(leave, () -> {
+                            batch.remove(leave.sequence);
+                            return null;
+                        });
+                    }
+                    for (Op join : joining) {
+                        run(join, () -> batch.add(join.sequence, join.tokens));
+                    }
+                } finally {
                     lock.lock();
-                    try {
-                        members.add(join.sequence());
-                    } finally {
-                        lock.unlock();
+                }
+                for (Op join : joining) {
+                    if (join.failure == null) {
+                        members.add(join.sequence);
                     }
                 }
-            }
-            List<Op> stepping = null;
-            lock.lock();
-            try {
                 if (!members.isEmpty() && steps.size() == members.size()) {
-                    stepping = new ArrayList<>(steps.values());
+                    List<Op> stepping = new ArrayList<>(steps.values());
                     steps.clear();
                     stepCount++;
                     stepRows += stepping.size();
+                    lock.unlock();
+                    try {
+                        step(stepping);
+                    } finally {
+                        lock.lock();
+                    }
+                    for (Op op : stepping) {
+                        if (op.failure != null) {
+                            members.remove(op.sequence);
+                        }
+                    }
                 }
-            } finally {
-                lock.unlock();
+                finish(leaving);
+                finish(joining);
+                // the followers whose moves are done go on sampling while this thread looks for more work
+                changed.signalAll();
             }
-            if (stepping != null) {
-                step(stepping);
-            }
+        } finally {
+            busy = false;
+            changed.signalAll();
         }
-        failPending();
+    }
+
+    private void finish(List<Op> ops) {
+        for (Op op : ops) {
+            op.done = true;
+        }
     }
 
     private void step(List<Op> stepping) {
         List<Sequence> keys = new ArrayList<>(stepping.size());
         int[] tokens = new int[stepping.size()];
         for (int i = 0; i < tokens.length; i++) {
-            keys.add(stepping.get(i).sequence());
-            tokens[i] = stepping.get(i).tokens()[0];
+            keys.add(stepping.get(i).sequence);
+            tokens[i] = stepping.get(i).tokens[0];
         }
-        float[][] logits;
         try {
-            logits = batch.step(keys, tokens);
+            float[][] logits = batch.step(keys, tokens);
+            for (int i = 0; i < stepping.size(); i++) {
+                stepping.get(i).logits = logits[i];
+            }
         } catch (RuntimeException e) {
-            // the batch's caches may be half-advanced: every sequence in it fails, and the batch starts empty
+            // the batch's caches may be half-advanced: every sequence in it fails and leaves
             for (Sequence s : keys) {
                 batch.remove(s);
             }
-            lock.lock();
-            try {
-                members.removeAll(keys);
-            } finally {
-                lock.unlock();
-            }
-            stepping.forEach(op -> op.done().completeExceptionally(e));
-            return;
+            stepping.forEach(op -> op.failure = e);
         }
-        for (int i = 0; i < stepping.size(); i++) {
-            stepping.get(i).done().complete(logits[i]);
+        lock.lock();
+        try {
+            finish(stepping);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -258,28 +279,11 @@ final class DecodeLoop implements AutoCloseable {
         float[] run();
     }
 
-    private static boolean complete(Op op, Body body) {
+    private static void run(Op op, Body body) {
         try {
-            op.done().complete(body.run());
-            return true;
+            op.logits = body.run();
         } catch (RuntimeException e) {
-            op.done().completeExceptionally(e);
-            return false;
-        }
-    }
-
-    private void failPending() {
-        KeelException stopped = new KeelException("the model is shutting down; retry on another replica");
-        lock.lock();
-        try {
-            joins.forEach(op -> op.done().completeExceptionally(stopped));
-            steps.values().forEach(op -> op.done().completeExceptionally(stopped));
-            leaves.forEach(op -> op.done().complete(null));
-            joins.clear();
-            steps.clear();
-            leaves.clear();
-        } finally {
-            lock.unlock();
+            op.failure = e;
         }
     }
 
@@ -288,14 +292,25 @@ final class DecodeLoop implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            work.signalAll();
+            KeelException stopped = new KeelException("the model is shutting down; retry on another replica");
+            for (Op op : joins) {
+                op.failure = stopped;
+                op.done = true;
+            }
+            for (Op op : steps.values()) {
+                op.failure = stopped;
+                op.done = true;
+            }
+            leaves.forEach(op -> op.done = true);
+            joins.clear();
+            steps.clear();
+            leaves.clear();
+            changed.signalAll();
+            while (busy) {
+                changed.awaitUninterruptibly();
+            }
         } finally {
             lock.unlock();
-        }
-        try {
-            thread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         batch.close();
     }

@@ -38,10 +38,11 @@ import java.util.function.IntFunction;
  * overhead over in-process calls at one client; memory per idle model.
  *
  * <pre>
- *   java -cp ... dev.keel.samples.bench.ServeBenchmark --gpt2 DIR [--scale 1.0]
+ *   java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... dev.keel.samples.bench.ServeBenchmark --gpt2 DIR [--scale 1.0]
+ *        [--only memory]
  * </pre>
  * {@code DIR} is a gpt2 folder written by {@code keel pretrain}; {@code --scale} multiplies the request
- * counts (0.25 for a quick look).
+ * counts (0.25 for a quick look); {@code --only memory} stops after the memory figures.
  */
 public final class ServeBenchmark {
     private static final String[] SENTENCES = {"a fine film", "the soup was cold and the service slow",
@@ -72,6 +73,9 @@ public final class ServeBenchmark {
                 Runtime.getRuntime().availableProcessors(), load());
 
         memoryPerIdleModel(gpt2);
+        if (arg(args, "--only", "").equals("memory")) {
+            System.exit(0);
+        }
 
         try (KeelServer server = KeelServer.builder().model("minilm", "builtin:all-minilm-l6-v2")
                 .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).maxTokensLimit(256).start()) {
@@ -99,7 +103,7 @@ public final class ServeBenchmark {
 
             System.out.println();
             System.out.println("== server overhead over in-process calls on the same session, 1 client (p50; "
-                    + "alternating blocks of 10 calls so both see the same load)");
+                    + "in-process and HTTP calls alternate)");
             InferenceSession minilm = server.session("minilm");
             InferenceSession g = server.session("gpt2");
             int blocks = (int) Math.max(5, Math.round(scale * 30));
@@ -148,18 +152,19 @@ public final class ServeBenchmark {
     // ---- memory
 
     private static void memoryPerIdleModel(Path gpt2) {
-        System.out.println("== memory per idle model (process RSS after opening and warming; all copies stay open)");
+        System.out.println("== memory per idle model (native RSS + live heap after opening and warming; all copies "
+                + "stay open; run with -Xms = -Xmx and -XX:+AlwaysPreTouch so the heap's own pages do not move RSS)");
         KeelRuntime runtime = KeelRuntime.builder().build();
         List<InferenceSession> open = new ArrayList<>();
         try {
             for (String ref : new String[] {"builtin:all-minilm-l6-v2", gpt2.toString()}) {
-                long before = rss();
+                long before = footprint();
                 open.add(warm(runtime.open(ModelRef.parse(ref))));
-                long first = rss();
+                long first = footprint();
                 for (int copy = 0; copy < 3; copy++) {
                     open.add(warm(runtime.open(ModelRef.parse(ref))));
                 }
-                long more = rss();
+                long more = footprint();
                 InferenceSession s = open.get(open.size() - 1);
                 System.out.printf(Locale.ROOT, "%-26s on %-4s first %7.1f MB (engine start-up included if first on "
                         + "it), each further copy %6.1f MB%n", ref.startsWith("builtin:") ? ref : "gpt2 (pretrained)",
@@ -178,6 +183,13 @@ public final class ServeBenchmark {
             s.embed(List.of("warm up"));
         }
         return s;
+    }
+
+    /** Resident memory plus the live Java heap, after a collection. */
+    private static long footprint() {
+        long rss = rss();
+        Runtime rt = Runtime.getRuntime();
+        return rss + rt.totalMemory() - rt.freeMemory();
     }
 
     private static long rss() {
@@ -267,14 +279,20 @@ public final class ServeBenchmark {
 
     private static void overhead(String workload, int blocks, int perBlock, IntFunction<Object> inProcess, Call http)
             throws Exception {
-        long[] local = new long[blocks * perBlock];
-        long[] remote = new long[blocks * perBlock];
-        for (int b = 0; b < blocks; b++) {
-            int from = b * perBlock;
-            long[] l = timed(perBlock, i -> inProcess.apply(from + i));
-            long[] r = load(1, perBlock, i -> http.run(from + i)).latencies;
-            System.arraycopy(l, 0, local, from, perBlock);
-            System.arraycopy(r, 0, remote, from, perBlock);
+        int n = blocks * perBlock;
+        long[] local = new long[n];
+        long[] remote = new long[n];
+        for (int i = 0; i < n; i++) {
+            // alternate call by call, each after the same short pause, so both see the same load and the same
+            // scheduler treatment of a thread that wakes up (a busy box favours waking threads)
+            Thread.sleep(2);
+            long t = System.nanoTime();
+            inProcess.apply(i);
+            local[i] = System.nanoTime() - t;
+            Thread.sleep(2);
+            t = System.nanoTime();
+            http.run(i);
+            remote[i] = System.nanoTime() - t;
         }
         double l = percentile(local, 0.5);
         double r = percentile(remote, 0.5);
