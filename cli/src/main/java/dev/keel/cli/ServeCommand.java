@@ -27,7 +27,8 @@ public final class ServeCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Option(names = "--model", required = true, paramLabel = "NAME=REF",
-            description = "a model to serve under NAME (repeat for several); REF a folder or builtin:NAME")
+            description = "a model to serve under NAME (repeat for several); REF a folder, builtin:NAME, "
+                    + "registry:NAME@ALIAS (follows the alias) or registry:NAME/VERSION")
     List<String> models;
 
     @Option(names = "--port", defaultValue = "8080", description = "port (0 picks a free one; default: ${DEFAULT-VALUE})")
@@ -86,6 +87,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .drainTimeout(Duration.ofSeconds(drainSeconds)).monitors(monitor)
                 .apiKeys(apiKeys != null ? ApiKeys.fromFile(apiKeys) : ApiKeys.fromEnvironment());
         models.forEach(b::model);
+        if (common.registry != null) {
+            b.registry(common.registry);
+        }
         if (keystore != null) {
             String password = System.getenv(passwordEnv);
             if (password == null) {

@@ -68,6 +68,9 @@ public final class KeelServer implements AutoCloseable {
         boolean own = false;
         if (rt == null) {
             KeelRuntime.Builder rb = KeelRuntime.builder().backend(b.backend).device(b.device);
+            if (b.registry != null) {
+                rb.registry(b.registry);
+            }
             if (b.monitors) {
                 h = MonitorHub.builder().discover(MonitorConfig.fromSystemProperties())
                         .monitor(new InferenceMeters(registry)).build();
@@ -317,6 +320,7 @@ public final class KeelServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(30);
         private ApiKeys keys = ApiKeys.none();
         private boolean monitors = true;
+        private String registry;
         private Path keystore;
         private String keystorePassword;
 
@@ -372,6 +376,11 @@ public final class KeelServer implements AutoCloseable {
          * {@code /v1/feedback} need them. Ignored when a {@link #runtime} is given (its hub is used).
          */
         public Builder monitors(boolean v) { monitors = v; return this; }
+        /**
+         * Where {@code registry:NAME@ALIAS} references resolve (a folder or JDBC URL; default KEEL_REGISTRY, then
+         * ~/.keel/registry). Ignored when a {@link #runtime} is given (its registry is used).
+         */
+        public Builder registry(String location) { registry = location; return this; }
         /** Serves HTTPS with the key and certificate in a keystore (PKCS12 or JKS). */
         public Builder tls(Path keystoreFile, String password) {
             keystore = keystoreFile;
