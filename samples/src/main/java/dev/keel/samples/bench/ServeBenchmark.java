@@ -39,10 +39,11 @@ import java.util.function.IntFunction;
  *
  * <pre>
  *   java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... dev.keel.samples.bench.ServeBenchmark --gpt2 DIR [--scale 1.0]
- *        [--only memory]
+ *        [--only memory | --only generation --backends djl,onnx,tf]
  * </pre>
  * {@code DIR} is a gpt2 folder written by {@code keel pretrain}; {@code --scale} multiplies the request
- * counts (0.25 for a quick look); {@code --only memory} stops after the memory figures.
+ * counts (0.25 for a quick look); {@code --only memory} stops after the memory figures; {@code --only
+ * generation} measures the batching figures alone, on each named engine.
  */
 public final class ServeBenchmark {
     private static final String[] SENTENCES = {"a fine film", "the soup was cold and the service slow",
@@ -72,6 +73,17 @@ public final class ServeBenchmark {
         System.out.printf(Locale.ROOT, "machine: %d cores, load average at start %s%n",
                 Runtime.getRuntime().availableProcessors(), load());
 
+        if (arg(args, "--only", "").equals("generation")) {
+            // the batching figures on chosen engines: --only generation --backends djl,onnx,tf
+            for (String backend : arg(args, "--backends", "onnx").split(",")) {
+                try (KeelServer server = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
+                        .maxQueue(256).maxBatch(32).maxTokensLimit(256).start()) {
+                    generation(server, gpt2, backend, (int) Math.max(1, Math.round(scale * 3)));
+                }
+            }
+            System.out.printf(Locale.ROOT, "load average at end %s%n", load());
+            System.exit(0);
+        }
         memoryPerIdleModel(gpt2);
         if (arg(args, "--only", "").equals("memory")) {
             System.exit(0);
@@ -116,20 +128,25 @@ public final class ServeBenchmark {
                             .temperature(0.8).seed(i).build()),
                     i -> post(server, "/v1/completions", completion(i, false)));
 
-            System.out.println();
-            System.out.println("== generation tokens/s, streams of 64 tokens (SSE)");
-            int perStream = (int) Math.max(1, Math.round(scale * 3));
-            double one = tokens(server, 1, perStream, "one stream");
-            double batched = tokens(server, 16, perStream, "16 streams, continuous batching");
-            try (KeelServer sequential = KeelServer.builder().model("gpt2", gpt2.toString()).port(0).maxQueue(256)
-                    .maxBatch(1).maxTokensLimit(256).start()) {
-                double alone = tokens(sequential, 16, perStream, "16 streams, one decoded at a time (--max-batch 1)");
-                System.out.printf(Locale.ROOT, "continuous batching: %.2fx one stream, %.2fx one-at-a-time decoding%n",
-                        batched / one, batched / alone);
-            }
+            generation(server, gpt2, null, (int) Math.max(1, Math.round(scale * 3)));
         }
         System.out.printf(Locale.ROOT, "load average at end %s%n", load());
         System.exit(0);
+    }
+
+    /** Tokens/s of one stream and of 16 with continuous batching on {@code server}, and of 16 decoded one at a time. */
+    private static void generation(KeelServer server, Path gpt2, String backend, int perStream) throws Exception {
+        System.out.println();
+        System.out.println("== generation tokens/s, streams of 64 tokens (SSE)" + (backend == null ? "" : ", gpt2 on "
+                + backend));
+        double one = tokens(server, 1, perStream, "one stream");
+        double batched = tokens(server, 16, perStream, "16 streams, continuous batching");
+        try (KeelServer sequential = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
+                .maxQueue(256).maxBatch(1).maxTokensLimit(256).start()) {
+            double alone = tokens(sequential, 16, perStream, "16 streams, one decoded at a time (--max-batch 1)");
+            System.out.printf(Locale.ROOT, "continuous batching: %.2fx one stream, %.2fx one-at-a-time decoding%n",
+                    batched / one, batched / alone);
+        }
     }
 
     /** A sampled 64-token completion (seeded, so runs repeat); streamed with the usage chunk at the end. */
