@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -24,19 +25,22 @@ import java.util.function.BooleanSupplier;
  * followers). The last sequence to hand in its token runs the step for everyone, so a lone generation steps
  * on its own thread with no hand-off at all, and a batch of n costs n-1 wake-ups per step instead of 2n.
  * One thread at a time works on the batch ({@code busy}); the lock is not held during engine calls, so the
- * others can queue their next move meanwhile.
+ * others can queue their next move meanwhile, and a waiting thread parks on its own move (woken by
+ * {@link LockSupport#unpark}), so the end of a step does not send the whole batch queueing for the lock.
  */
 final class DecodeLoop implements AutoCloseable {
     private enum Kind { JOIN, STEP, LEAVE }
 
-    /** One move of a sequence; done when {@code logits} is set or {@code failure} is. */
+    /** One move of a sequence; done when {@code logits} or {@code failure} is set. */
     private static final class Op {
         final Kind kind;
         final Sequence sequence;
         final int[] tokens;
         float[] logits;
         RuntimeException failure;
-        boolean done;
+        volatile boolean done;
+        /** The thread parked until this move is done, woken by whoever does it. */
+        Thread waiter;
 
         Op(Kind kind, Sequence sequence, int[] tokens) {
             this.kind = kind;
@@ -148,6 +152,8 @@ final class DecodeLoop implements AutoCloseable {
     }
 
     private float[] submit(Op op) {
+        boolean locked = true;
+        boolean interrupted = false;
         lock.lock();
         try {
             if (closed) {
@@ -159,15 +165,29 @@ final class DecodeLoop implements AutoCloseable {
                 case LEAVE -> leaves.add(op);
                 default -> throw new IllegalStateException(op.kind.name());
             }
+            op.waiter = Thread.currentThread();
             while (!op.done) {
                 if (!busy && workable()) {
                     work();
-                } else {
-                    changed.awaitUninterruptibly();
+                    continue;
+                }
+                // park without the lock, and return without taking it again: after a step the followers wake
+                // one by one to their own move instead of queueing for the lock (only a submit can make new
+                // work, and a submitter that finds no one busy does it itself, so a parked move just waits)
+                lock.unlock();
+                locked = false;
+                while (!op.done) {
+                    LockSupport.park(this);
+                    interrupted |= Thread.interrupted();
                 }
             }
         } finally {
-            lock.unlock();
+            if (locked) {
+                lock.unlock();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (op.failure != null) {
             throw op.failure;
@@ -233,8 +253,6 @@ final class DecodeLoop implements AutoCloseable {
                 }
                 finish(leaving);
                 finish(joining);
-                // the followers whose moves are done go on sampling while this thread looks for more work
-                changed.signalAll();
             }
         } finally {
             busy = false;
@@ -242,9 +260,13 @@ final class DecodeLoop implements AutoCloseable {
         }
     }
 
+    /** Marks moves done and wakes their threads (called with the lock held). */
     private void finish(List<Op> ops) {
         for (Op op : ops) {
             op.done = true;
+            if (op.waiter != null && op.waiter != Thread.currentThread()) {
+                LockSupport.unpark(op.waiter);
+            }
         }
     }
 
@@ -293,19 +315,14 @@ final class DecodeLoop implements AutoCloseable {
         try {
             closed = true;
             KeelException stopped = new KeelException("the model is shutting down; retry on another replica");
-            for (Op op : joins) {
-                op.failure = stopped;
-                op.done = true;
-            }
-            for (Op op : steps.values()) {
-                op.failure = stopped;
-                op.done = true;
-            }
-            leaves.forEach(op -> op.done = true);
+            List<Op> pending = new ArrayList<>(joins);
+            pending.addAll(steps.values());
+            pending.forEach(op -> op.failure = stopped);
+            pending.addAll(leaves);
+            finish(pending);
             joins.clear();
             steps.clear();
             leaves.clear();
-            changed.signalAll();
             while (busy) {
                 changed.awaitUninterruptibly();
             }
