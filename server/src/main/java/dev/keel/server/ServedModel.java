@@ -154,7 +154,7 @@ final class ServedModel implements AutoCloseable {
             return session.generate(request, guarded);
         }
         String inferenceId = id != null ? id : InferenceEvents.newId();
-        InferenceEvents.Builder event = InferenceEvents.start(inferenceId, "generate", session.info())
+        InferenceEvents.Builder event = InferenceEvents.start(inferenceId, dev.keel.api.infer.Operation.GENERATE, session.info())
                 .inputs(List.of(request.prompt()));
         long start = System.nanoTime();
         try (DecodeLoop.Sequence sequence = decoder.sequence(cancelled)) {
@@ -168,7 +168,7 @@ final class ServedModel implements AutoCloseable {
             event.error(e);
             throw e;
         } finally {
-            event.compute(System.nanoTime() - start).emit(decoding.listeners());
+            event.compute(System.nanoTime() - start).emit(decoding.eventListeners());
         }
     }
 

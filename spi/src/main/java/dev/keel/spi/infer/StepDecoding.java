@@ -14,14 +14,14 @@ import java.util.Optional;
  * sequence, which keeps the text the same as {@link InferenceSession#generate} gives for the same request.
  *
  * <p>Because the driver, not the session, runs the generation, it reports each generation itself, as one
- * {@link dev.keel.api.monitor.InferenceEvent} to {@link #listeners()}, like the session would.
+ * {@link dev.keel.api.monitor.InferenceEvent} to {@link #eventListeners()}, like the session would.
  */
 public interface StepDecoding {
     /** An empty batch over this session's weights; close it to free its caches. */
     DecodeBatch openBatch();
 
     /** Who hears about this session's inference calls (the session's {@code SessionOptions.listeners}). */
-    List<InferenceListener> listeners();
+    List<InferenceListener> eventListeners();
 
     /** The capability of {@code session}, when it has one. */
     static Optional<StepDecoding> of(InferenceSession session) {
