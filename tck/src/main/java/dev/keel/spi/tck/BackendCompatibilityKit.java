@@ -66,7 +66,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks,
-        Gpt2EmbeddingChecks, BertEmbeddingChecks {
+        StepDecodingChecks, Gpt2EmbeddingChecks, BertEmbeddingChecks {
 
     /** What the session checks open: each family Keel defines, and each adapted-folder kind over them. */
     public enum Subject {
