@@ -7,6 +7,8 @@ import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.monitors.builtin.PerplexityScorer;
 import java.util.List;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
@@ -69,6 +71,36 @@ public final class KeelSpark {
         spark.udf().register(prefix + "_classify", classify, DataTypes.StringType);
         spark.udf().register(prefix + "_generate", generate, DataTypes.StringType);
         spark.udf().register(prefix + "_score", score, DataTypes.DoubleType);
+    }
+
+    /**
+     * The name of the backend that serves {@code model} on the executors, asked of an executor (which opens
+     * the model it is about to need anyway) rather than the driver, which may not see the model at all.
+     */
+    public static String backendName(SparkSession spark, ModelSpec model) {
+        return probe(spark, model, s -> s.info().backend());
+    }
+
+    /** The class names of an adapted classifier, in output order, asked of an executor. */
+    public static List<String> classLabels(SparkSession spark, ModelSpec model) {
+        return List.of(probe(spark, model, s -> String.join("\u0000", ClassificationEvaluator.labels(s)))
+                .split("\u0000"));
+    }
+
+    private static String probe(SparkSession spark, ModelSpec model, SerializableFunction question) {
+        model.checkOnDriver();
+        try {
+            return spark.createDataset(List.of(0), Encoders.INT())
+                    .map((MapFunction<Integer, String>) x -> question.apply(ExecutorModels.session(model)),
+                            Encoders.STRING())
+                    .first();
+        } catch (RuntimeException e) {
+            throw unwrap(e);
+        }
+    }
+
+    private interface SerializableFunction extends java.io.Serializable {
+        String apply(InferenceSession session);
     }
 
     /**

@@ -257,10 +257,20 @@ public final class SparkDrift implements Serializable {
         return DriftTests.categorical(TextDrift.LABEL, counts, TextDrift.labelMethod(method), threshold);
     }
 
-    /** The first {@code maxEmbed} texts of a side, embedded on the executors, in row order. */
     private float[][] embed(Dataset<Row> side) {
-        Dataset<Row> first = side.select(textCol).limit(maxEmbed);
-        TextEmbedder embedder = new TextEmbedder(model).setInputCol(textCol).setOutputCol("__keel_embedding");
+        return embedFirst(side, textCol);
+    }
+
+    /**
+     * The first {@code maxEmbed} texts of {@code column}, embedded on the executors with the model set here
+     * (normalised, 256 tokens at most, as {@code keel drift --model}), in row order.
+     */
+    public float[][] embedFirst(Dataset<Row> side, String column) {
+        if (model == null) {
+            throw new InvalidInputException("embedding drift needs a model; call setModel first");
+        }
+        Dataset<Row> first = side.select(column).limit(maxEmbed);
+        TextEmbedder embedder = new TextEmbedder(model).setInputCol(column).setOutputCol("__keel_embedding");
         List<Row> rows = embedder.transform(first).collectAsList();
         float[][] out = new float[rows.size()][];
         for (int i = 0; i < out.length; i++) {
