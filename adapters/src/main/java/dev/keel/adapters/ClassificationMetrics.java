@@ -11,7 +11,7 @@ import java.util.Map;
  * {@value #CALIBRATION_BINS} equal-width confidence bins.
  */
 public record ClassificationMetrics(int count, double accuracy, double macroF1, double[] f1, int[][] confusion,
-        double expectedCalibrationError, double loss) {
+        double expectedCalibrationError, double loss) implements java.io.Serializable {
 
     public static final int CALIBRATION_BINS = 10;
 
