@@ -50,7 +50,10 @@ class DataParallelHeadTest {
     }
 
     @Test
-    void two_workers_reach_the_dev_accuracy_of_one_worker() {
+    void two_workers_reach_the_dev_accuracy_of_one_worker(org.junit.jupiter.api.TestReporter report) {
+        report.publishEntry("dev_accuracy_1_worker", String.valueOf(one.dev().accuracy()));
+        report.publishEntry("dev_accuracy_2_workers", String.valueOf(two.dev().accuracy()));
+        report.publishEntry("syncs_per_worker_2_workers", String.valueOf(two.syncs()));
         assertThat(one.dev().accuracy()).isGreaterThan(0.7);
         assertThat(two.dev().accuracy()).as("2 workers %.3f vs 1 worker %.3f", two.dev().accuracy(), one.dev().accuracy())
                 .isCloseTo(one.dev().accuracy(), within(TOLERANCE));
