@@ -102,7 +102,7 @@ final class SparkVerbs {
                 }
                 w.flush();
             });
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -136,7 +136,7 @@ final class SparkVerbs {
                     console.progress(String.format("classified %d/%d in Spark", predictions.size(), examples.size()));
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
         console.endProgress();
@@ -176,7 +176,7 @@ final class SparkVerbs {
         double[] lossAndCount;
         try {
             lossAndCount = SparkEvaluation.blockLoss(spark, spec, tokens, g.nPositions());
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -100,7 +100,7 @@ public final class ClassificationEvaluator implements Serializable {
         PartitionTally total;
         try {
             total = scored.javaRDD().mapPartitions(tally).treeReduce(PartitionTally::merge);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
         if (total.tally().count() == 0) {

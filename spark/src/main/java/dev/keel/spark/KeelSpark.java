@@ -1,6 +1,9 @@
 package dev.keel.spark;
 
+import dev.keel.api.CheckpointException;
+import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
+import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.InferenceSession;
@@ -94,7 +97,7 @@ public final class KeelSpark {
                     .map((MapFunction<Integer, String>) x -> question.apply(ExecutorModels.session(model)),
                             Encoders.STRING())
                     .first();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw unwrap(e);
         }
     }
@@ -113,6 +116,20 @@ public final class KeelSpark {
                 return k;
             }
         }
+        // a task's exception does not always travel as the cause; Spark's message then holds "class: message"
+        java.util.regex.Matcher m = TASK_FAILURE.matcher(String.valueOf(failure.getMessage()));
+        if (m.find()) {
+            String message = m.group(2);
+            return switch (m.group(1)) {
+                case "InvalidInputException" -> new InvalidInputException(message, failure);
+                case "CheckpointException" -> new CheckpointException(message, failure);
+                case "UnsupportedCapabilityException" -> new UnsupportedCapabilityException(message);
+                default -> new KeelException(message, failure);
+            };
+        }
         return failure instanceof RuntimeException r ? r : new KeelException(failure.getMessage(), failure);
     }
+
+    private static final java.util.regex.Pattern TASK_FAILURE =
+            java.util.regex.Pattern.compile("dev\\.keel\\.api\\.(\\w+): ([^\\n]*)");
 }

@@ -135,7 +135,7 @@ public final class SparkDrift implements Serializable {
         }
         try {
             return run(reference.toDF().where(col(textCol).isNotNull()), current.toDF().where(col(textCol).isNotNull()));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
     }

@@ -88,10 +88,11 @@ class TextEmbedderTest {
         assertThatThrownBy(() -> {
             try {
                 embedded.collectAsList();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Spark throws its checked SparkException undeclared
                 throw KeelSpark.unwrap(e);
             }
-        }).hasMessageContaining(missing.toString()).hasMessageContaining("executor")
+        }).isInstanceOf(dev.keel.api.KeelException.class).hasMessageContaining(missing.toString())
+                .hasMessageContaining("executor")
                 .hasMessageContaining("shared filesystem");
     }
 

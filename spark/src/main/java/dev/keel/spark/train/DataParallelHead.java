@@ -143,7 +143,7 @@ public final class DataParallelHead implements Serializable {
             } finally {
                 features.unpersist();
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
     }
