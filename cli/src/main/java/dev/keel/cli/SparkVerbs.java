@@ -80,7 +80,7 @@ final class SparkVerbs {
             throw new InvalidInputException("input " + c.input + " does not exist; pass a UTF-8 text file, one sentence per line");
         }
         SparkSession spark = session(c.spark);
-        ModelSpec spec = spec(c.common, c.model, c.batch);
+        ModelSpec spec = spec(c.common, c.common.model(c.model).toString(), c.batch);
         String backend = KeelSpark.backendName(spark, spec);
         console.say("embedding " + c.input + " with " + c.model + " on " + backend + " in Spark (" + spark.sparkContext().master()
                 + ")");
@@ -156,20 +156,21 @@ final class SparkVerbs {
     /** keel drift --model: the sample's vectors, embedded on the executors, in order. */
     static float[][] embedForDrift(DriftCommand c, List<String> texts) {
         SparkSession spark = session(c.spark);
-        return new SparkDrift().setModel(spec(c.common, c.model, 32)).setMaxEmbed(Math.max(2, texts.size()))
+        return new SparkDrift().setModel(spec(c.common, c.common.model(c.model).toString(), 32)).setMaxEmbed(Math.max(2, texts.size()))
                 .embedFirst(texts(spark, texts), "text");
     }
 
     /** keel evaluate: blocks of the split scored on the executors; per-chunk sums added on the driver in order. */
     static int evaluate(EvaluateCommand c, Split split, Console console) {
         SparkSession spark = session(c.spark);
-        ModelConfig config = ModelFolder.readConfig(c.model);
+        Path folder = c.common.modelFolder(c.model);
+        ModelConfig config = ModelFolder.readConfig(folder);
         if (!(config instanceof Gpt2Config g)) {
-            throw new InvalidInputException(c.model + " is a " + config.family() + " model; evaluate needs a causal LM (gpt2)");
+            throw new InvalidInputException(folder + " is a " + config.family() + " model; evaluate needs a causal LM (gpt2)");
         }
-        TokenArray tokens = CorpusTokenizer.tokenize(TextCorpus.of(c.corpus).requireExists(), Tokenizers.load(c.model))
+        TokenArray tokens = CorpusTokenizer.tokenize(TextCorpus.of(c.corpus).requireExists(), Tokenizers.load(folder))
                 .split(split);
-        ModelSpec spec = spec(c.common, c.model.toString(), 32);
+        ModelSpec spec = spec(c.common, folder.toString(), 32);
         console.say("evaluating " + c.model + " on the " + c.split + " split of " + c.corpus + " in Spark ("
                 + spark.sparkContext().master() + ")");
         long start = System.nanoTime();
