@@ -7,6 +7,7 @@ import dev.keel.adapters.ClassifierHead;
 import dev.keel.adapters.HeadTrainer;
 import dev.keel.adapters.Labels;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.adapt.ClassWeighting;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.spark.ExecutorModels;
 import dev.keel.spark.KeelSpark;
@@ -64,7 +65,7 @@ public final class DataParallelHead implements Serializable {
     private double weightDecay = 0.01;
     private int maxLength = 128;
     private int patience = 3;
-    private String classWeights = "auto";
+    private ClassWeighting classWeights = ClassWeighting.AUTO;
     private long seed = 1337;
     private String textCol = "text";
     private String labelCol = "label";
@@ -167,7 +168,7 @@ public final class DataParallelHead implements Serializable {
         for (int c = 0; c < counts.length; c++) {
             counts[c] = Math.toIntExact(labelCounts.get(labels.name(c)));
         }
-        float[] weights = ClassWeights.parse(classWeights, counts);
+        float[] weights = ClassWeights.of(classWeights, counts);
         List<String> names = List.copyOf(labels.names());
         JavaRDD<Example> examples = features.javaRDD().mapPartitions(rows -> {
             Labels known = Labels.of(names);
