@@ -73,7 +73,7 @@ public final class TextGenerator extends TextTransformer<TextGenerator> {
         List<Object[]> out = new ArrayList<>(texts.size());
         for (String prompt : texts) {
             GenerationResult r = session.generate(request(prompt));
-            out.add(new Object[] {r.text(), r.tokens().length, r.stopReason(), r.inferenceId()});
+            out.add(new Object[] {r.text(), r.tokens().length, r.stopReason().label(), r.inferenceId()});
         }
         return out;
     }
