@@ -1,4 +1,4 @@
-package dev.keel.samples;
+package dev.keel.benchmarks;
 
 import dev.keel.api.ModelRef;
 import dev.keel.api.data.Split;
@@ -12,7 +12,6 @@ import dev.keel.spi.Backends;
 import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
-import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.tokenize.CharTokenizer;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Compares {@code evaluate} throughput of several backends on one GPT-2 folder in one run: nanoGPT's CPU
@@ -31,7 +29,7 @@ import java.util.Random;
  * hits each alike; prints tokens/s per run, the medians and their ratio.
  *
  * <pre>
- * java -cp ... dev.keel.samples.EvaluateBenchmark [corpus.txt] [backends, e.g. djl,tf] [runs] [threads]
+ * java -cp ... dev.keel.benchmarks.EvaluateBenchmark [corpus.txt] [backends, e.g. djl,tf] [runs] [threads]
  * </pre>
  */
 public final class EvaluateBenchmark {
@@ -48,7 +46,7 @@ public final class EvaluateBenchmark {
         Gpt2Config config = Gpt2Config.builder().vocabSize(tokenizer.vocabSize()).blockSize(64).embedding(128)
                 .layers(4).heads(4).build();
         Path model = Files.createTempDirectory("keel-eval-bench");
-        ModelFolder.write(model, config, nanoGptInit(config, 1337), tokenizer,
+        ModelFolder.write(model, config, Gpt2Layout.nanoGptInit(config, 1337), tokenizer,
                 KeelMetadata.create("benchmark", "random").withVersion("bench"));
 
         Backends backends = Backends.discover();
@@ -96,24 +94,5 @@ public final class EvaluateBenchmark {
         s.sort(null);
         int n = s.size();
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-    }
-
-    /** nanoGPT's initialisation, so activations have realistic scales. */
-    static List<Tensor> nanoGptInit(Gpt2Config c, long seed) {
-        Random r = new Random(seed);
-        List<Tensor> out = new ArrayList<>();
-        Gpt2Layout.shapes(c).forEach((name, shape) -> {
-            float[] v = new float[Math.toIntExact(Tensor.elementCount(shape))];
-            if (name.contains("ln_") && name.endsWith(".weight")) {
-                java.util.Arrays.fill(v, 1f);
-            } else if (shape.length == 2) {
-                double std = name.endsWith("c_proj.weight") ? 0.02 / Math.sqrt(2.0 * c.nLayer()) : 0.02;
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (std * r.nextGaussian());
-                }
-            }
-            out.add(Tensor.ofFloats(name, shape, v));
-        });
-        return out;
     }
 }

@@ -1,4 +1,4 @@
-package dev.keel.samples.bench;
+package dev.keel.benchmarks;
 
 import dev.keel.api.ModelRef;
 import dev.keel.api.infer.EmbeddingOptions;
@@ -22,7 +22,7 @@ import java.util.Locale;
  * side by side in one run (the machine is shared and noisy, so the ratio is the figure to read).
  *
  * <pre>
- *   java -cp ... dev.keel.samples.bench.EmbedBenchmark [--data ../shared/data] [--sentences 2000]
+ *   java -cp ... dev.keel.benchmarks.EmbedBenchmark [--data ../shared/data] [--sentences 2000]
  *        [--rounds 3] [--batch 32] [--latency 200]
  * </pre>
  * Throughput: 2,000 SST-2 dev+test sentences, Keel {@code embed} in one call (float, and the int8 variant)

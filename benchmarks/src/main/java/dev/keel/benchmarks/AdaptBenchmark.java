@@ -1,4 +1,4 @@
-package dev.keel.samples;
+package dev.keel.benchmarks;
 
 import dev.keel.spi.checkpoint.AtomicFiles;
 import java.io.IOException;
@@ -21,7 +21,7 @@ import java.util.Map;
  * it ran.
  *
  * <pre>
- * java -cp samples/target/classes:CLI_CLASSPATH dev.keel.samples.AdaptBenchmark [sst2 dir] [work dir] [methods]
+ * java -cp samples/target/classes:CLI_CLASSPATH dev.keel.benchmarks.AdaptBenchmark [sst2 dir] [work dir] [methods]
  * </pre>
  * The defaults are the settings that reach the issue's goals on all 67,349 training phrases: head 20 epochs
  * with early stopping (about 2 minutes on 2 cores), lora (PEFT's defaults: r 8 on query and value) 3 epochs

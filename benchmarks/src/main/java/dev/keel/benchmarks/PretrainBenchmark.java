@@ -1,4 +1,4 @@
-package dev.keel.samples.bench;
+package dev.keel.benchmarks;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package dev.keel.samples;
+package dev.keel.benchmarks;
 
 import dev.keel.api.ModelRef;
 import dev.keel.api.infer.GenerationRequest;
@@ -13,7 +13,7 @@ import java.util.List;
  * the expected response (its first three characters), on each backend named. Used by
  * {@code bin/bench-gpt2-prompt}.
  *
- * <pre>java -cp CP dev.keel.samples.PromptAccuracy MODEL_DIR PAIRS.tsv djl,onnx</pre>
+ * <pre>java -cp CP dev.keel.benchmarks.PromptAccuracy MODEL_DIR PAIRS.tsv djl,onnx</pre>
  */
 public final class PromptAccuracy {
     private PromptAccuracy() { }

@@ -1,4 +1,4 @@
-package dev.keel.samples.monitoring;
+package dev.keel.benchmarks;
 
 import dev.keel.api.ModelRef;
 import dev.keel.api.infer.InferenceSession;
@@ -28,7 +28,7 @@ import java.util.Map;
  * that runs on the caller's thread.
  *
  * <pre>
- * java -cp ... dev.keel.samples.monitoring.MonitoringOverheadBenchmark [shared/data] [calls] [threads] [model]
+ * java -cp ... dev.keel.benchmarks.MonitoringOverheadBenchmark [shared/data] [calls] [threads] [model]
  * </pre>
  */
 public final class MonitoringOverheadBenchmark {

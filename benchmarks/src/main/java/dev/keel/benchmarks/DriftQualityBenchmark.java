@@ -1,4 +1,4 @@
-package dev.keel.samples.monitoring;
+package dev.keel.benchmarks;
 
 import dev.keel.api.ModelRef;
 import dev.keel.api.infer.InferenceSession;
@@ -32,7 +32,7 @@ import java.util.Random;
  * alarm rate is printed too.
  *
  * <pre>
- * java -cp ... dev.keel.samples.monitoring.DriftQualityBenchmark [shared/data] [--embed]
+ * java -cp ... dev.keel.benchmarks.DriftQualityBenchmark [shared/data] [--embed]
  * </pre>
  */
 public final class DriftQualityBenchmark {
