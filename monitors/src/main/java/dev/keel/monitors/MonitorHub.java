@@ -533,6 +533,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         private final List<AlertRule> rules = new ArrayList<>();
         private final List<AlertListener> alertListeners = new ArrayList<>();
         private final Map<String, String> constructionErrors = new LinkedHashMap<>();
+        private final List<MonitorConfig> discovered = new ArrayList<>();
         private int capacity = 65_536;
         private int laneCapacity = 16_384;
         private int recentInferences = 50_000;
@@ -561,6 +562,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
          * fails to construct is left out and named in the hub snapshot; a bad setting is an error.
          */
         public Builder discover(MonitorConfig config) {
+            discovered.add(config);
             Set<String> disabled = new HashSet<>(config.list("disabled"));
             for (ServiceLoader.Provider<Monitor> p : ServiceLoader.load(Monitor.class).stream().toList()) {
                 Monitor m;
@@ -668,7 +670,14 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws InvalidInputException when a configuration given to {@link #discover} holds a key that no monitor
+         *         read (a misspelled {@code keel.monitor.*} setting), naming it and the closest known key
+         */
         public MonitorHub build() {
+            for (MonitorConfig c : discovered) {
+                c.requireAllRead();
+            }
             return new MonitorHub(this);
         }
     }
