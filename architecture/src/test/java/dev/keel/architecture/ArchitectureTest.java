@@ -56,7 +56,8 @@ class ArchitectureTest {
             for (String backend : BACKENDS) {
                 java.util.List<String> others = new java.util.ArrayList<>(java.util.List.of(BACKENDS));
                 others.remove(backend);
-                others.addAll(java.util.List.of("dev.keel.runtime..", "dev.keel.cli..", "dev.keel.samples..",
+                others.addAll(java.util.List.of("dev.keel.runtime..", "dev.keel.cli..", "dev.keel.server..",
+                        "dev.keel.samples..",
                         "dev.keel.benchmarks..", "dev.keel.monitors..", "dev.keel.registry..", "com.google.inject.."));
                 noClasses().that().resideInAPackage(backend).should().dependOnClassesThat()
                         .resideInAnyPackage(others.toArray(String[]::new)).check(keel);
@@ -99,7 +100,7 @@ class ArchitectureTest {
         void monitors_and_adapters_depend_on_api_and_spi_only() {
             noClasses().that().resideInAnyPackage("dev.keel.monitors..", "dev.keel.adapters..").should()
                     .dependOnClassesThat().resideInAnyPackage(concat(BACKENDS, "dev.keel.runtime..", "dev.keel.cli..",
-                            "dev.keel.registry..", "com.google.inject.."))
+                            "dev.keel.server..", "dev.keel.registry..", "com.google.inject.."))
                     .check(keel);
             noClasses().that().resideInAPackage("dev.keel.monitors..").should().dependOnClassesThat()
                     .resideInAPackage("dev.keel.adapters..").check(keel);
@@ -113,7 +114,15 @@ class ArchitectureTest {
         @Test
         void runtime_reaches_backends_and_the_registry_only_through_service_loader() {
             noClasses().that().resideInAPackage("dev.keel.runtime..").should().dependOnClassesThat()
-                    .resideInAnyPackage(concat(BACKENDS, "dev.keel.registry..", "dev.keel.cli..", "dev.keel.samples.."))
+                    .resideInAnyPackage(concat(BACKENDS, "dev.keel.registry..", "dev.keel.cli..", "dev.keel.samples..",
+                            "dev.keel.server.."))
+                    .check(keel);
+        }
+
+        @Test
+        void the_server_serves_through_the_runtime_and_never_names_an_engine() {
+            noClasses().that().resideInAPackage("dev.keel.server..").should().dependOnClassesThat()
+                    .resideInAnyPackage(concat(concat(BACKENDS, ENGINES), "dev.keel.cli..", "dev.keel.registry.."))
                     .check(keel);
         }
 

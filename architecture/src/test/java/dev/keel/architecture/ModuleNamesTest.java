@@ -19,12 +19,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ModuleNamesTest {
     static java.util.stream.Stream<Map.Entry<String, String>> modules() {
-        return Map.of("dev.keel.api.ModelRef", "dev.keel.api", "dev.keel.spi.BackendProvider", "dev.keel.spi",
-                "dev.keel.djl.DjlBackendProvider", "dev.keel.djl", "dev.keel.onnx.OnnxBackendProvider", "dev.keel.onnx",
-                "dev.keel.tf.TfBackendProvider", "dev.keel.tf", "dev.keel.adapters.AdaptedModels", "dev.keel.adapters",
-                "dev.keel.monitors.MonitorHub", "dev.keel.monitors", "dev.keel.registry.JdbcModelRegistry",
-                "dev.keel.registry", "dev.keel.runtime.KeelRuntime", "dev.keel.runtime", "dev.keel.cli.KeelCli",
-                "dev.keel.cli").entrySet().stream();
+        return java.util.stream.Stream.of(
+                Map.entry("dev.keel.api.ModelRef", "dev.keel.api"),
+                Map.entry("dev.keel.spi.BackendProvider", "dev.keel.spi"),
+                Map.entry("dev.keel.djl.DjlBackendProvider", "dev.keel.djl"),
+                Map.entry("dev.keel.onnx.OnnxBackendProvider", "dev.keel.onnx"),
+                Map.entry("dev.keel.tf.TfBackendProvider", "dev.keel.tf"),
+                Map.entry("dev.keel.adapters.AdaptedModels", "dev.keel.adapters"),
+                Map.entry("dev.keel.monitors.MonitorHub", "dev.keel.monitors"),
+                Map.entry("dev.keel.registry.JdbcModelRegistry", "dev.keel.registry"),
+                Map.entry("dev.keel.runtime.KeelRuntime", "dev.keel.runtime"),
+                Map.entry("dev.keel.server.KeelServer", "dev.keel.server"),
+                Map.entry("dev.keel.cli.KeelCli", "dev.keel.cli"));
     }
 
     @ParameterizedTest(name = "{0}")

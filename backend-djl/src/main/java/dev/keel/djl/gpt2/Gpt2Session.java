@@ -33,6 +33,9 @@ import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SessionBase;
 import dev.keel.spi.infer.SlidingWindow;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.infer.StepDecoding;
+import dev.keel.api.monitor.InferenceListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +47,7 @@ import java.util.List;
  * and block evaluation are the engine-neutral ones of {@code dev.keel.spi.infer}, so every backend gives the
  * same text and loss for the same checkpoint.
  */
-public final class Gpt2Session extends SessionBase {
+public final class Gpt2Session extends SessionBase implements StepDecoding {
     private final Gpt2Model model;
     private final Tokenizer tokenizer;
     private final KeelCache cache;
@@ -85,6 +88,17 @@ public final class Gpt2Session extends SessionBase {
                 : dir.toAbsolutePath().getFileName() + "@" + dir.resolve(ModelFolder.WEIGHTS).toFile().lastModified();
         return new Gpt2Session(model, tokenizer, new ModelInfo(gpt2, "djl", options.device(), version, dir), options,
                 cache);
+    }
+
+    /** Continuous batching over this session's weights; close the batch before the session. */
+    @Override
+    public DecodeBatch openBatch() {
+        return new DjlDecodeBatch(model);
+    }
+
+    @Override
+    public List<InferenceListener> eventListeners() {
+        return listeners();
     }
 
     /** Switches the key/value cache off (each token then re-reads the whole context), for comparisons. */
