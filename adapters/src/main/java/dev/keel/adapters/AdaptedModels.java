@@ -9,6 +9,7 @@ import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.ModelConfig;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.checkpoint.KeelMetadata;
@@ -96,6 +97,12 @@ public final class AdaptedModels {
      */
     public static InferenceSession open(Path folder, SessionOptions options,
             BiFunction<ModelRef, SessionOptions, InferenceSession> opener) {
+        return open(folder, options, opener, KeelCache.fromConfiguration());
+    }
+
+    /** As {@link #open(Path, SessionOptions, BiFunction)}, merging LoRA folders into {@code cache}'s merged folder. */
+    public static InferenceSession open(Path folder, SessionOptions options,
+            BiFunction<ModelRef, SessionOptions, InferenceSession> opener, KeelCache cache) {
         ModelFolder.requireFolder(folder);
         Kind kind = kind(folder);
         if (kind == Kind.HEAD) {
@@ -105,7 +112,7 @@ public final class AdaptedModels {
             return opener.apply(ModelRef.of(folder), options); // a graph-only folder (model.onnx)
         }
         // merged once into a cache keyed by the adapter's bytes: every backend then serves a plain folder
-        Path plain = kind == Kind.LORA ? mergedCache(folder) : folder;
+        Path plain = kind == Kind.LORA ? mergedCache(folder, cache) : folder;
         Map<String, Object> config = Json.readObject(plain.resolve(ModelFolder.CONFIG));
         if (!(ModelConfig.fromHfConfig(config) instanceof BertConfig classifier) || classifier.labels().isEmpty()
                 || !"mean".equals(config.get(POOLING_KEY))) {
@@ -166,8 +173,11 @@ public final class AdaptedModels {
         return config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : AdaptationSpec.DEFAULT_MAX_LENGTH;
     }
 
-    /** The merged full folder for a LoRA folder, under {@code java.io.tmpdir/keel-merged}, written once. */
-    static Path mergedCache(Path loraFolder) {
+    /**
+     * The merged full folder for a LoRA folder, under the cache's {@link KeelCache#merged()} folder, written once
+     * (and safely when several JVMs merge the same adapter at once, see {@link KeelCache#entry}).
+     */
+    static Path mergedCache(Path loraFolder, KeelCache cache) {
         try {
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
             md.update(loraFolder.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -181,19 +191,7 @@ public final class AdaptedModels {
                         + Files.getLastModifiedTime(baseWeights).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             String key = java.util.HexFormat.of().formatHex(md.digest()).substring(0, 24);
-            Path root = Path.of(System.getProperty("java.io.tmpdir"), "keel-merged");
-            Path dir = root.resolve(key);
-            if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
-                Files.createDirectories(root);
-                Path tmp = Files.createTempDirectory(root, "." + key);
-                mergeLora(loraFolder, tmp);
-                try {
-                    Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-                    // another process merged the same adapter first; its folder is identical
-                }
-            }
-            return dir;
+            return cache.entry(cache.merged(), key, ModelFolder.KEEL, tmp -> mergeLora(loraFolder, tmp));
         } catch (IOException | java.security.NoSuchAlgorithmException e) {
             throw new CheckpointException("cannot merge the LoRA adapter in " + loraFolder + ": " + e.getMessage(), e);
         }

@@ -81,15 +81,17 @@ class LoraAdapterTest {
         java.nio.file.Files.copy(base.resolve(dev.keel.spi.checkpoint.ModelFolder.CONFIG),
                 lora.resolve(dev.keel.spi.checkpoint.ModelFolder.CONFIG));
 
-        Path first = AdaptedModels.mergedCache(lora);
+        dev.keel.spi.KeelCache cache = dev.keel.spi.KeelCache.at(dir.resolve("cache"));
+        Path first = AdaptedModels.mergedCache(lora, cache);
+        assertThat(first).startsWith(cache.merged());
         assertThat(weight(first)).containsExactly(new float[] {4, 6, 4, 9}, within(1e-6f));
-        assertThat(AdaptedModels.mergedCache(lora)).as("unchanged base: the merge is reused").isEqualTo(first);
+        assertThat(AdaptedModels.mergedCache(lora, cache)).as("unchanged base: the merge is reused").isEqualTo(first);
 
         Thread.sleep(20);
         writeBase(base, 0);
         java.nio.file.Files.setLastModifiedTime(base.resolve(dev.keel.spi.checkpoint.ModelFolder.WEIGHTS),
                 java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
-        Path second = AdaptedModels.mergedCache(lora);
+        Path second = AdaptedModels.mergedCache(lora, cache);
         assertThat(second).isNotEqualTo(first);
         assertThat(weight(second)).containsExactly(new float[] {3, 6, 4, 8}, within(1e-6f));
     }

@@ -17,6 +17,7 @@ import dev.keel.api.model.ModelFamily;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Capabilities;
+import dev.keel.spi.KeelCache;
 
 /**
  * Deep Java Library on its PyTorch engine: trains and serves. Construction loads nothing; the PyTorch
@@ -24,6 +25,26 @@ import dev.keel.spi.Capabilities;
  */
 public final class DjlBackendProvider implements BackendProvider {
     public static final String NAME = "djl";
+    /** Where tokenized corpora go; null until a host configures one (then the JVM's default at each use). */
+    private final KeelCache cache;
+
+    /** The provider ServiceLoader builds. */
+    public DjlBackendProvider() {
+        this(null);
+    }
+
+    private DjlBackendProvider(KeelCache cache) {
+        this.cache = cache;
+    }
+
+    @Override
+    public BackendProvider withCache(KeelCache c) {
+        return new DjlBackendProvider(c);
+    }
+
+    private KeelCache cache() {
+        return cache != null ? cache : KeelCache.fromConfiguration();
+    }
 
     @Override
     public String name() {
@@ -50,13 +71,13 @@ public final class DjlBackendProvider implements BackendProvider {
     @Override
     public Pretrainer pretrainer(Device device) {
         DjlEngine.device(device);
-        return new Gpt2Pretrainer(device);
+        return new Gpt2Pretrainer(device, cache());
     }
 
     @Override
     public Adapter adapter(Device device) {
         DjlEngine.device(device);
-        return new DjlAdapter(device);
+        return new DjlAdapter(device, cache());
     }
 
     @Override
@@ -74,7 +95,7 @@ public final class DjlBackendProvider implements BackendProvider {
             // a gpt2 head folder: the Java head over this backend's gpt2 embeddings, as for bert
             return dev.keel.adapters.AdaptedModels.open(model.path().orElseThrow(), options, this::open);
         }
-        return Gpt2Session.open(model.path().orElseThrow(), options);
+        return Gpt2Session.open(model.path().orElseThrow(), options, cache());
     }
 
     @Override

@@ -10,18 +10,27 @@ import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
 
 /**
- * The one door to DJL's PyTorch engine. DJL reads {@code ai.djl.offline} when it first loads and would
- * otherwise reach for the network, so the flag is set here, before any DJL engine class initialises.
+ * The one door to DJL's PyTorch engine. The natives come from the {@code pytorch-native} jar on the class path,
+ * so loading needs no network; but DJL's engine class calls a telemetry address when it first initialises unless
+ * the JVM says otherwise ({@code -Dai.djl.offline=true}, or {@code OPT_OUT_TRACKING=true} / {@code DJL_OFFLINE=true}
+ * in the environment). A library must not change JVM-wide settings behind its host's back, so Keel does not set
+ * that property here: the {@code keel} command line sets it in its {@code main}, the build sets it for tests, and a
+ * host sets it at start-up (docs/api.md). When none of them is set, the first load logs one warning saying so.
  */
 public final class DjlEngine {
     public static final String ENGINE = "PyTorch";
+    private static final System.Logger LOG = System.getLogger(DjlEngine.class.getName());
+    private static boolean warned;
 
     private DjlEngine() { }
 
     /** The PyTorch engine, loading its natives on first use. */
     public static synchronized Engine pytorch() {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
+        if (!warned && !offline(System::getProperty, System::getenv)) {
+            warned = true;
+            LOG.log(System.Logger.Level.WARNING, "DJL is not set offline: its engine will try to reach a telemetry "
+                    + "address as it starts. Start the JVM with -Dai.djl.offline=true (or set OPT_OUT_TRACKING=true) "
+                    + "to keep Keel free of network calls");
         }
         try {
             return Engine.getEngine(ENGINE);
@@ -30,6 +39,19 @@ public final class DjlEngine {
                     + "ai.djl.pytorch:pytorch-engine, pytorch-jni and a pytorch-native jar of the same versions "
                     + "on the class path", e);
         }
+    }
+
+    /**
+     * Whether DJL's start-up stays off the network: {@code ai.djl.offline} or {@code OPT_OUT_TRACKING} as a
+     * property, or {@code DJL_OFFLINE} / {@code OPT_OUT_TRACKING} in the environment, set to true (as DJL reads them).
+     */
+    static boolean offline(java.util.function.UnaryOperator<String> properties,
+            java.util.function.UnaryOperator<String> environment) {
+        String offline = environment.apply("DJL_OFFLINE") != null ? environment.apply("DJL_OFFLINE")
+                : properties.apply("ai.djl.offline");
+        String tracking = environment.apply("OPT_OUT_TRACKING") != null ? environment.apply("OPT_OUT_TRACKING")
+                : properties.apply("OPT_OUT_TRACKING");
+        return Boolean.parseBoolean(offline) || Boolean.parseBoolean(tracking);
     }
 
     /** Maps Keel's device to DJL's, failing clearly when a GPU is asked for and no CUDA native is present. */

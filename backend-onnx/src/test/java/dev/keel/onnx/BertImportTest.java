@@ -34,7 +34,7 @@ class BertImportTest {
         assertThat(ModelFolder.readMetadata(folder).method()).isEqualTo("import");
 
         // serve the imported weights back through a graph Keel builds from them
-        System.setProperty(OnnxModel.CACHE_PROPERTY, dir.resolve("cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("cache").toString());
         List<String> texts = List.of("a charming and often affecting journey", "bleak and desperate", "x");
         try (InferenceSession original = new OnnxBackendProvider().open(ModelRef.parse("builtin:all-minilm-l6-v2"),
                 SessionOptions.defaults());
@@ -47,7 +47,7 @@ class BertImportTest {
             }
             assertThat(imported.info().version()).isEqualTo("import:builtin:all-minilm-l6-v2");
         } finally {
-            System.clearProperty(OnnxModel.CACHE_PROPERTY);
+            System.clearProperty(dev.keel.spi.KeelCache.PROPERTY);
         }
         assertThat(Files.exists(folder.resolve("model.onnx"))).as("serving must not write into the folder").isFalse();
     }

@@ -43,14 +43,12 @@ class Gpt2ExportTest {
 
     @BeforeEach
     void isolateCaches() {
-        System.setProperty(OnnxModel.CACHE_PROPERTY, dir.resolve("onnx-cache").toString());
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, dir.resolve("token-cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("cache").toString());
     }
 
     @AfterEach
     void restore() {
-        System.clearProperty(OnnxModel.CACHE_PROPERTY);
-        System.clearProperty(CorpusTokenizer.CACHE_PROPERTY);
+        System.clearProperty(dev.keel.spi.KeelCache.PROPERTY);
     }
 
     static Gpt2Config config(boolean bias) {
@@ -88,6 +86,26 @@ class Gpt2ExportTest {
                 }
             }
         }
+    }
+
+    @Test
+    void graphs_and_tokens_derived_from_a_folder_go_under_the_configured_cache_root_only() throws Exception {
+        Gpt2Config c = config(true);
+        Path f = folder("cached", c, 3);
+        Path corpus = dir.resolve("cached-corpus.txt");
+        Files.writeString(corpus, TEXT.repeat(3));
+        dev.keel.spi.KeelCache cache = dev.keel.spi.KeelCache.at(dir.resolve("host-cache"));
+        try (InferenceSession s = new OnnxBackendProvider().withCache(cache).open(ModelRef.of(f), SessionOptions.defaults())) {
+            s.evaluate(TextCorpus.of(corpus), Split.ALL);
+        }
+        try (var graphs = Files.walk(cache.engine("onnx"))) {
+            assertThat(graphs.filter(p -> p.getFileName().toString().equals("model.onnx")).count()).isEqualTo(1);
+        }
+        try (var tokens = Files.list(cache.tokens())) {
+            assertThat(tokens.filter(p -> p.toString().endsWith(".tokens")).count()).isEqualTo(1);
+        }
+        assertThat(f.resolve("model.onnx")).as("the model folder itself is left as it was").doesNotExist();
+        assertThat(dir.resolve("cache")).as("nothing goes to the JVM-wide default").doesNotExist();
     }
 
     @Test

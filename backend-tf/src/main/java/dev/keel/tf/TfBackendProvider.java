@@ -11,6 +11,7 @@ import dev.keel.api.train.Pretrainer;
 import dev.keel.spi.Availability;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Capabilities;
+import dev.keel.spi.KeelCache;
 import java.nio.file.Path;
 
 /**
@@ -19,6 +20,26 @@ import java.nio.file.Path;
  */
 public final class TfBackendProvider implements BackendProvider {
     public static final String NAME = "tf";
+    /** Where tokenized corpora go; null until a host configures one (then the JVM's default at each use). */
+    private final KeelCache cache;
+
+    /** The provider ServiceLoader builds. */
+    public TfBackendProvider() {
+        this(null);
+    }
+
+    private TfBackendProvider(KeelCache cache) {
+        this.cache = cache;
+    }
+
+    @Override
+    public BackendProvider withCache(KeelCache c) {
+        return new TfBackendProvider(c);
+    }
+
+    private KeelCache cache() {
+        return cache != null ? cache : KeelCache.fromConfiguration();
+    }
 
     @Override
     public String name() {
@@ -65,7 +86,7 @@ public final class TfBackendProvider implements BackendProvider {
     @Override
     public Pretrainer pretrainer(Device device) {
         TfGpt2Session.requireCpu(device);
-        return new TfPretrainer(0);
+        return new TfPretrainer(0, cache());
     }
 
     @Override
@@ -75,6 +96,6 @@ public final class TfBackendProvider implements BackendProvider {
             throw new UnsupportedCapabilityException("backend 'tf' has no builtin models (asked for " + model
                     + "); pass a gpt2 model folder, or serve builtin models on the onnx or djl backend");
         }
-        return TfGpt2Session.open(model.path().orElseThrow(), options);
+        return TfGpt2Session.open(model.path().orElseThrow(), options, cache());
     }
 }

@@ -18,6 +18,7 @@ import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
@@ -61,6 +62,7 @@ import org.tensorflow.types.TInt32;
 final class TfGpt2Session extends SessionBase implements StepDecoding {
     private final Gpt2Config config;
     private final Tokenizer tokenizer;
+    private final KeelCache cache;
     private final int maxBatch;
     private final Graph graph;
     private final Session session;
@@ -73,10 +75,11 @@ final class TfGpt2Session extends SessionBase implements StepDecoding {
     private final Gpt2Graph model;
     private final Operand<TFloat32> tokenLosses;
 
-    private TfGpt2Session(Path folder, Gpt2Weights w, Tokenizer tokenizer, SessionOptions options) {
+    private TfGpt2Session(Path folder, Gpt2Weights w, Tokenizer tokenizer, SessionOptions options, KeelCache cache) {
         super(new ModelInfo(w.config(), TfBackendProvider.NAME, options.device(), version(folder), folder), options);
         this.config = w.config();
         this.tokenizer = tokenizer;
+        this.cache = cache;
         this.maxBatch = options.maxBatchSize();
         this.graph = new Graph();
         try {
@@ -108,6 +111,11 @@ final class TfGpt2Session extends SessionBase implements StepDecoding {
     }
 
     static TfGpt2Session open(Path folder, SessionOptions options) {
+        return open(folder, options, KeelCache.fromConfiguration());
+    }
+
+    /** As {@link #open(Path, SessionOptions)}, caching the corpora {@code evaluate} tokenizes in {@code cache}. */
+    static TfGpt2Session open(Path folder, SessionOptions options, KeelCache cache) {
         Gpt2Weights w = Gpt2Weights.read(folder);
         Tokenizer tokenizer = ModelFolder.readTokenizer(folder);
         if (tokenizer.vocabSize() > w.config().vocabSize()) {
@@ -115,7 +123,7 @@ final class TfGpt2Session extends SessionBase implements StepDecoding {
                     + " tokens but config.json says vocab_size " + w.config().vocabSize()
                     + "; the tokenizer and the weights must come from the same model");
         }
-        return new TfGpt2Session(folder, w, tokenizer, options);
+        return new TfGpt2Session(folder, w, tokenizer, options, cache);
     }
 
     private static String version(Path folder) {
@@ -184,7 +192,7 @@ final class TfGpt2Session extends SessionBase implements StepDecoding {
                 throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
             }
             long t0 = System.nanoTime();
-            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
+            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer, cache).split(split);
             call.tokenized(System.nanoTime() - t0);
             checkVocab(tokens);
             call.event().inputTokens(tokens.size());

@@ -20,6 +20,7 @@ import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.tokenize.Tokenizers;
 import dev.keel.spi.train.Schedules;
 import java.io.IOException;
@@ -64,9 +65,15 @@ final class TfPretrainer implements Pretrainer {
     private static final float ADAM_EPSILON = 1e-8f;
 
     private final int threads;
+    private final KeelCache cache;
 
     TfPretrainer(int threads) {
+        this(threads, KeelCache.fromConfiguration());
+    }
+
+    TfPretrainer(int threads, KeelCache cache) {
         this.threads = threads;
+        this.cache = cache;
     }
 
     @Override
@@ -91,7 +98,7 @@ final class TfPretrainer implements Pretrainer {
             throw new InvalidInputException("block size " + tc.blockSize() + " is longer than the model's context ("
                     + "n_positions " + config.nPositions() + "); use a block of at most n_positions");
         }
-        TokenArray all = CorpusTokenizer.tokenize(spec.corpus(), tokenizer);
+        TokenArray all = CorpusTokenizer.tokenize(spec.corpus(), tokenizer, cache);
         TokenArray train = all.split(Split.TRAIN);
         TokenArray val = all.split(Split.VAL);
         if (train.size() <= tc.blockSize() + 1) {

@@ -31,7 +31,7 @@ class TfNanoGptReferenceTest {
         String data = System.getProperty("keel.shared.data");
         Path corpus = data == null ? null : Path.of(data, "tinyshakespeare", "input.txt");
         Assumptions.assumeTrue(corpus != null && Files.exists(corpus), "needs ../shared/data/tinyshakespeare");
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, dir.resolve("token-cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("token-cache").toString());
         Gpt2Config arch = Gpt2Config.builder().vocabSize(1).blockSize(64).embedding(128).layers(4).heads(4).build();
         TrainingResult r = new TfBackendProvider().pretrainer(dev.keel.api.Device.cpu()).pretrain(PretrainSpec.builder()
                 .architecture(arch).corpus(corpus).training(TrainingConfig.builder().build())

@@ -9,6 +9,7 @@ import dev.keel.api.adapt.AdaptationTask;
 import dev.keel.api.adapt.ClassWeighting;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.adapt.LoraConfig;
+import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
@@ -125,14 +126,20 @@ public final class AdaptCommand implements Callable<Integer> {
         Adapter adapter;
         String backend;
         if (m == AdaptationMethod.HEAD) {
-            var provider = BaseModels.inferenceBackend(common, runtime, baseRef);
+            var provider = runtime.backend(Capability.INFER, runtime.family(baseRef));
             backend = provider.name();
-            ModelRef features = baseRef.isBuiltin() && !backend.equals("onnx") ? BaseModels.asFolder(runtime, baseRef, console) : baseRef;
-            baseRef = features;
-            adapter = new HeadAdapter(ref -> BaseModels.open(common, runtime, ref, console), backend);
+            if (baseRef.isBuiltin() && !provider.builtins().containsKey(baseRef.builtinName().orElseThrow())) {
+                baseRef = BaseModels.asFolder(runtime, baseRef, console);
+            }
+            SessionOptions features = SessionOptions.builder().device(common.device()).build();
+            adapter = new HeadAdapter(ref -> runtime.open(ref, features), backend);
         } else {
             baseRef = BaseModels.asFolder(runtime, baseRef, console);
             ModelFamily family = ModelFolder.readConfig(baseRef.path().orElseThrow()).family();
+            if (family.equals(ModelFamily.BERT)) {
+                // bert fine-tuning has always run AdamW with beta2 0.999, and now reads it from the config
+                training = training.toBuilder().betas(0.9, 0.999).build();
+            }
             var provider = runtime.backend(Capability.ADAPT, family);
             backend = provider.name();
             adapter = provider.adapter(common.device());

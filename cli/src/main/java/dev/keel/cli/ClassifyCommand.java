@@ -1,6 +1,6 @@
 package dev.keel.cli;
 
-import dev.keel.adapters.AdaptedModels;
+import dev.keel.api.ModelRef;
 import dev.keel.adapters.ClassificationMetrics;
 import dev.keel.adapters.Labels;
 import dev.keel.api.InvalidInputException;
@@ -67,8 +67,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         String backend;
         Labels labels;
         long t0;
-        try (InferenceSession session = AdaptedModels.open(model, SessionOptions.builder().device(common.device()).build(),
-                (ref, options) -> BaseModels.open(common, runtime, ref, console, options))) {
+        try (InferenceSession session = runtime.open(ModelRef.of(model), SessionOptions.builder().device(common.device())
+                .build())) {
             backend = session.info().backend();
             if (session instanceof dev.keel.adapters.HeadSession head) {
                 labels = head.labels(); // a head over a gpt2 base: the base's config names no labels

@@ -21,14 +21,19 @@ public final class KeelCli {
                 new EmbedCommand(), new ImportCommand(), new ExportCommand(), new AdaptCommand(), new ClassifyCommand(), new DriftCommand(), new MonitorCommand(), new RegistryCommand(), new ServeCommand(), new DemoCommand());
     }
 
+    /**
+     * The command line's process: the one place Keel sets a JVM-wide setting, DJL's offline flag (before any
+     * engine loads, so DJL makes no telemetry call), because the process is Keel's own. Library code never does;
+     * hosts set it themselves (docs/api.md).
+     */
     public static void main(String[] args) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(run(args));
     }
 
     public static int run(String... args) {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
         CommandLine cli = new CommandLine(new KeelCli());
         verbs().forEach(cli::addSubcommand);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdaptGpt2LoraTest {
     @Test
     void a_gpt2_lora_folder_trains_then_generates_and_evaluates_on_djl_and_onnx(@TempDir Path dir) throws IOException {
-        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
         Path original = Files.writeString(dir.resolve("original.txt"), "the cat sat on the mat.\nto be or not.\n".repeat(60));
         Path domain = Files.writeString(dir.resolve("domain.txt"), "the mat sat on the cat.\nnot to be or to.\n".repeat(60));
         Path base = dir.resolve("base");
@@ -49,7 +49,7 @@ class AdaptGpt2LoraTest {
 
     @Test
     void a_bad_rank_or_target_exits_with_2_naming_the_problem_and_writes_nothing(@TempDir Path dir) throws IOException {
-        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
         Path corpus = Files.writeString(dir.resolve("corpus.txt"), "the cat sat on the mat.\n".repeat(40));
         Path base = dir.resolve("base");
         assertThat(CliRunner.run("pretrain", "--backend", "djl", "--corpus", corpus.toString(), "--out", base.toString(),

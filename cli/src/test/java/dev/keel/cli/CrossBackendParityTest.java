@@ -41,7 +41,7 @@ class CrossBackendParityTest {
 
     @BeforeAll
     static void corpus() throws IOException {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, tmp.resolve("token-cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, tmp.resolve("token-cache").toString());
         try (InputStream in = CrossBackendParityTest.class.getResourceAsStream("/dev/keel/cli/demo/shakespeare-head.txt")) {
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             corpus = Files.writeString(tmp.resolve("corpus.txt"), text.substring(0, 20_000));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoCommandTest {
     @Test
     void the_demo_runs_every_stage_and_the_engines_agree(@TempDir Path dir) {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, dir.resolve("cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("cache").toString());
         Path out = dir.resolve("demo");
         CliRunner.Result r = CliRunner.run("demo", "--out", out.toString(), "--iters", "30", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();

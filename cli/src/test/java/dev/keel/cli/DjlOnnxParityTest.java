@@ -26,8 +26,7 @@ class DjlOnnxParityTest {
 
     @BeforeAll
     static void pretrainOnDjl() throws IOException {
-        System.setProperty("keel.cache.dir", dir.resolve("tokens").toString());
-        System.setProperty("keel.onnx.cache", dir.resolve("onnx").toString());
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 60; i++) {
             sb.append(i % 3 == 0 ? "to be or not to be.\n" : "the cat sat on the mat.\n");
@@ -43,8 +42,7 @@ class DjlOnnxParityTest {
 
     @AfterAll
     static void clearProperties() {
-        System.clearProperty("keel.cache.dir");
-        System.clearProperty("keel.onnx.cache");
+        System.clearProperty("keel.cache");
     }
 
     static Map<String, Object> json(CliRunner.Result r) {

@@ -21,7 +21,7 @@ class PretrainEvaluateGenerateTest {
 
     @Test
     void pretrain_then_evaluate_then_generate_report_the_contract_keys(@TempDir Path dir) throws IOException {
-        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
         Path corpus = corpus(dir);
         Path out = dir.resolve("model");
         CliRunner.Result trained = CliRunner.run("pretrain", "--json", "--corpus", corpus.toString(), "--out",
@@ -51,7 +51,7 @@ class PretrainEvaluateGenerateTest {
 
     @Test
     void bad_input_exits_with_2_and_names_the_problem(@TempDir Path dir) throws IOException {
-        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
         Path empty = Files.writeString(dir.resolve("empty.txt"), "");
         CliRunner.Result r = CliRunner.run("pretrain", "--corpus", empty.toString(), "--out",
                 dir.resolve("out").toString(), "--iters", "2");

@@ -535,6 +535,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         private final List<AlertRule> rules = new ArrayList<>();
         private final List<AlertListener> alertListeners = new ArrayList<>();
         private final Map<String, String> constructionErrors = new LinkedHashMap<>();
+        private final List<MonitorConfig> discovered = new ArrayList<>();
         private int capacity = 65_536;
         private int laneCapacity = 16_384;
         private int recentInferences = 50_000;
@@ -565,6 +566,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
          * setting is an error.
          */
         public Builder discover(MonitorConfig config) {
+            discovered.add(config);
             Set<String> disabled = new HashSet<>(config.list("disabled"));
             Iterator<ServiceLoader.Provider<Monitor>> found = ServiceLoader.load(Monitor.class).stream().iterator();
             while (true) {
@@ -686,7 +688,14 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws InvalidInputException when a configuration given to {@link #discover} holds a key that no monitor
+         *         read (a misspelled {@code keel.monitor.*} setting), naming it and the closest known key
+         */
         public MonitorHub build() {
+            for (MonitorConfig c : discovered) {
+                c.requireAllRead();
+            }
             return new MonitorHub(this);
         }
     }

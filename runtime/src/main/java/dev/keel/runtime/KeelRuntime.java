@@ -18,6 +18,7 @@ import dev.keel.monitors.MonitorHub;
 import dev.keel.runtime.iterate.AliasFollowingSession;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.registry.ModelRegistries;
@@ -35,10 +36,8 @@ import java.util.Optional;
  * The plain-Java way to wire Keel; {@link KeelModule} builds the same for Guice.
  */
 public final class KeelRuntime {
-    /** System property naming the folder that caches imported builtin models. */
-    public static final String MODELS_PROPERTY = "keel.models.dir";
-
     private final Backends backends;
+    private final KeelCache cache;
     private final String backendName;
     private final Device device;
     private final List<InferenceListener> listeners;
@@ -46,9 +45,10 @@ public final class KeelRuntime {
     private final String registryLocation;
     private ModelRegistry registry;
 
-    private KeelRuntime(Backends backends, String backendName, Device device, List<InferenceListener> listeners,
-            MonitorHub monitors, ModelRegistry registry, String registryLocation) {
+    private KeelRuntime(Backends backends, KeelCache cache, String backendName, Device device,
+            List<InferenceListener> listeners, MonitorHub monitors, ModelRegistry registry, String registryLocation) {
         this.backends = backends;
+        this.cache = cache;
         this.backendName = backendName;
         this.device = device;
         this.listeners = List.copyOf(listeners);
@@ -67,6 +67,15 @@ public final class KeelRuntime {
 
     public Device device() {
         return device;
+    }
+
+    /**
+     * The cache root every backend of this runtime writes under (imported builtins, derived graphs, tokenized
+     * corpora, merged LoRA folders): the builder's, else {@code -Dkeel.cache}, {@code KEEL_CACHE},
+     * {@code $XDG_CACHE_HOME/keel}, {@code ~/.cache/keel}.
+     */
+    public KeelCache cache() {
+        return cache;
     }
 
     /** The monitor hub every session of this runtime reports to, if one was attached. */
@@ -111,7 +120,7 @@ public final class KeelRuntime {
 
     /** The backend for a stage and family, by the selection rule. */
     public BackendProvider backend(Capability capability, ModelFamily family) {
-        return backends.select(backendName, capability, family, device);
+        return backends.select(backendName, capability, family, device).withCache(cache);
     }
 
     public Pretrainer pretrainer(ModelFamily family) {
@@ -138,8 +147,8 @@ public final class KeelRuntime {
     /**
      * A model folder every backend of the model's family loads. A folder is returned as it is; a builtin
      * model (shipped in one engine's format, like the ONNX MiniLM) is imported once, by a backend that can
-     * import it, into the models cache ({@value #MODELS_PROPERTY}, default {@code ~/.cache/keel/models/NAME})
-     * and that folder is reused afterwards. Training backends need this for builtin bases.
+     * import it, into {@code models/NAME} of the {@linkplain #cache() cache} and that folder is reused afterwards
+     * (JVMs importing it at once each get the one complete folder). Training backends need this for builtin bases.
      */
     public ModelRef portable(ModelRef model) {
         if (model == null) {
@@ -148,18 +157,14 @@ public final class KeelRuntime {
         if (!model.isBuiltin()) {
             return resolve(model);
         }
-        Path dir = modelsDir().resolve(model.builtinName().orElseThrow());
-        if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
-            try {
-                importModel(model, dir);
-            } catch (InvalidInputException e) {
-                // another process imported it at the same moment: its finished folder is as good as ours
-                if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
-                    throw e;
-                }
-            }
-        }
-        return ModelRef.of(dir);
+        return ModelRef.of(cache.entry(cache.models(), model.builtinName().orElseThrow(), ModelFolder.KEEL,
+                tmp -> importer(model).importModel(model, tmp)));
+    }
+
+    /** Whether {@link #portable} has the builtin's folder already (so it will not import it now). */
+    public boolean hasPortable(ModelRef builtin) {
+        return builtin.isBuiltin() && Files.exists(cache.models().resolve(builtin.builtinName().orElseThrow())
+                .resolve(ModelFolder.KEEL));
     }
 
     /**
@@ -169,14 +174,7 @@ public final class KeelRuntime {
      */
     public Path importModel(ModelRef requested, Path target) {
         ModelRef model = resolve(requested);
-        ModelFamily family = familyOf(model);
-        BackendProvider configured = backendName == null ? null
-                : backends.find(backendName).filter(p -> p.capabilities().supports(Capability.IMPORT, family)
-                        && (!model.isBuiltin() || p.builtins().containsKey(model.builtinName().orElseThrow())))
-                        .orElse(null);
-        BackendProvider importer = configured != null ? configured : model.isBuiltin()
-                ? shipping(model.builtinName().orElseThrow())
-                : backends.best(Capability.IMPORT, family, device);
+        BackendProvider importer = importer(model);
         Path absolute = target.toAbsolutePath().normalize();
         try {
             if (Files.isDirectory(absolute)) {
@@ -203,10 +201,17 @@ public final class KeelRuntime {
         return absolute;
     }
 
-    /** Where {@link #portable} keeps imported builtin models. */
-    public static Path modelsDir() {
-        String p = System.getProperty(MODELS_PROPERTY);
-        return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".cache", "keel", "models");
+    /** The backend that imports {@code model}: the configured one when it can, else one that ships it or can. */
+    private BackendProvider importer(ModelRef model) {
+        ModelFamily family = family(model);
+        BackendProvider configured = backendName == null ? null
+                : backends.find(backendName).filter(p -> p.capabilities().supports(Capability.IMPORT, family)
+                        && (!model.isBuiltin() || p.builtins().containsKey(model.builtinName().orElseThrow())))
+                        .orElse(null);
+        BackendProvider importer = configured != null ? configured : model.isBuiltin()
+                ? shipping(model.builtinName().orElseThrow())
+                : backends.best(Capability.IMPORT, family, device);
+        return importer.withCache(cache);
     }
 
     /**
@@ -270,22 +275,27 @@ public final class KeelRuntime {
         listeners.forEach(withListeners::listener);
         SessionOptions effective = withListeners.build();
         if (model.isBuiltin()) {
-            BackendProvider backend = backend(Capability.INFER, familyOf(model));
+            BackendProvider backend = backend(Capability.INFER, family(model));
             if (backend.builtins().containsKey(model.builtinName().orElseThrow())) {
                 return backend.open(model, effective);
             }
             // this engine cannot read another engine's builtin graph: serve the portable import of it instead
             model = portable(model);
         }
-        return AdaptedModels.open(model.path().orElseThrow(), effective, this::openPlain);
+        return AdaptedModels.open(model.path().orElseThrow(), effective, this::openPlain, cache);
     }
 
     private InferenceSession openPlain(ModelRef model, SessionOptions options) {
-        return backend(Capability.INFER, familyOf(model)).open(model, options);
+        return backend(Capability.INFER, family(model)).open(model, options);
     }
 
-    /** The family of a folder (from config.json) or of a builtin (from the backend that ships it). */
-    private ModelFamily familyOf(ModelRef model) {
+    /**
+     * The family of a folder (from config.json) or of a builtin (from the backend that ships it).
+     *
+     * @throws InvalidInputException when no backend on the class path ships the builtin
+     * @throws dev.keel.api.CheckpointException when the folder's config.json is missing or unreadable
+     */
+    public ModelFamily family(ModelRef model) {
         if (!model.isBuiltin()) {
             return ModelFolder.readConfig(model.path().orElseThrow()).family();
         }
@@ -303,6 +313,7 @@ public final class KeelRuntime {
 
     public static final class Builder {
         private Backends backends;
+        private KeelCache cache;
         private String backendName;
         private Device device = Device.cpu();
         private final List<InferenceListener> listeners = new ArrayList<>();
@@ -317,6 +328,20 @@ public final class KeelRuntime {
         public Builder backend(String v) { backendName = v; return this; }
 
         public Builder device(Device v) { device = v; return this; }
+
+        /**
+         * The one folder Keel caches under (imported builtins, derived engine graphs, tokenized corpora, merged
+         * LoRA folders); default {@code -Dkeel.cache}, {@code KEEL_CACHE}, {@code $XDG_CACHE_HOME/keel},
+         * {@code ~/.cache/keel}.
+         */
+        public Builder cache(Path root) {
+            if (root == null) {
+                throw new InvalidInputException("cache folder is null; give a folder or leave it out for -Dkeel.cache "
+                        + "/ KEEL_CACHE / ~/.cache/keel");
+            }
+            cache = KeelCache.at(root);
+            return this;
+        }
 
         /** Hears about every inference call of every session this runtime opens. */
         public Builder listener(InferenceListener v) { listeners.add(v); return this; }
@@ -363,8 +388,9 @@ public final class KeelRuntime {
             if (registry != null && registryLocation != null) {
                 throw new InvalidInputException("both a registry and a registry location were given; give one");
             }
-            return new KeelRuntime(backends != null ? backends : Backends.discover(), backendName, device, listeners,
-                    monitors, registry, registryLocation);
+            return new KeelRuntime(backends != null ? backends : Backends.discover(),
+                    cache != null ? cache : KeelCache.fromConfiguration(), backendName, device, listeners, monitors,
+                    registry, registryLocation);
         }
     }
 }

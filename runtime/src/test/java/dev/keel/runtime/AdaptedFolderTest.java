@@ -50,7 +50,7 @@ class AdaptedFolderTest {
 
     @Test
     void a_head_over_a_gpt2_base_classifies_identically_on_djl_onnx_and_tf(@TempDir Path dir) throws IOException {
-        System.setProperty(dev.keel.spi.data.CorpusTokenizer.CACHE_PROPERTY, dir.resolve("tokens").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("tokens").toString());
         String text = "abc cab bca acb\nxyz zyx yzx xzy\n".repeat(60);
         Path corpus = Files.writeString(dir.resolve("corpus.txt"), text);
         Path base = KeelRuntime.builder().backend("djl").build().pretrainer().pretrain(PretrainSpec.builder()

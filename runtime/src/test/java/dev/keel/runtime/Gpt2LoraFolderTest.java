@@ -44,7 +44,7 @@ class Gpt2LoraFolderTest {
 
     @Test
     void a_gpt2_lora_folder_serves_the_merged_adapter_on_djl_onnx_and_tf(@TempDir Path dir) throws IOException {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, dir.resolve("cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("cache").toString());
         Path original = Files.writeString(dir.resolve("original.txt"),
                 "the cat sat on the mat.\na dog ran to the log.\nwe see the sea and the sky.\n".repeat(40));
         Path domain = Files.writeString(dir.resolve("domain.txt"),

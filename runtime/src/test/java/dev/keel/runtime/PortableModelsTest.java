@@ -40,15 +40,15 @@ class PortableModelsTest {
 
     @BeforeEach
     void isolateTheModelsCache() {
-        previous = System.setProperty(KeelRuntime.MODELS_PROPERTY, dir.resolve("models").toString());
+        previous = System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("cache").toString());
     }
 
     @AfterEach
     void restore() {
         if (previous == null) {
-            System.clearProperty(KeelRuntime.MODELS_PROPERTY);
+            System.clearProperty(dev.keel.spi.KeelCache.PROPERTY);
         } else {
-            System.setProperty(KeelRuntime.MODELS_PROPERTY, previous);
+            System.setProperty(dev.keel.spi.KeelCache.PROPERTY, previous);
         }
     }
 
@@ -61,7 +61,7 @@ class PortableModelsTest {
         FileTime written = Files.getLastModifiedTime(weights);
         assertThat(keel.portable(MINILM)).isEqualTo(folder);
         assertThat(Files.getLastModifiedTime(weights)).as("the second call reuses the import").isEqualTo(written);
-        try (Stream leftovers = new Stream(dir.resolve("models"))) {
+        try (Stream leftovers = new Stream(dir.resolve("cache").resolve("models"))) {
             assertThat(leftovers.names()).containsExactly("all-minilm-l6-v2");
         }
 
@@ -92,7 +92,7 @@ class PortableModelsTest {
             for (InferenceSession session : List.of(Keel.open("builtin:all-minilm-l6-v2"), Keel.open(MINILM))) {
                 try (InferenceSession s = session) {
                     assertThat(s.info().backend()).isEqualTo("djl");
-                    assertThat(s.info().location()).isEqualTo(dir.resolve("models").resolve("all-minilm-l6-v2"));
+                    assertThat(s.info().location()).isEqualTo(dir.resolve("cache").resolve("models").resolve("all-minilm-l6-v2"));
                     float[][] djl = s.embed(texts).vectors();
                     for (int i = 0; i < texts.size(); i++) {
                         assertThat(djl[i]).as(texts.get(i)).containsExactly(onnx[i], within(1e-3f));
@@ -149,7 +149,7 @@ class PortableModelsTest {
         assertThat(r.output()).isEqualTo(out);
         assertThat(r.trainableParameters()).isLessThan(r.parameters() / 100);
         assertThat(out.resolve("adapter_model.safetensors")).exists();
-        assertThat(dir.resolve("models").resolve("all-minilm-l6-v2").resolve(ModelFolder.KEEL)).exists();
+        assertThat(dir.resolve("cache").resolve("models").resolve("all-minilm-l6-v2").resolve(ModelFolder.KEEL)).exists();
     }
 
     /** File names in a folder, sorted. */

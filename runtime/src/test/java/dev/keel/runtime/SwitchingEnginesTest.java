@@ -47,7 +47,7 @@ class SwitchingEnginesTest {
 
     @BeforeAll
     static void pretrainOnDjl() throws IOException {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, dir.resolve("cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("cache").toString());
         corpus = Files.writeString(dir.resolve("corpus.txt"),
                 "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n".repeat(30));
         model = dir.resolve("model");

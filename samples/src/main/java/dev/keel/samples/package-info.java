@@ -1,2 +1,5 @@
-/** Small host applications and benchmark commands that show Keel in use; each prints what it measured. */
+/**
+ * Small host applications that show Keel in use through its public API only (api, runtime, monitors): they never
+ * import a backend class, which an architecture test checks. Benchmarks live in the benchmarks module.
+ */
 package dev.keel.samples;

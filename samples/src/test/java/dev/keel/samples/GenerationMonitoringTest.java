@@ -38,7 +38,7 @@ class GenerationMonitoringTest {
         Gpt2Config config = Gpt2Config.builder().vocabSize(tokenizer.vocabSize()).blockSize(64).embedding(32).layers(2)
                 .heads(2).build();
         Path model = dir.resolve("model");
-        ModelFolder.write(model, config, EvaluateBenchmark.nanoGptInit(config, 1), tokenizer, KeelMetadata.create("test", "random"));
+        ModelFolder.write(model, config, dev.keel.spi.checkpoint.Gpt2Layout.nanoGptInit(config, 1), tokenizer, KeelMetadata.create("test", "random"));
 
         AtomicReference<InferenceSession> ref = new AtomicReference<>();
         MonitorConfig settings = MonitorConfig.of(Map.of("generation.reference_size", "2",

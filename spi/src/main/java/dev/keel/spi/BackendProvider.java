@@ -107,6 +107,16 @@ public interface BackendProvider {
         throw unsupported(Capability.IMPORT);
     }
 
+    /**
+     * This backend with its caches (graphs it derives from folders, tokenized corpora) under {@code cache}. The
+     * runtime calls it with the cache root the host configured, so a backend never reads a JVM-wide setting of
+     * its own; a backend without caches returns itself (the default). Without this call a backend uses
+     * {@link KeelCache#fromConfiguration()}.
+     */
+    default BackendProvider withCache(KeelCache cache) {
+        return this;
+    }
+
     private UnsupportedCapabilityException unsupported(Capability capability) {
         return new UnsupportedCapabilityException("backend '" + name() + "' does not support "
                 + capability.name().toLowerCase(java.util.Locale.ROOT) + "; run 'keel backends' to see which do");

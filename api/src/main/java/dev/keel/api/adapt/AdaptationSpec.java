@@ -81,11 +81,12 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
 
     /**
      * The fine-tuning schedule both the builder and a null {@code training} give: 3 epochs, batch 32, peak
-     * learning rate 5e-5 decaying to 0, no fixed warmup (see {@code warmupFraction}), weight decay 0.01.
+     * learning rate 5e-5 decaying to 0, no fixed warmup (see {@code warmupFraction}), weight decay 0.01, AdamW betas
+     * 0.9 and 0.999 (the usual fine-tuning values; pre-training defaults to nanoGPT's 0.99).
      */
     public static TrainingConfig defaultTraining() {
         return TrainingConfig.builder().maxSteps(0).epochs(3).batchSize(32).learningRate(5e-5).minLearningRate(0)
-                .warmupSteps(0).weightDecay(0.01).build();
+                .warmupSteps(0).weightDecay(0.01).betas(0.9, 0.999).build();
     }
 
     public static Builder builder() {

@@ -15,6 +15,7 @@ import dev.keel.api.train.TrainingResult;
 import dev.keel.djl.bert.BertFineTuning;
 import dev.keel.djl.bert.BertSession;
 import dev.keel.djl.gpt2.Gpt2Session;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.ModelFolder;
 
 /**
@@ -24,9 +25,16 @@ import dev.keel.spi.checkpoint.ModelFolder;
  */
 public final class DjlAdapter implements Adapter {
     private final Device device;
+    private final KeelCache cache;
 
     public DjlAdapter(Device device) {
+        this(device, KeelCache.fromConfiguration());
+    }
+
+    /** An adapter caching the corpora it tokenizes (causal-lm domains) in {@code cache}. */
+    public DjlAdapter(Device device, KeelCache cache) {
         this.device = device;
+        this.cache = cache;
     }
 
     @Override
@@ -48,7 +56,7 @@ public final class DjlAdapter implements Adapter {
         if (family.equals(ModelFamily.GPT2)) {
             if (spec.method() == AdaptationMethod.HEAD) {
                 SessionOptions so = SessionOptions.builder().device(device).build();
-                return new HeadAdapter(ref -> Gpt2Session.open(ref.path().orElseThrow(), so), "djl")
+                return new HeadAdapter(ref -> Gpt2Session.open(ref.path().orElseThrow(), so, cache), "djl")
                         .adapt(spec, listener);
             }
             if (spec.task() == AdaptationTask.CLASSIFY) {
@@ -57,7 +65,7 @@ public final class DjlAdapter implements Adapter {
                         + spec.method().name().toLowerCase(java.util.Locale.ROOT) + " adapts gpt2 to --task "
                         + "causal-lm or prompt-response, and full or lora classifiers need a bert model");
             }
-            return Gpt2Adaptation.run(spec, device, listener);
+            return Gpt2Adaptation.run(spec, device, cache, listener);
         }
         throw new UnsupportedCapabilityException("the djl adapter handles bert and gpt2 models, not " + family);
     }

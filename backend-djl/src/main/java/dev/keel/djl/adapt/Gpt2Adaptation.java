@@ -31,6 +31,7 @@ import dev.keel.djl.gpt2.Gpt2Session;
 import dev.keel.spi.checkpoint.ChatTemplate;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
 import dev.keel.spi.data.TokenArray;
@@ -59,7 +60,7 @@ import java.util.Random;
 final class Gpt2Adaptation {
     private Gpt2Adaptation() { }
 
-    static TrainingResult run(AdaptationSpec spec, dev.keel.api.Device device,
+    static TrainingResult run(AdaptationSpec spec, dev.keel.api.Device device, KeelCache cache,
             TrainingListener listener) {
         long started = System.nanoTime();
         if (spec.method() != AdaptationMethod.FULL && spec.method() != AdaptationMethod.LORA) {
@@ -84,7 +85,7 @@ final class Gpt2Adaptation {
         TextCorpus reference = spec.reference() == null ? null : TextCorpus.of(spec.reference()).requireExists();
         if (spec.task() == AdaptationTask.CAUSAL_LM) {
             domain = TextCorpus.of(spec.train()).requireExists();
-            TokenArray train = CorpusTokenizer.tokenize(domain, tokenizer).split(Split.TRAIN);
+            TokenArray train = CorpusTokenizer.tokenize(domain, tokenizer, cache).split(Split.TRAIN);
             if (train.size() <= block + 1) {
                 throw new InvalidInputException("the domain corpus " + spec.train() + " has " + train.size()
                         + " training tokens, fewer than one block of " + (block + 1) + "; give it more text");

@@ -50,16 +50,34 @@ public final class BertClassifierTrainer {
      * @param maxLength      longest input in tokens
      * @param seed           shuffling and dropout order
      * @param warmupSteps    steps of linear warmup; 0 takes warmupFraction of the run
+     * @param beta1          AdamW's first-moment decay ({@code TrainingConfig.beta1})
+     * @param beta2          AdamW's second-moment decay ({@code TrainingConfig.beta2})
      */
     public record Settings(AdaptationMethod method, int epochs, int maxSteps, int batchSize, double learningRate,
             double warmupFraction, double weightDecay, double gradClip, float[] classWeights, int patience,
-            int evalEvery, int maxLength, long seed, int warmupSteps) {
+            int evalEvery, int maxLength, long seed, int warmupSteps, double beta1, double beta2) {
+        /** AdamW's usual fine-tuning betas, the ones this trainer used before it read them from the config. */
+        public static final double DEFAULT_BETA1 = 0.9;
+        public static final double DEFAULT_BETA2 = 0.999;
+
         public Settings {
             if (batchSize <= 0 || !(learningRate > 0) || (epochs <= 0 && maxSteps <= 0) || warmupSteps < 0) {
                 throw new InvalidInputException("fine-tuning needs batch > 0, learning rate > 0, epochs or steps > 0 "
                         + "and warmup >= 0; got batch " + batchSize + ", learning rate " + learningRate + ", epochs "
                         + epochs + ", steps " + maxSteps + ", warmup " + warmupSteps);
             }
+            if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
+                throw new InvalidInputException("fine-tuning's Adam betas must be in [0, 1), got beta1 " + beta1
+                        + " and beta2 " + beta2);
+            }
+        }
+
+        /** Settings with a fixed warmup and AdamW's default betas (0.9, 0.999). */
+        public Settings(AdaptationMethod method, int epochs, int maxSteps, int batchSize, double learningRate,
+                double warmupFraction, double weightDecay, double gradClip, float[] classWeights, int patience,
+                int evalEvery, int maxLength, long seed, int warmupSteps) {
+            this(method, epochs, maxSteps, batchSize, learningRate, warmupFraction, weightDecay, gradClip,
+                    classWeights, patience, evalEvery, maxLength, seed, warmupSteps, DEFAULT_BETA1, DEFAULT_BETA2);
         }
 
         /** Settings whose warmup is a share of the run. */
@@ -108,7 +126,7 @@ public final class BertClassifierTrainer {
         long computeNanos = 0;
         List<int[]> batches = new ArrayList<>();
         int step = 0;
-        try (AdamW optimizer = AdamW.overArrays(named, model.manager(), 0.9, 0.999, s.weightDecay())) {
+        try (AdamW optimizer = AdamW.overArrays(named, model.manager(), s.beta1(), s.beta2(), s.weightDecay())) {
             while (step < total) {
                 if (batches.isEmpty()) {
                     batches = bucketedBatches(enc, s.batchSize(), rnd);

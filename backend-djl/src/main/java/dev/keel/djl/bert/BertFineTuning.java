@@ -73,7 +73,7 @@ public final class BertFineTuning {
             BertClassifierTrainer.Settings settings = new BertClassifierTrainer.Settings(spec.method(), t.epochs(),
                     t.maxSteps(), t.batchSize(), t.learningRate(), spec.warmupFraction(), t.weightDecay(),
                     t.gradClip(), weights, spec.patience(), spec.evalEvery(), spec.maxLength(), t.seed(),
-                    t.warmupSteps());
+                    t.warmupSteps(), t.beta1(), t.beta2());
             BertClassifierTrainer.Outcome o = BertClassifierTrainer.train(model, tokenizer, train, dev, settings, listener);
 
             Map<String, Double> metrics = new LinkedHashMap<>();

@@ -25,6 +25,7 @@ import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Safetensors;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.tokenize.Tokenizers;
@@ -56,9 +57,16 @@ public final class Gpt2Pretrainer implements Pretrainer {
     public static final String STATE = "state.json";
 
     private final Device device;
+    private final KeelCache cache;
 
+    /** A pre-trainer caching tokenized corpora in {@link KeelCache#fromConfiguration()}. */
     public Gpt2Pretrainer(Device device) {
+        this(device, KeelCache.fromConfiguration());
+    }
+
+    public Gpt2Pretrainer(Device device, KeelCache cache) {
         this.device = device;
+        this.cache = cache;
     }
 
     /** What a resume checkpoint records beside the weights and moments. */
@@ -88,7 +96,7 @@ public final class Gpt2Pretrainer implements Pretrainer {
         } else {
             tokenizer = tokenizer(spec);
         }
-        TokenArray all = CorpusTokenizer.tokenize(spec.corpus(), tokenizer);
+        TokenArray all = CorpusTokenizer.tokenize(spec.corpus(), tokenizer, cache);
         TokenArray train = all.split(Split.TRAIN);
         TokenArray val = all.split(Split.VAL);
         int block = tc.blockSize();

@@ -25,6 +25,7 @@ import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.djl.DjlEngine;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
@@ -49,12 +50,14 @@ import java.util.List;
 public final class Gpt2Session extends SessionBase implements StepDecoding {
     private final Gpt2Model model;
     private final Tokenizer tokenizer;
+    private final KeelCache cache;
     private volatile boolean useCache = true;
 
-    private Gpt2Session(Gpt2Model model, Tokenizer tokenizer, ModelInfo info, SessionOptions options) {
+    private Gpt2Session(Gpt2Model model, Tokenizer tokenizer, ModelInfo info, SessionOptions options, KeelCache cache) {
         super(info, options);
         this.model = model;
         this.tokenizer = tokenizer;
+        this.cache = cache;
     }
 
     /**
@@ -62,6 +65,11 @@ public final class Gpt2Session extends SessionBase implements StepDecoding {
      * into its base on load.
      */
     public static Gpt2Session open(Path dir, SessionOptions options) {
+        return open(dir, options, KeelCache.fromConfiguration());
+    }
+
+    /** As {@link #open(Path, SessionOptions)}, caching the corpora {@code evaluate} tokenizes in {@code cache}. */
+    public static Gpt2Session open(Path dir, SessionOptions options, KeelCache cache) {
         ModelConfig config = ModelFolder.readConfig(dir);
         if (!(config instanceof Gpt2Config gpt2)) {
             throw new UnsupportedCapabilityException("backend 'djl' serves the gpt2 family, but " + dir
@@ -78,7 +86,8 @@ public final class Gpt2Session extends SessionBase implements StepDecoding {
                 ? AdaptedModels.mergedWeights(dir) : ModelFolder.readWeights(dir).tensors(), device);
         String version = metadata.modelVersion() != null ? metadata.modelVersion()
                 : dir.toAbsolutePath().getFileName() + "@" + dir.resolve(ModelFolder.WEIGHTS).toFile().lastModified();
-        return new Gpt2Session(model, tokenizer, new ModelInfo(gpt2, "djl", options.device(), version, dir), options);
+        return new Gpt2Session(model, tokenizer, new ModelInfo(gpt2, "djl", options.device(), version, dir), options,
+                cache);
     }
 
     /** Continuous batching over this session's weights; close the batch before the session. */
@@ -261,7 +270,7 @@ public final class Gpt2Session extends SessionBase implements StepDecoding {
             require(corpus, "the corpus", "pass TextCorpus.of(path)");
             require(split, "the split", "pass Split.TRAIN, VAL or ALL");
             long t = System.nanoTime();
-            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
+            TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer, cache).split(split);
             call.tokenized(System.nanoTime() - t);
             call.event().inputTokens(tokens.size());
             return BlockEvaluation.run(tokens, config().nPositions(), options().maxBatchSize(), this::lossSum);

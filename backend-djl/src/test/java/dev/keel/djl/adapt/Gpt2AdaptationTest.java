@@ -36,7 +36,7 @@ class Gpt2AdaptationTest {
 
     /** A tiny gpt2 pre-trained on one corpus whose alphabet also covers the domain text. */
     private Path pretrained(Path original) {
-        System.setProperty(dev.keel.spi.data.CorpusTokenizer.CACHE_PROPERTY, dir.resolve("tokens").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("tokens").toString());
         PretrainSpec spec = PretrainSpec.builder().architecture(new Gpt2Config(1, 16, 32, 2, 2, 0.0, true, 1e-5))
                 .corpus(original).outputDir(dir.resolve("base"))
                 .training(TrainingConfig.builder().maxSteps(60).batchSize(8).blockSize(16).learningRate(1e-2)

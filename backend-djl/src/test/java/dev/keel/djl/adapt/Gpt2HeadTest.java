@@ -40,7 +40,7 @@ class Gpt2HeadTest {
     /** A tiny gpt2 pre-trained briefly on text that mixes both alphabets the labelled set uses. */
     @BeforeEach
     void pretrain() throws IOException {
-        System.setProperty(dev.keel.spi.data.CorpusTokenizer.CACHE_PROPERTY, dir.resolve("tokens").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("tokens").toString());
         StringBuilder text = new StringBuilder();
         Random r = new Random(5);
         for (int i = 0; i < 400; i++) {

@@ -60,7 +60,7 @@ class Gpt2LoraTest {
 
     @BeforeAll
     static void pretrainATinyBase() throws IOException {
-        System.setProperty(dev.keel.spi.data.CorpusTokenizer.CACHE_PROPERTY, dir.resolve("tokens").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("tokens").toString());
         original = Files.writeString(dir.resolve("original.txt"), repeat(new String[] {
             "the cat sat on the mat.\n", "a dog ran to the log.\n", "we see the sea and the sky.\n",
             "q: cat a: mat\n"}, 150));

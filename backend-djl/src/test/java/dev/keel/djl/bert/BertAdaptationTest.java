@@ -92,6 +92,31 @@ class BertAdaptationTest {
         }
     }
 
+    @Test
+    void fine_tuning_uses_the_adam_betas_of_its_training_config_and_defaults_to_0_9_and_0_999() throws IOException {
+        var defaults = new BertClassifierTrainer.Settings(AdaptationMethod.FULL, 0, 4, 16, 1e-2, 0, 0.01, 1.0,
+                new float[] {1, 1}, 0, 0, 32, 1);
+        assertThat(List.of(defaults.beta1(), defaults.beta2())).containsExactly(0.9, 0.999);
+        assertThat(dev.keel.api.adapt.AdaptationSpec.defaultTraining().beta2()).isEqualTo(0.999);
+        float[] usual = classifierAfter(defaults);
+        float[] again = classifierAfter(defaults);
+        float[] other = classifierAfter(new BertClassifierTrainer.Settings(AdaptationMethod.FULL, 0, 4, 16, 1e-2, 0,
+                0.01, 1.0, new float[] {1, 1}, 0, 0, 32, 1, 0, 0.5, 0.5));
+        assertThat(again).as("the same betas train the same weights").containsExactly(usual);
+        assertThat(other).as("other betas train other weights").isNotEqualTo(usual);
+    }
+
+    private float[] classifierAfter(BertClassifierTrainer.Settings settings) {
+        var cls = dev.keel.adapters.ClassificationData.readTraining(train);
+        try (var m = dev.keel.djl.DjlEngine.newManager(ai.djl.Device.cpu());
+                BertModel model = BertModel.fromTensors(m.newSubManager(), TinyBert.config(),
+                        ModelFolder.readWeights(base).tensors())) {
+            model.newClassifier(2, 1);
+            BertClassifierTrainer.train(model, TinyBert.tokenizer(), cls, null, settings, e -> { });
+            return model.classifierTensors().get(0).toFloats();
+        }
+    }
+
     private static boolean hasNonZero(float[] v) {
         for (float x : v) {
             if (x != 0) {

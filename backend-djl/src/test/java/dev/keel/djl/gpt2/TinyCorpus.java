@@ -50,6 +50,6 @@ final class TinyCorpus {
     }
 
     static void useTempTokenCache(Path dir) {
-        System.setProperty(dev.keel.spi.data.CorpusTokenizer.CACHE_PROPERTY, dir.resolve("token-cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("token-cache").toString());
     }
 }

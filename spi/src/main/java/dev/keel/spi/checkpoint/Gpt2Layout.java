@@ -101,4 +101,27 @@ public final class Gpt2Layout {
         }
         return out;
     }
+
+    /**
+     * Weights as nanoGPT initialises them (normal with std 0.02, residual projections scaled by
+     * 1/sqrt(2 * layers), layer-norm gains 1, biases 0), in this layout, so a model that was never trained still
+     * has realistic activation scales (benchmarks and tests of serving and monitoring use it).
+     */
+    public static List<Tensor> nanoGptInit(Gpt2Config c, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        List<Tensor> out = new ArrayList<>();
+        shapes(c).forEach((name, shape) -> {
+            float[] v = new float[Math.toIntExact(Tensor.elementCount(shape))];
+            if (name.contains("ln_") && name.endsWith(".weight")) {
+                java.util.Arrays.fill(v, 1f);
+            } else if (shape.length == 2) {
+                double std = name.endsWith("c_proj.weight") ? 0.02 / Math.sqrt(2.0 * c.nLayer()) : 0.02;
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (std * r.nextGaussian());
+                }
+            }
+            out.add(Tensor.ofFloats(name, shape, v));
+        });
+        return out;
+    }
 }

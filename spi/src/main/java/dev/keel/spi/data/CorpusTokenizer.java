@@ -6,6 +6,7 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.data.TextCorpus;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.tokenize.CharTokenizer;
 import dev.keel.spi.tokenize.Tokenizers;
@@ -41,8 +42,6 @@ import org.apiguardian.api.API;
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public final class CorpusTokenizer {
-    /** System property naming the token cache folder (default {@code ~/.cache/keel/tokens}). */
-    public static final String CACHE_PROPERTY = "keel.cache.dir";
     private static final int CHUNK_CHARS = 1 << 20;
 
     private CorpusTokenizer() { }
@@ -96,11 +95,23 @@ public final class CorpusTokenizer {
         return new CharTokenizer(set.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** Tokenizes the corpus, using the on-disk cache when it already holds this corpus and tokenizer. */
+    /**
+     * Tokenizes the corpus, using the token cache of {@link KeelCache#fromConfiguration()} when it already holds
+     * this corpus and tokenizer.
+     */
     public static TokenArray tokenize(TextCorpus corpus, Tokenizer tokenizer) {
-        return tokenize(corpus, tokenizer, cacheDir());
+        return tokenize(corpus, tokenizer, KeelCache.fromConfiguration());
     }
 
+    /** Tokenizes the corpus, using {@code cache}'s token folder ({@link KeelCache#tokens()}). */
+    public static TokenArray tokenize(TextCorpus corpus, Tokenizer tokenizer, KeelCache cache) {
+        return tokenize(corpus, tokenizer, cache.tokens());
+    }
+
+    /**
+     * Tokenizes the corpus with its tokens cached in {@code cacheDir}; the cache file is written atomically, so
+     * JVMs tokenizing the same corpus at once each leave a complete, identical file.
+     */
     public static TokenArray tokenize(TextCorpus corpus, Tokenizer tokenizer, Path cacheDir) {
         String corpusSha = fingerprint(corpus);
         String key = corpusSha.substring(0, 24) + "-" + tokenizerKey(tokenizer);
@@ -158,11 +169,6 @@ public final class CorpusTokenizer {
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new KeelException("cannot fingerprint tokenizer: " + e.getMessage(), e);
         }
-    }
-
-    public static Path cacheDir() {
-        String p = System.getProperty(CACHE_PROPERTY);
-        return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".cache", "keel", "tokens");
     }
 
     /**

@@ -59,13 +59,6 @@ public final class HfTokenizer implements Tokenizer {
         this.eosId = eos;
     }
 
-    static {
-        // DJL reads this before its first native load; Keel never downloads at run time.
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-    }
-
     public static HfTokenizer load(Path tokenizerJson) {
         try {
             return fromJson(Files.readString(tokenizerJson, StandardCharsets.UTF_8));

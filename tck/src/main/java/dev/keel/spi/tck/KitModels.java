@@ -97,9 +97,9 @@ public final class KitModels {
         }
     }
 
-    /** Keeps the kit's token caches out of the user's home. */
+    /** Keeps the kit's caches (tokens, graphs, merged folders) out of the user's home: under {@code dir}. */
     public static void tokenCacheIn(Path dir) {
-        System.setProperty(CorpusTokenizer.CACHE_PROPERTY, dir.resolve("token-cache").toString());
+        System.setProperty(dev.keel.spi.KeelCache.PROPERTY, dir.resolve("token-cache").toString());
     }
 
     public static TrainingConfig.Builder training() {
