@@ -30,6 +30,10 @@ class ModuleNamesTest {
                 Map.entry("dev.keel.registry.JdbcModelRegistry", "dev.keel.registry"),
                 Map.entry("dev.keel.runtime.KeelRuntime", "dev.keel.runtime"),
                 Map.entry("dev.keel.server.KeelServer", "dev.keel.server"),
+                Map.entry("dev.keel.spark.KeelSpark", "dev.keel.spark"),
+                Map.entry("dev.keel.spi.tck.BackendCompatibilityKit", "dev.keel.tck"),
+                Map.entry("dev.keel.samples.host.RegistryChampion", "dev.keel.samples.host"),
+                Map.entry("dev.keel.samples.plugin.LongInputMonitor", "dev.keel.samples.plugin"),
                 Map.entry("dev.keel.cli.KeelCli", "dev.keel.cli"));
     }
 
@@ -37,7 +41,7 @@ class ModuleNamesTest {
     @MethodSource("modules")
     void each_jar_declares_its_automatic_module_name(Map.Entry<String, String> module)
             throws ClassNotFoundException, IOException, URISyntaxException {
-        Path location = Path.of(Class.forName(module.getKey()).getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path location = Path.of(Class.forName(module.getKey(), false, ModuleNamesTest.class.getClassLoader()).getProtectionDomain().getCodeSource().getLocation().toURI());
         assumeTrue(Files.isRegularFile(location), "classes come from " + location + ", not a packaged jar");
         try (JarFile jar = new JarFile(location.toFile())) {
             assertThat(jar.getManifest().getMainAttributes().getValue("Automatic-Module-Name")).as(location.toString())

@@ -39,9 +39,7 @@ class HostJourneyTest {
     @BeforeAll
     static void keepCachesInTheTestFolder() {
         // where a host would leave the defaults (~/.cache/keel/...): README "Where Keel writes"
-        System.setProperty("keel.models.dir", dir.resolve("models").toString());
-        System.setProperty("keel.cache.dir", dir.resolve("tokens").toString());
-        System.setProperty("keel.onnx.cache", dir.resolve("onnx").toString());
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
     }
 
     private static Path labelled(String name, int from, int to) throws IOException {
