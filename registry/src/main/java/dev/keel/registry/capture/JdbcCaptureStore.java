@@ -358,7 +358,11 @@ public final class JdbcCaptureStore implements CaptureStore {
         return mine.stored;
     }
 
-    private static void validate(Feedback f) {
+    /**
+     * Checks what {@link #record} would refuse (null, an over-long id, a NUL character, an empty label, a score
+     * that is not a number), so a caller can refuse bad input before it opens or creates a store.
+     */
+    public static void validate(Feedback f) {
         if (f == null) {
             throw new InvalidInputException("feedback is null; build one with Feedback.label(id, label), "
                     + "Feedback.thumbsUp(id), ...");
