@@ -13,15 +13,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The inference log's write path. The caller's thread samples the call and offers it to a bounded queue: no
- * lock held for long, no thread woken, no I/O (a full queue drops the call and counts it). One writer thread,
+ * The inference log's write path. The caller's thread samples the call and adds it to a bounded lock-free
+ * queue: no lock, no thread woken, no I/O (a full queue drops the call and counts it). One writer thread,
  * on a database handle of its own, wakes every flush interval (or when {@link #flush} asks), redacts and tags
  * what the queue holds, and commits it in one transaction. A failed commit is retried with a growing pause
  * while new calls queue up (and, once the queue is full, are dropped and counted); a batch that fails three
@@ -37,7 +38,10 @@ final class CaptureWriter {
 
     private final Database db;
     private final CaptureOptions options;
-    private final ArrayBlockingQueue<Pending> queue;
+    // lock-free, so a caller never waits for the writer (which may be descheduled while it drains)
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int capacity;
     private final Thread thread;
     private final long flushNanos;
     private final long sampleThreshold;
@@ -61,7 +65,7 @@ final class CaptureWriter {
     CaptureWriter(Database db, CaptureOptions options) {
         this.db = db;
         this.options = options;
-        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.capacity = options.queueCapacity();
         this.flushNanos = options.flushInterval().toNanos();
         // sampling compares a hash of the inference id with this bound, so every process keeps the same calls
         this.sampleThreshold = (long) (options.sampleRate() * (1L << 32));
@@ -82,11 +86,13 @@ final class CaptureWriter {
                 sampledOut.increment();
                 return;
             }
-            if (queue.offer(new Pending(event, model, version))) {
-                accepted.increment();
-            } else {
+            if (queued.incrementAndGet() > capacity) {
+                queued.decrementAndGet();
                 dropped.increment();
+                return;
             }
+            queue.add(new Pending(event, model, version));
+            accepted.increment();
         } catch (RuntimeException e) {
             dropped.increment(); // the log must never fail a call
         }
@@ -181,7 +187,10 @@ final class CaptureWriter {
                 flushRequested = false;
                 continue;
             }
-            queue.drainTo(batch, MAX_BATCH);
+            for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) {
+                batch.add(p);
+                queued.decrementAndGet();
+            }
             inFlight = List.copyOf(batch);
             try {
                 write(batch);
