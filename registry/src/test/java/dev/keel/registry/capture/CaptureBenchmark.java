@@ -1,11 +1,13 @@
 package dev.keel.registry.capture;
 
+import static dev.keel.registry.RegistryBenchmark.arg;
+import static dev.keel.registry.RegistryBenchmark.cpuModel;
+
 import dev.keel.api.iterate.CaptureOptions;
 import dev.keel.api.iterate.CaptureStats;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.InferenceListener;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,23 +152,5 @@ public final class CaptureBenchmark {
         double[] s = v.clone();
         java.util.Arrays.sort(s);
         return s[s.length / 2];
-    }
-
-    private static String arg(String[] args, String name, String fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
-    }
-
-    static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
     }
 }
