@@ -2,6 +2,7 @@ package dev.keel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.registry.capture.JdbcCaptureStore;
 import dev.keel.spi.checkpoint.Json;
@@ -40,7 +41,7 @@ class FeedbackCommandTest {
     }
 
     private static InferenceEvent call(String id, String text, String label) {
-        return new InferenceEvent(id, Instant.now(), "classify", "v", "onnx", "cpu", 0, 0, 1_000_000, List.of(text), 4,
+        return new InferenceEvent(id, Instant.now(), Operation.CLASSIFY, "v", "onnx", "cpu", 0, 0, 1_000_000, List.of(text), 4,
                 0, 0, List.of(label), List.of(0.8), null);
     }
 

@@ -1,12 +1,16 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.infer.Operation;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 
 /**
  * Which captured calls and which feedback a query, the statistics or an export look at. Every part is
@@ -28,6 +32,7 @@ import java.util.TreeMap;
  *                  {@code device}, {@code operation}, {@code predicted}); empty for no condition. A slice or
  *                  model condition leaves out feedback whose call is not in the log
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record CaptureFilter(String model, Set<String> versions, String operation, Instant since, Instant until,
         Map<String, String> slices) {
     private static final CaptureFilter ALL = new CaptureFilter(null, Set.of(), null, null, null, Map.of());
@@ -50,6 +55,9 @@ public record CaptureFilter(String model, Set<String> versions, String operation
         if (model != null && model.isBlank()) {
             model = null;
         }
+        if (operation != null) {
+            operation = Operation.parse(operation).label(); // refuses an unknown operation with the list of known ones
+        }
     }
 
     /** No condition: every call and every piece of feedback. */
@@ -68,9 +76,8 @@ public record CaptureFilter(String model, Set<String> versions, String operation
         return new CaptureFilter(model, v, operation, since, until, slices);
     }
 
-    public CaptureFilter operation(String op) {
-        return new CaptureFilter(model, versions, op == null ? null : op.trim().toLowerCase(java.util.Locale.ROOT),
-                since, until, slices);
+    public CaptureFilter operation(Operation op) {
+        return new CaptureFilter(model, versions, op == null ? null : op.label(), since, until, slices);
     }
 
     public CaptureFilter since(Instant from) {

@@ -1,15 +1,18 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.InferenceEvent;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apiguardian.api.API;
 
 /**
  * How the inference log captures calls. Every setting has a default; {@link Builder#build()} checks them.
@@ -35,11 +38,11 @@ import java.util.function.UnaryOperator;
  * @param tagger                tags for a call's slices (e.g. {@code length=short}), computed off the inference
  *                              thread from its event, or null; a tagger that throws leaves the call untagged
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record CaptureOptions(double sampleRate, Set<String> operations, Duration maxAge, long maxRows,
         boolean keepCallsWithFeedback, int queueCapacity, Duration flushInterval, Duration retentionInterval,
         UnaryOperator<String> redactor, Function<InferenceEvent, Map<String, String>> tagger) {
 
-    private static final Set<String> OPERATIONS = Set.of("generate", "embed", "classify", "evaluate", "logits");
 
     public CaptureOptions {
         if (!(sampleRate >= 0 && sampleRate <= 1)) {
@@ -48,7 +51,7 @@ public record CaptureOptions(double sampleRate, Set<String> operations, Duration
         }
         operations = operations == null ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(operations));
         for (String op : operations) {
-            if (!OPERATIONS.contains(op)) {
+            if (op == null || !Operation.parse(op).label().equals(op)) {
                 throw new InvalidInputException("unknown operation '" + op + "' to capture; expected some of "
                         + "generate, embed, classify, evaluate, logits");
             }
@@ -120,8 +123,11 @@ public record CaptureOptions(double sampleRate, Set<String> operations, Duration
         public Builder sampleRate(double v) { sampleRate = v; return this; }
 
         /** Captures only these operations (call repeatedly to add); none given captures every operation. */
-        public Builder operation(String v) {
-            operations.add(v == null ? null : v.trim().toLowerCase(Locale.ROOT));
+        public Builder operation(Operation v) {
+            if (v == null) {
+                throw new InvalidInputException("operation to capture is null; give Operation.CLASSIFY, ...");
+            }
+            operations.add(v.label());
             return this;
         }
 

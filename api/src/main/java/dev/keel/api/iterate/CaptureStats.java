@@ -1,7 +1,10 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * What the inference log did since it was opened in this process. Every call the log heard is counted once
@@ -19,6 +22,7 @@ import java.util.Map;
  * @param pending           accepted calls not written yet (in the queue or the batch being written)
  * @param lastError         the last write or redaction failure, or null
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record CaptureStats(long accepted, long sampledOut, long dropped, long written, long lost,
         long redactionFailures, long writeFailures, long deletedByRetention, long pending, String lastError) {
 

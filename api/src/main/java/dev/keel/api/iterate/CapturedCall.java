@@ -1,10 +1,13 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 
 /**
  * One served call as the inference log keeps it.
@@ -26,6 +29,7 @@ import java.util.TreeMap;
  * @param error         the failure message, or null for a call that succeeded
  * @param tags          the tagger's tags for the call (slices), sorted by key
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record CapturedCall(long sequence, String id, Instant at, String model, String version, String backend,
         String device, String operation, long latencyNanos, long inputTokens, long outputTokens, List<String> inputs,
         List<String> outputs, List<Double> confidences, String error, Map<String, String> tags) {

@@ -1,9 +1,12 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * What to export as training data, and where.
@@ -24,6 +27,7 @@ import java.util.Locale;
  *               when there are exactly two
  * @param thumbs whether thumbs feedback contributes (default true)
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record ExportSpec(Path out, CaptureFilter filter, String task, List<String> labels, boolean thumbs) {
     public static final String CLASSIFY = "classify";
     public static final String PROMPT_RESPONSE = "prompt-response";

@@ -1,11 +1,14 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.monitor.Feedback;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Counts over the feedback and the captured calls a {@link CaptureFilter} selects.
@@ -20,6 +23,7 @@ import java.util.Map;
  * @param oldest            the oldest feedback's time, or null when there is none
  * @param newest            the newest feedback's time, or null when there is none
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record FeedbackStats(long feedback, Map<Feedback.Kind, Long> byKind, long matched, long unmatched, long calls,
         long callsWithFeedback, long exports, Instant oldest, Instant newest) {
 

@@ -1,14 +1,18 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.monitor.Feedback;
 import java.time.Instant;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Stage four: what users said about served calls, kept durably and joined to the captured call by inference
  * id, and turned into labelled training data. Feedback for an id the log does not hold (never captured,
  * sampled out, expired) is kept and reported as unmatched, never dropped. Thread-safe.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface FeedbackStore extends AutoCloseable {
 
     /** Records one piece of feedback; durable when it returns (committed; concurrent callers share commits). */

@@ -1,11 +1,14 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.monitor.Monitor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Stage four's memory of served calls: what every captured call saw and answered, kept durably so that the
@@ -18,6 +21,7 @@ import java.util.Optional;
  * loses what is still in the queue (at most {@link CaptureOptions#queueCapacity()} calls, in practice the last
  * flush interval's). Thread-safe.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface InferenceLog extends InferenceListener, AutoCloseable {
 
     /** Captures a call as served by whatever model the event names. Never blocks, never throws. */

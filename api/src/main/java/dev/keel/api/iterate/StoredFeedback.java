@@ -1,7 +1,10 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.monitor.Feedback;
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * A piece of feedback as the store keeps it, joined to the call it is about.
@@ -14,6 +17,7 @@ import java.time.Instant;
  * @param matched    whether the call is in the inference log (at the time of the answer: feedback that
  *                   arrives before its call is written, or outlives its call's retention, is kept either way)
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record StoredFeedback(long sequence, Feedback feedback, String callId, int item, Instant recordedAt,
         boolean matched) {
 

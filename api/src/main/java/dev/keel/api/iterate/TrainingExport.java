@@ -1,10 +1,13 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * What an export wrote, so the next model version's lineage can cite it: {@code keel adapt} records the
@@ -29,6 +32,7 @@ import java.util.Map;
  * @param sequence   the export's number in the store
  * @param at         when it was written
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record TrainingExport(Path file, Path manifest, String format, String task, long rows, String sha256,
         Map<String, Long> sources, Map<String, Long> labels, long duplicates, long conflicts, Map<String, Long> skipped,
         CaptureFilter filter, long sequence, Instant at) {

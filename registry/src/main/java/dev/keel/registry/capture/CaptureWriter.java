@@ -82,7 +82,7 @@ final class CaptureWriter {
                 dropped.increment();
                 return;
             }
-            if (!sampled(event.id()) || !options.captures(String.valueOf(event.operation()))) {
+            if (!sampled(event.id()) || !options.captures(event.operation().label())) {
                 sampledOut.increment();
                 return;
             }
@@ -319,7 +319,7 @@ final class CaptureWriter {
         String version = p.version() != null ? p.version() : e.modelVersion();
         return new CallRecords.Row(CallRecords.plain(e.id()), e.timestamp().toEpochMilli(), CallRecords.plain(p.model()),
                 CallRecords.plain(version), CallRecords.plain(e.backend()), CallRecords.plain(e.device()),
-                String.valueOf(e.operation()), e.totalNanos(), e.inputTokens(), e.outputTokens(), CallRecords.json(inputs),
+                e.operation().label(), e.totalNanos(), e.inputTokens(), e.outputTokens(), CallRecords.json(inputs),
                 CallRecords.json(e.outputs()), CallRecords.json(e.confidences()), CallRecords.plain(e.error()),
                 CallRecords.json(tags));
     }

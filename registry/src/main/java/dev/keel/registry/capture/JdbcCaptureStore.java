@@ -2,6 +2,7 @@ package dev.keel.registry.capture;
 
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.iterate.CaptureFilter;
 import dev.keel.api.iterate.CaptureOptions;
 import dev.keel.api.iterate.CaptureStats;
@@ -232,7 +233,7 @@ public final class JdbcCaptureStore implements CaptureStore {
 
     @Override
     public CapturedInputs inputs(CaptureFilter filter) {
-        CaptureFilter classify = filter.operation("classify");
+        CaptureFilter classify = filter.operation(Operation.CLASSIFY);
         return n -> {
             if (n <= 0) {
                 return List.of();
@@ -567,7 +568,7 @@ public final class JdbcCaptureStore implements CaptureStore {
     /** Labels a model has predicted in its most recent classification calls (to tell whether it is binary). */
     private java.util.Set<String> labelsOf(String model) {
         java.util.Set<String> labels = new java.util.TreeSet<>();
-        CaptureFilter recent = CaptureFilter.all().operation("classify").model(model);
+        CaptureFilter recent = CaptureFilter.all().operation(Operation.CLASSIFY).model(model);
         for (CapturedCall call : calls(recent, 1000)) {
             if (java.util.Objects.equals(call.model(), model)) {
                 labels.addAll(call.outputs());

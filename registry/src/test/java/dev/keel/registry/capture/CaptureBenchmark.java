@@ -6,6 +6,7 @@ import static dev.keel.registry.RegistryBenchmark.cpuModel;
 import dev.keel.api.iterate.CaptureOptions;
 import dev.keel.api.iterate.CaptureStats;
 import dev.keel.api.monitor.Feedback;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.InferenceListener;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ public final class CaptureBenchmark {
             InferenceListener served = store.listener("sentiment", "1");
             List<InferenceEvent> events = new ArrayList<>(calls);
             for (int i = 0; i < calls; i++) {
-                events.add(new InferenceEvent(prefix + "c" + i, Instant.now(), "classify", "v", "onnx", "cpu", 20_000,
+                events.add(new InferenceEvent(prefix + "c" + i, Instant.now(), Operation.CLASSIFY, "v", "onnx", "cpu", 20_000,
                         0, 3_000_000, List.of("a single sentence of about the usual length, number " + i), 14, 0, 0,
                         List.of(i % 2 == 0 ? "pos" : "neg"), List.of(0.93), null));
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.data.LabelledExample;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.iterate.CaptureFilter;
 import dev.keel.api.iterate.CaptureOptions;
 import dev.keel.api.iterate.CaptureStats;
@@ -125,7 +126,7 @@ abstract class CaptureContract {
         assertThat(log.call("f1").orElseThrow().error()).isEqualTo("InvalidInputException: too long");
         assertThat(log.call("e1").orElseThrow().outputs()).isEmpty();
         assertThat(log.calls(CaptureFilter.all(), 10)).extracting(CapturedCall::id).containsExactly("g1", "f1", "e1");
-        assertThat(log.calls(CaptureFilter.all().operation("classify"), 10)).extracting(CapturedCall::id)
+        assertThat(log.calls(CaptureFilter.all().operation(Operation.CLASSIFY), 10)).extracting(CapturedCall::id)
                 .containsExactly("f1");
         assertThat(log.stats().written()).isEqualTo(3);
     }
@@ -155,7 +156,7 @@ abstract class CaptureContract {
 
     @Test
     void only_the_operations_asked_for_are_captured() {
-        JdbcCaptureStore log = open(CaptureOptions.builder().operation("classify").operation("generate").build());
+        JdbcCaptureStore log = open(CaptureOptions.builder().operation(Operation.CLASSIFY).operation(Operation.GENERATE).build());
         log.onInference(TestCalls.classify("c", "x", "1"));
         log.onInference(TestCalls.generate("g", "x", "y"));
         log.onInference(TestCalls.embed("e", "x"));

@@ -1,16 +1,20 @@
 package dev.keel.spi.registry;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.iterate.CaptureOptions;
 import dev.keel.api.iterate.CaptureStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 
 /**
  * Finds a capture store implementation on the class path, so the runtime can turn capture on from a location
  * ({@code KeelRuntime.builder().capture("capture.db")}) without depending on JDBC.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class CaptureStores {
     private CaptureStores() { }
 
