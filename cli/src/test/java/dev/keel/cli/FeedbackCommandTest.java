@@ -88,6 +88,16 @@ class FeedbackCommandTest {
                 .containsExactly("a dull mess=0", "I hated it=0", "a wonderful film=1");
         assertThat(Path.of((String) export.get("manifest"))).exists();
 
+        // the next version trained on the export cites it: keel adapt records the file's sha-256, the registry keeps it
+        Path next = dir.resolve("next");
+        ok("adapt", "--base", "builtin:all-minilm-l6-v2", "--method", "head", "--task", "classify", "--train",
+                out.toString(), "--out", next.toString(), "--epochs", "2", "--json");
+        Map<String, Object> registered = ok("registry", "register", "--registry", dir.resolve("registry").toString(),
+                "--name", "sentiment", "--model", next.toString(), "--json");
+        Map<String, Object> shown = ok("registry", "show", "--registry", dir.resolve("registry").toString(), "--name",
+                "sentiment", "--version", String.valueOf(registered.get("version")), "--json");
+        assertThat(Json.compact(shown)).contains("\"train\":\"" + export.get("sha256") + "\"");
+
         Map<String, Object> recent = ok("feedback", "stats", "--store", db, "--since", "2029-12-31", "--json");
         @SuppressWarnings("unchecked")
         Map<String, Object> recentCounts = (Map<String, Object>) recent.get("counts");
