@@ -315,10 +315,36 @@ public final class JdbcCaptureStore implements CaptureStore {
         final List<Feedback> feedback;
         List<StoredFeedback> stored;
         RuntimeException error;
-        boolean done;
+        private boolean done;
 
         FeedbackBatch(List<Feedback> feedback) {
             this.feedback = feedback;
+        }
+
+        synchronized boolean isDone() {
+            return done;
+        }
+
+        synchronized void finish() {
+            done = true;
+            notifyAll();
+        }
+
+        synchronized void wake() {
+            notifyAll();
+        }
+
+        /** Waits to be committed or to be handed the lock; the 1 ms bound covers a wake-up that came first. */
+        synchronized void await() {
+            if (!done) {
+                try {
+                    wait(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KeelException("interrupted while waiting for feedback to commit; it may or may not "
+                            + "have been recorded", e);
+                }
+            }
         }
     }
 
@@ -341,17 +367,28 @@ public final class JdbcCaptureStore implements CaptureStore {
         }
         FeedbackBatch mine = new FeedbackBatch(List.copyOf(feedback));
         feedbackQueue.add(mine);
-        commitLock.lock();
-        try {
-            if (!mine.done) {
-                List<FeedbackBatch> group = new ArrayList<>();
-                for (FeedbackBatch b; (b = feedbackQueue.poll()) != null; ) {
-                    group.add(b);
+        // group commit: whoever gets the lock commits everything queued by then and wakes those it committed
+        // (all at once, not one lock hand-off after another), then hands the lock to the next waiter in line
+        while (!mine.isDone()) {
+            if (commitLock.tryLock()) {
+                try {
+                    if (!mine.isDone()) {
+                        List<FeedbackBatch> group = new ArrayList<>();
+                        for (FeedbackBatch b; (b = feedbackQueue.poll()) != null; ) {
+                            group.add(b);
+                        }
+                        commit(group);
+                    }
+                } finally {
+                    commitLock.unlock();
                 }
-                commit(group);
+                FeedbackBatch next = feedbackQueue.peek();
+                if (next != null) {
+                    next.wake();
+                }
+            } else {
+                mine.await();
             }
-        } finally {
-            commitLock.unlock();
         }
         if (mine.error != null) {
             throw mine.error; // nothing of the group was committed; its type says whether the input was at fault
@@ -436,7 +473,7 @@ public final class JdbcCaptureStore implements CaptureStore {
         } catch (RuntimeException e) {
             group.forEach(b -> b.error = e);
         } finally {
-            group.forEach(b -> b.done = true);
+            group.forEach(FeedbackBatch::finish);
         }
     }
 
