@@ -287,19 +287,35 @@ public final class KeelRuntime implements AutoCloseable {
      * @throws dev.keel.api.UnsupportedCapabilityException when the configured backend cannot serve the family
      */
     public InferenceSession open(ModelRef model, SessionOptions options) {
+        return open(model, options, null);
+    }
+
+    /**
+     * As {@link #open(ModelRef, SessionOptions)}, with the name the inference log records its calls under (a
+     * server's name for the model, say); null keeps the default: the registry name of a {@code registry:}
+     * reference, else the folder's or builtin's name. The version is always the served one (the registry version,
+     * else the model's own).
+     */
+    public InferenceSession open(ModelRef model, SessionOptions options, String capturedAs) {
         if (model == null || options == null) {
             throw new InvalidInputException("open needs a model reference and SessionOptions; e.g. "
                     + "ModelRef.parse(\"builtin:all-minilm-l6-v2\") and SessionOptions.defaults()");
         }
         if (model.isRegistry()) {
             ModelRef.Registry r = model.registry().orElseThrow();
+            String name = capturedAs != null ? capturedAs : r.name();
             if (r.followsAlias()) {
                 return AliasFollowingSession.open(registry(), r.name(), r.alias(),
-                        (version, dir) -> open(ModelRef.of(dir), options, r.name(), Integer.toString(version)));
+                        (version, dir) -> open(ModelRef.of(dir), options, name, Integer.toString(version)));
             }
-            return open(ModelRef.of(registry().open(r.name(), r.version())), options, r.name(), r.version().toString());
+            return open(ModelRef.of(registry().open(r.name(), r.version())), options, name, r.version().toString());
         }
-        return open(model, options, servedName(model), null);
+        return open(model, options, capturedAs != null ? capturedAs : servedName(model), null);
+    }
+
+    /** {@link #open(ModelRef, SessionOptions, String)} with this runtime's device and default options. */
+    public InferenceSession open(ModelRef model, String capturedAs) {
+        return open(model, SessionOptions.builder().device(device).build(), capturedAs);
     }
 
     /** The name the inference log gives a model that is not in the registry: the builtin's or the folder's. */
