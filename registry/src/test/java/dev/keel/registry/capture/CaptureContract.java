@@ -255,7 +255,9 @@ abstract class CaptureContract {
         CaptureStats stats = log.stats();
         assertThat(stats.dropped()).as("at most 10 queued and 10 in the stuck batch").isGreaterThanOrEqualTo(180);
         assertThat(stats.accepted() + stats.dropped()).isEqualTo(200);
-        assertThat(worst).as("slowest offer, ns").isLessThan(TimeUnit.MILLISECONDS.toNanos(50));
+        // the writer is stuck for good: an offer that waited for it would never return. The bound is loose because
+        // a thread on a crowded machine can be descheduled for tens of milliseconds at any point
+        assertThat(worst).as("slowest offer, ns").isLessThan(TimeUnit.SECONDS.toNanos(5));
         assertThat(log.monitor().snapshot().values()).containsEntry("capture_dropped_total", (double) stats.dropped());
         release.countDown();
         assertThat(log.flush(FLUSH)).isTrue();
