@@ -7,7 +7,9 @@ import dev.keel.api.iterate.FeedbackStats;
 import dev.keel.api.iterate.StoredFeedback;
 import dev.keel.api.iterate.TrainingExport;
 import dev.keel.api.monitor.Feedback;
+import dev.keel.registry.JdbcModelRegistry;
 import dev.keel.registry.capture.JdbcCaptureStore;
+import dev.keel.registry.db.Database;
 import dev.keel.spi.checkpoint.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,12 +57,27 @@ public final class FeedbackCommand implements Callable<Integer> {
         String store;
 
         JdbcCaptureStore open(boolean create) {
-            if (!create && !store.startsWith("jdbc:") && !Files.exists(Path.of(store))) {
-                throw new InvalidInputException("there is no capture store at " + store + "; give the store a host "
-                        + "or keel serve --capture writes, or record feedback first (keel feedback add --store "
-                        + store + " ...)");
+            if (!create) {
+                requireStore();
             }
             return JdbcCaptureStore.open(store);
+        }
+
+        /** Reading verbs never create or migrate anything: the location must hold a capture store already. */
+        private void requireStore() {
+            String none = "there is no capture store at " + store + "; give the store a host or keel serve --capture "
+                    + "writes, or record feedback first (keel feedback add --store " + store + " ...)";
+            if (!store.startsWith("jdbc:")) {
+                Path p = Path.of(store);
+                if (!Files.exists(p) || (Files.isDirectory(p) && !Files.exists(p.resolve(Database.SQLITE_FILE)))) {
+                    throw new InvalidInputException(none);
+                }
+            }
+            try (Database db = Database.open(JdbcModelRegistry.databaseLocation(store))) {
+                if (!db.tables().contains("keel_capture_schema_history")) {
+                    throw new InvalidInputException(none);
+                }
+            }
         }
 
         Console console() {

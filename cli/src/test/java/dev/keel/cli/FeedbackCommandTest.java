@@ -122,6 +122,10 @@ class FeedbackCommandTest {
                 .contains("no capture store");
         assertThat(fresh).doesNotExist();
 
+        Path modelFolder = Files.createDirectories(dir.resolve("some-model"));
+        assertThat(bad("feedback", "stats", "--store", modelFolder.toString()).err()).contains("no capture store");
+        assertThat(modelFolder).isEmptyDirectory();
+
         Path txt = dir.resolve("train.txt");
         assertThat(bad("feedback", "export", "--store", store.toString(), "--out", txt.toString()).err())
                 .contains(".tsv");
