@@ -51,11 +51,17 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "256", description = "tokens per sentence at most (default: ${DEFAULT-VALUE})")
     int maxLength;
 
+    @Option(names = "--spark", paramLabel = "MASTER_URL", description = SparkVerbs.OPTION_HELP)
+    String spark;
+
     @Override
     public Integer call() {
         Console console = Console.of(common);
         if (batch <= 0) {
             throw new InvalidInputException("--batch must be positive, got " + batch);
+        }
+        if (spark != null) {
+            return SparkVerbs.embed(this, console);
         }
         List<String> lines = readLines(input);
         KeelRuntime runtime = common.runtime();
@@ -106,12 +112,17 @@ public final class EmbedCommand implements Callable<Integer> {
 
     private void writeJsonl(List<String> lines, List<float[]> vectors) {
         StringBuilder sb = new StringBuilder();
-        Map<String, Object> row = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
-            row.put("text", lines.get(i));
-            row.put("embedding", vectors.get(i));
-            sb.append(Json.compact(row)).append('\n');
+            sb.append(jsonLine(lines.get(i), vectors.get(i))).append('\n');
         }
         AtomicFiles.writeString(out, sb.toString());
+    }
+
+    /** One output line: {@code {"text": ..., "embedding": [...]}}. */
+    static String jsonLine(String text, float[] vector) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("text", text);
+        row.put("embedding", vector);
+        return Json.compact(row);
     }
 }
