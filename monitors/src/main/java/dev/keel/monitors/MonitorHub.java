@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Iterator;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -584,14 +586,30 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         }
 
         /**
-         * Adds every monitor registered in {@code META-INF/services/dev.keel.api.monitor.Monitor}. A class
-         * with a public {@code (MonitorConfig)} constructor is built with {@code config}, otherwise with its
-         * no-argument constructor; {@code disabled=name,...} in the config leaves monitors out. A monitor that
-         * fails to construct is left out and named in the hub snapshot; a bad setting is an error.
+         * Adds every monitor registered in {@code META-INF/services/dev.keel.api.monitor.Monitor}. ServiceLoader
+         * requires a public no-argument constructor of every listed class; one that also has a public
+         * {@code (MonitorConfig)} constructor is built with that and {@code config}. {@code disabled=name,...} in
+         * the config leaves monitors out. A monitor that fails to construct (or that ServiceLoader refuses, such
+         * as one without a public no-argument constructor) is left out and named in the hub snapshot; a bad
+         * setting is an error.
          */
         public Builder discover(MonitorConfig config) {
             Set<String> disabled = new HashSet<>(config.list("disabled"));
-            for (ServiceLoader.Provider<Monitor> p : ServiceLoader.load(Monitor.class).stream().toList()) {
+            Iterator<ServiceLoader.Provider<Monitor>> found = ServiceLoader.load(Monitor.class).stream().iterator();
+            while (true) {
+                ServiceLoader.Provider<Monitor> p;
+                try {
+                    if (!found.hasNext()) {
+                        break;
+                    }
+                    p = found.next();
+                } catch (ServiceConfigurationError e) {
+                    // one badly packaged plugin must not take the others (and the host) down with it
+                    constructionErrors.merge("META-INF/services/" + Monitor.class.getName(), e.getMessage(),
+                            (a, b) -> a + "; " + b);
+                    LOG.log(System.Logger.Level.WARNING, "a listed monitor cannot be loaded: " + e.getMessage());
+                    continue;
+                }
                 Monitor m;
                 try {
                     m = construct(p, config);

@@ -5,7 +5,8 @@ import dev.keel.api.infer.InferenceSession;
 import java.nio.file.Path;
 
 /**
- * The three-line entry point for host applications:
+ * The three-line entry point for host applications ({@code import dev.keel.runtime.Keel;} from
+ * {@code dev.keel:keel-runtime}; the session and request types are in {@code dev.keel.api.infer}):
  * <pre>
  * try (InferenceSession session = Keel.open("models/shakespeare")) {
  *     System.out.println(session.generate(GenerationRequest.of("ROMEO:", 100)).text());

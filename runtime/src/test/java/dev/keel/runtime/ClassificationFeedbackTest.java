@@ -2,7 +2,6 @@ package dev.keel.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.adapters.KitAdaptedFolders;
 import dev.keel.api.ModelRef;
 import dev.keel.api.infer.ClassificationResult;
 import dev.keel.api.infer.InferenceSession;
@@ -18,6 +17,7 @@ import dev.keel.onnx.OnnxBackendProvider;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
 import dev.keel.spi.tck.AdaptedFolders;
+import dev.keel.spi.tck.KitAdaptedFolders;
 import dev.keel.spi.tck.KitModels;
 import dev.keel.tf.TfBackendProvider;
 import java.nio.file.Path;
