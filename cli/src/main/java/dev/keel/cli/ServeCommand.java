@@ -78,6 +78,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + "/monitor and /v1/feedback; --no-monitor serves without them (default: on)")
     boolean monitor;
 
+    @Option(names = "--capture", paramLabel = "DB",
+            description = "record every served call (inputs, answers, latency) in this capture store (a folder, an "
+                    + "SQLite file or a JDBC URL), and /v1/feedback durably, joined to its call (keel feedback export "
+                    + "turns it into training data)")
+    String capture;
+
     @Override
     public Integer call() throws InterruptedException {
         Console console = Console.of(common);
@@ -87,6 +93,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .drainTimeout(Duration.ofSeconds(drainSeconds)).monitors(monitor)
                 .apiKeys(apiKeys != null ? ApiKeys.fromFile(apiKeys) : ApiKeys.fromEnvironment());
         models.forEach(b::model);
+        if (capture != null) {
+            b.capture(capture);
+        }
         if (common.registry != null) {
             b.registry(common.registry);
         }
@@ -112,6 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("url", server.url());
         result.put("models", server.modelNames());
+        result.put("capture", server.runtime().capture().map(c -> c.location()).orElse(null));
         console.result(result);
         stopped.await();
         return 0;

@@ -71,6 +71,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
     private final LongAdder selfEvents = new LongAdder();
     private final AtomicLong dispatched = new AtomicLong();
     private final Map<String, String> constructionErrors;
+    private final List<Monitor> reporters = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     private MonitorHub(Builder b) {
@@ -159,6 +160,24 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         return true;
     }
 
+    /**
+     * Shows the figures of a component that hears calls on its own (the inference log: it must see every call,
+     * not the hub's sample) beside the monitors': its snapshot joins {@link #snapshots()}, so reports, metrics
+     * and alert rules ({@code capture/capture_dropped_total > 0}) see it, but the hub sends it no events and
+     * does not close it.
+     */
+    public void addReporter(Monitor reporter) {
+        if (reporter == null) {
+            throw new InvalidInputException("reporter is null");
+        }
+        String name = reporter.name();
+        if (byName.containsKey(name) || NAME.equals(name) || reporters.stream().anyMatch(r -> r.name().equals(name))) {
+            throw new InvalidInputException("a monitor or reporter named '" + name + "' is already in the hub; give "
+                    + "each a unique name");
+        }
+        reporters.add(reporter);
+    }
+
     public List<String> monitorNames() {
         return List.copyOf(byName.keySet());
     }
@@ -183,6 +202,16 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
                 }
             } catch (RuntimeException | LinkageError | AssertionError e) {
                 lane.failed(e, "snapshot");
+            }
+        }
+        for (Monitor r : reporters) {
+            try {
+                MonitorSnapshot s = r.snapshot();
+                if (s != null) {
+                    out.add(s);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(System.Logger.Level.WARNING, "reporter " + r.name() + " failed to report: " + e);
             }
         }
         out.add(snapshot());

@@ -896,6 +896,20 @@ public final class JdbcModelRegistry implements ModelRegistry {
         return "JdbcModelRegistry[" + location + "]";
     }
 
+    /**
+     * The database part of a registry location: a JDBC URL without its {@code keelArtifacts} parameter (which
+     * names the artifact root, not a driver setting); anything else as it is. Components that share the
+     * registry's database (the inference log) open this.
+     */
+    public static String databaseLocation(String location) {
+        int param = location.indexOf(ARTIFACTS_PARAMETER + "=");
+        if (!location.startsWith("jdbc:") || param <= 0) {
+            return location;
+        }
+        int end = location.indexOf('&', param);
+        return (location.substring(0, param) + (end < 0 ? "" : location.substring(end + 1))).replaceAll("[?&]$", "");
+    }
+
     /** Configures where a registry lives and who it says made changes; {@link #build()} opens it. */
     public static final class Builder {
         private String location;
@@ -930,15 +944,13 @@ public final class JdbcModelRegistry implements ModelRegistry {
             if (pollInterval == null || pollInterval.isNegative() || pollInterval.isZero()) {
                 throw new InvalidInputException("poll interval " + pollInterval + " is not positive");
             }
-            String dbLocation = location;
+            String dbLocation = databaseLocation(location);
             Path root = artifacts;
             int param = location.indexOf(ARTIFACTS_PARAMETER + "=");
             if (location.startsWith("jdbc:") && param > 0) {
                 int end = location.indexOf('&', param);
                 String value = location.substring(param + ARTIFACTS_PARAMETER.length() + 1, end < 0 ? location.length() : end);
                 root = root != null ? root : Path.of(java.net.URLDecoder.decode(value, StandardCharsets.UTF_8));
-                dbLocation = (location.substring(0, param) + (end < 0 ? "" : location.substring(end + 1)))
-                        .replaceAll("[?&]$", "");
             }
             if (root == null && dbLocation.startsWith("jdbc:") && System.getenv(ARTIFACTS_ENV) != null) {
                 root = Path.of(System.getenv(ARTIFACTS_ENV));

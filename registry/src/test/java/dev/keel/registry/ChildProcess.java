@@ -11,8 +11,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link RegistryChild} JVM: its stdout lines as they come, and SIGKILL on demand. */
-final class ChildProcess implements AutoCloseable {
+/** A child JVM ({@link RegistryChild} or another main class): its stdout lines as they come, and SIGKILL on demand. */
+public final class ChildProcess implements AutoCloseable {
     private static final String END = "\u0000end";
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -38,6 +38,11 @@ final class ChildProcess implements AutoCloseable {
 
     /** Starts {@code RegistryChild args}, pausing at {@code pauseAt} when it is not null. */
     static ChildProcess start(Path log, String pauseAt, String... args) throws IOException {
+        return start(log, pauseAt, RegistryChild.class, args);
+    }
+
+    /** Starts {@code main args} on this JVM's class path, pausing at {@code pauseAt} when it is not null. */
+    public static ChildProcess start(Path log, String pauseAt, Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
@@ -46,14 +51,14 @@ final class ChildProcess implements AutoCloseable {
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(RegistryChild.class.getName());
+        cmd.add(main.getName());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
         return new ChildProcess(pb.start(), log);
     }
 
     /** Waits for a line starting with {@code prefix}; fails with the child's stderr if it ends first. */
-    String await(String prefix) throws InterruptedException {
+    public String await(String prefix) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -69,19 +74,19 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** Every line read so far and what is still buffered. */
-    List<String> lines() {
+    public List<String> lines() {
         lines.drainTo(seen);
         seen.remove(END);
         return seen;
     }
 
     /** SIGKILL: no shutdown hook, no finally block, no flush runs. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(60, TimeUnit.SECONDS);
     }
 
-    int waitFor() throws InterruptedException {
+    public int waitFor() throws InterruptedException {
         if (!process.waitFor(180, TimeUnit.SECONDS)) {
             kill();
             throw new AssertionError("child did not finish in 180 s; stderr: " + stderr());
@@ -89,7 +94,7 @@ final class ChildProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    String stderr() {
+    public String stderr() {
         try {
             return java.nio.file.Files.readString(log);
         } catch (IOException e) {

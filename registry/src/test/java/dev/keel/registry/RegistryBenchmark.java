@@ -98,7 +98,7 @@ public final class RegistryBenchmark {
                 bytes / 1e6 / median(register), bytes / 1e6 / median(verify));
     }
 
-    private static String cpuModel() {
+    public static String cpuModel() {
         try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())
                     .orElse("unknown CPU");
@@ -116,7 +116,7 @@ public final class RegistryBenchmark {
         return xs.stream().min(Comparator.naturalOrder()).orElseThrow();
     }
 
-    private static String arg(String[] args, String name, String fallback) {
+    public static String arg(String[] args, String name, String fallback) {
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals(name)) {
                 return args[i + 1];

@@ -9,6 +9,8 @@ import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.iterate.CaptureOptions;
+import dev.keel.api.iterate.CaptureStore;
 import dev.keel.api.iterate.ModelRegistry;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.api.monitor.Feedback;
@@ -21,6 +23,7 @@ import dev.keel.spi.Backends;
 import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.registry.CaptureStores;
 import dev.keel.spi.registry.ModelRegistries;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,9 +36,10 @@ import java.util.Optional;
 /**
  * The configured Keel: which backends exist, which one is chosen (explicitly, by {@code keel.backend},
  * by {@code KEEL_BACKEND}, or the best for the job), the device, and who hears about inference calls.
- * The plain-Java way to wire Keel; {@link KeelModule} builds the same for Guice.
+ * The plain-Java way to wire Keel; {@link KeelModule} builds the same for Guice. Closing it closes what it
+ * opened itself (a registry or capture store given by location); what the caller passed in stays open.
  */
-public final class KeelRuntime {
+public final class KeelRuntime implements AutoCloseable {
     private final Backends backends;
     private final KeelCache cache;
     private final String backendName;
@@ -44,9 +48,13 @@ public final class KeelRuntime {
     private final MonitorHub monitors;
     private final String registryLocation;
     private ModelRegistry registry;
+    private boolean ownsRegistry;
+    private final CaptureStore capture;
+    private final boolean ownsCapture;
 
     private KeelRuntime(Backends backends, KeelCache cache, String backendName, Device device,
-            List<InferenceListener> listeners, MonitorHub monitors, ModelRegistry registry, String registryLocation) {
+            List<InferenceListener> listeners, MonitorHub monitors, ModelRegistry registry, String registryLocation,
+            CaptureStore capture, boolean ownsCapture) {
         this.backends = backends;
         this.cache = cache;
         this.backendName = backendName;
@@ -55,6 +63,11 @@ public final class KeelRuntime {
         this.monitors = monitors;
         this.registry = registry;
         this.registryLocation = registryLocation;
+        this.capture = capture;
+        this.ownsCapture = ownsCapture;
+        if (capture != null && monitors != null) {
+            monitors.addReporter(capture.monitor()); // drops and write failures of the log show with the monitors
+        }
     }
 
     public static Builder builder() {
@@ -92,8 +105,14 @@ public final class KeelRuntime {
     public synchronized ModelRegistry registry() {
         if (registry == null) {
             registry = ModelRegistries.open(registryLocation != null ? registryLocation : ModelRegistries.defaultLocation());
+            ownsRegistry = true;
         }
         return registry;
+    }
+
+    /** The inference log and feedback store every session of this runtime records to, if capture is on. */
+    public Optional<CaptureStore> capture() {
+        return Optional.ofNullable(capture);
     }
 
     /**
@@ -109,13 +128,26 @@ public final class KeelRuntime {
         return ModelRef.of(r.open(v.name(), v.version()));
     }
 
-    /** Routes what a user said about an inference to the attached monitors; false if it had to be dropped. */
+    /**
+     * What a user said about an inference: recorded durably in the capture store (when capture is on; committed
+     * before this returns, joined to the logged call), then routed to the attached monitors (accuracy over
+     * sliding windows). Returns false only when nothing kept it: no capture store, and the monitors' queue was
+     * full. A store that cannot commit throws, so the caller knows the feedback was not kept.
+     */
     public boolean feedback(Feedback feedback) {
-        if (monitors == null) {
-            throw new InvalidInputException("no monitor hub is attached to this runtime; build it with "
-                    + "KeelRuntime.builder().monitors(MonitorHub.withDefaults())");
+        if (monitors == null && capture == null) {
+            throw new InvalidInputException("neither a monitor hub nor a capture store is attached to this runtime; "
+                    + "build it with KeelRuntime.builder().monitors(MonitorHub.withDefaults()) and/or .capture(DB)");
         }
-        return monitors.feedback(feedback);
+        if (feedback == null) {
+            throw new InvalidInputException("feedback is null; build one with Feedback.label(id, label), "
+                    + "Feedback.thumbsUp(id), ...");
+        }
+        if (capture != null) {
+            capture.record(feedback);
+        }
+        boolean routed = monitors != null && monitors.feedback(feedback);
+        return capture != null || routed;
     }
 
     /** The backend for a stage and family, by the selection rule. */
@@ -260,19 +292,53 @@ public final class KeelRuntime {
      * @throws dev.keel.api.UnsupportedCapabilityException when the configured backend cannot serve the family
      */
     public InferenceSession open(ModelRef model, SessionOptions options) {
+        return open(model, options, null);
+    }
+
+    /**
+     * As {@link #open(ModelRef, SessionOptions)}, with the name the inference log records its calls under (a
+     * server's name for the model, say); null keeps the default: the registry name of a {@code registry:}
+     * reference, else the folder's or builtin's name. The version is always the served one (the registry version,
+     * else the model's own).
+     */
+    public InferenceSession open(ModelRef model, SessionOptions options, String capturedAs) {
         if (model == null || options == null) {
             throw new InvalidInputException("open needs a model reference and SessionOptions; e.g. "
                     + "ModelRef.parse(\"builtin:all-minilm-l6-v2\") and SessionOptions.defaults()");
         }
         if (model.isRegistry()) {
             ModelRef.Registry r = model.registry().orElseThrow();
+            String name = capturedAs != null ? capturedAs : r.name();
             if (r.followsAlias()) {
-                return AliasFollowingSession.open(registry(), r.name(), r.alias(), dir -> open(ModelRef.of(dir), options));
+                return AliasFollowingSession.open(registry(), r.name(), r.alias(),
+                        (version, dir) -> open(ModelRef.of(dir), options, name, Integer.toString(version)));
             }
-            return open(ModelRef.of(registry().open(r.name(), r.version())), options);
+            return open(ModelRef.of(registry().open(r.name(), r.version())), options, name, r.version().toString());
         }
+        return open(model, options, capturedAs != null ? capturedAs : servedName(model), null);
+    }
+
+    /** {@link #open(ModelRef, SessionOptions, String)} with this runtime's device and default options. */
+    public InferenceSession open(ModelRef model, String capturedAs) {
+        return open(model, SessionOptions.builder().device(device).build(), capturedAs);
+    }
+
+    /** The name the inference log gives a model that is not in the registry: the builtin's or the folder's. */
+    private static String servedName(ModelRef model) {
+        if (model.isBuiltin()) {
+            return model.builtinName().orElseThrow();
+        }
+        Path p = model.path().orElseThrow().toAbsolutePath().normalize();
+        return p.getFileName() == null ? p.toString() : p.getFileName().toString();
+    }
+
+    /** Opens a folder or builtin, its calls captured as served by {@code servedName} {@code servedVersion}. */
+    private InferenceSession open(ModelRef model, SessionOptions options, String servedName, String servedVersion) {
         SessionOptions.Builder withListeners = options.toBuilder();
         listeners.forEach(withListeners::listener);
+        if (capture != null) {
+            withListeners.listener(capture.listener(servedName, servedVersion));
+        }
         SessionOptions effective = withListeners.build();
         if (model.isBuiltin()) {
             BackendProvider backend = backend(Capability.INFER, family(model));
@@ -311,6 +377,24 @@ public final class KeelRuntime {
                         + "; builtin:all-minilm-l6-v2 comes with keel-backend-onnx, or pass a model folder"));
     }
 
+    /**
+     * Closes what this runtime opened itself: a capture store given by location (after writing what its queue
+     * holds) and a registry given by location. Sessions it opened stay the caller's to close.
+     */
+    @Override
+    public synchronized void close() {
+        try {
+            if (ownsCapture) {
+                capture.close();
+            }
+        } finally {
+            if (ownsRegistry && registry != null) {
+                registry.close();
+                registry = null;
+            }
+        }
+    }
+
     public static final class Builder {
         private Backends backends;
         private KeelCache cache;
@@ -320,6 +404,9 @@ public final class KeelRuntime {
         private MonitorHub monitors;
         private ModelRegistry registry;
         private String registryLocation;
+        private CaptureStore capture;
+        private String captureLocation;
+        private CaptureOptions captureOptions;
 
         /** The backends to choose from; default: every provider ServiceLoader finds. */
         public Builder backends(Backends v) { backends = v; return this; }
@@ -384,13 +471,67 @@ public final class KeelRuntime {
             return this;
         }
 
+        /**
+         * Turns on the inference log: every call of every session this runtime opens is captured (off the
+         * inference thread; see {@link CaptureStore}), and {@link KeelRuntime#feedback} records feedback durably,
+         * joined to its call. The caller owns the store and closes it.
+         */
+        public Builder capture(CaptureStore store) {
+            if (store == null) {
+                throw new InvalidInputException("capture store is null; pass an open store or a location");
+            }
+            requireNoCapture();
+            capture = store;
+            return this;
+        }
+
+        /**
+         * Turns on the inference log in the store at {@code location} (a folder, an SQLite file such as
+         * {@code capture.db}, or a JDBC URL; the registry's location works too), capturing every call. The runtime
+         * opens it at {@link #build()} and closes it in {@link KeelRuntime#close()}. Needs {@code keel-registry} on
+         * the class path (found by ServiceLoader).
+         */
+        public Builder capture(String location) {
+            return capture(location, CaptureOptions.defaults());
+        }
+
+        /** As {@link #capture(String)}, with sampling, retention, redaction and tagging as {@code options} say. */
+        public Builder capture(String location, CaptureOptions options) {
+            if (location == null || location.isBlank()) {
+                throw new InvalidInputException("capture location is empty; give a folder, an SQLite file (capture.db) "
+                        + "or a JDBC URL");
+            }
+            if (options == null) {
+                throw new InvalidInputException("capture options are null; use CaptureOptions.defaults()");
+            }
+            requireNoCapture();
+            captureLocation = location;
+            captureOptions = options;
+            return this;
+        }
+
+        private void requireNoCapture() {
+            if (capture != null || captureLocation != null) {
+                throw new InvalidInputException("capture is already on for this runtime; give one capture store");
+            }
+        }
+
         public KeelRuntime build() {
             if (registry != null && registryLocation != null) {
                 throw new InvalidInputException("both a registry and a registry location were given; give one");
             }
-            return new KeelRuntime(backends != null ? backends : Backends.discover(),
-                    cache != null ? cache : KeelCache.fromConfiguration(), backendName, device, listeners, monitors,
-                    registry, registryLocation);
+            Backends b = backends != null ? backends : Backends.discover();
+            KeelCache c = cache != null ? cache : KeelCache.fromConfiguration();
+            CaptureStore store = captureLocation != null ? CaptureStores.open(captureLocation, captureOptions) : capture;
+            try {
+                return new KeelRuntime(b, c, backendName, device, listeners, monitors, registry, registryLocation,
+                        store, captureLocation != null);
+            } catch (RuntimeException e) {
+                if (captureLocation != null) {
+                    store.close();
+                }
+                throw e;
+            }
         }
     }
 }

@@ -33,6 +33,6 @@ class KeelRuntimeMonitorsTest {
         KeelRuntime runtime = KeelRuntime.builder().backends(Backends.of(List.of())).build();
         assertThat(runtime.monitors()).isEmpty();
         assertThatThrownBy(() -> runtime.feedback(Feedback.thumbsUp("abc"))).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("monitors(MonitorHub.withDefaults())");
+                .hasMessageContaining("monitors(MonitorHub.withDefaults())").hasMessageContaining(".capture(DB)");
     }
 }

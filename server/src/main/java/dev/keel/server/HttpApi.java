@@ -680,6 +680,7 @@ final class HttpApi extends Handler.Abstract {
         out.put("inference_id", id);
         out.put("kind", kindText.toLowerCase(Locale.ROOT));
         out.put("recorded", recorded);
+        out.put("durable", server.runtime().capture().isPresent()); // committed to the capture store (--capture)
         ex.json(200, out, id);
     }
 

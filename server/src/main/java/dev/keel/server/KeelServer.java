@@ -48,6 +48,7 @@ public final class KeelServer implements AutoCloseable {
     private final KeelRuntime runtime;
     private final MonitorHub hub;
     private final boolean ownHub;
+    private final boolean ownRuntime;
     private final PrometheusMeterRegistry registry;
     private final SnapshotGauges gauges;
     private final Map<String, ServedModel> models;
@@ -71,6 +72,9 @@ public final class KeelServer implements AutoCloseable {
             if (b.registry != null) {
                 rb.registry(b.registry);
             }
+            if (b.capture != null) {
+                rb.capture(b.capture, b.captureOptions);
+            }
             if (b.monitors) {
                 h = MonitorHub.builder().discover(MonitorConfig.fromSystemProperties())
                         .monitor(new InferenceMeters(registry)).build();
@@ -81,6 +85,7 @@ public final class KeelServer implements AutoCloseable {
             }
             rt = rb.build();
         }
+        this.ownRuntime = b.runtime == null;
         this.runtime = rt;
         this.hub = h;
         this.ownHub = own;
@@ -293,8 +298,14 @@ public final class KeelServer implements AutoCloseable {
 
     private void closeMonitoring() {
         registry.close();
-        if (ownHub && hub != null) {
-            hub.close();
+        try {
+            if (ownRuntime) {
+                runtime.close(); // writes what the inference log still queues, and closes its store
+            }
+        } finally {
+            if (ownHub && hub != null) {
+                hub.close();
+            }
         }
     }
 
@@ -321,6 +332,8 @@ public final class KeelServer implements AutoCloseable {
         private ApiKeys keys = ApiKeys.none();
         private boolean monitors = true;
         private String registry;
+        private String capture;
+        private dev.keel.api.iterate.CaptureOptions captureOptions = dev.keel.api.iterate.CaptureOptions.defaults();
         private Path keystore;
         private String keystorePassword;
 
@@ -381,6 +394,21 @@ public final class KeelServer implements AutoCloseable {
          * ~/.keel/registry). Ignored when a {@link #runtime} is given (its registry is used).
          */
         public Builder registry(String location) { registry = location; return this; }
+
+        /**
+         * Records every served call in the inference log at {@code location} (a folder, an SQLite file or a JDBC
+         * URL; {@code keel serve --capture DB}), under the model's served name, and makes {@code /v1/feedback}
+         * durable and joined to the call. Needs {@code keel-registry} on the class path. Ignored when a
+         * {@link #runtime} is given (capture is then the runtime's: {@code KeelRuntime.builder().capture(...)}).
+         */
+        public Builder capture(String location) { capture = location; return this; }
+
+        /** As {@link #capture(String)}, with sampling, retention, redaction and tags. */
+        public Builder capture(String location, dev.keel.api.iterate.CaptureOptions options) {
+            capture = location;
+            captureOptions = options;
+            return this;
+        }
         /** Serves HTTPS with the key and certificate in a keystore (PKCS12 or JKS). */
         public Builder tls(Path keystoreFile, String password) {
             keystore = keystoreFile;

@@ -87,7 +87,7 @@ final class ServedModel implements AutoCloseable {
     /** Opens and warms up a model; a folder's chat template is read from the folder itself. */
     static ServedModel open(KeelRuntime runtime, String name, String reference, int maxQueue, int maxBatch) {
         ModelRef ref = ModelRef.parse(reference);
-        InferenceSession session = runtime.open(ref);
+        InferenceSession session = runtime.open(ref, name); // captured (when capture is on) under the served name
         try {
             return new ServedModel(name, reference, ref, session, maxQueue, maxBatch);
         } catch (RuntimeException e) {

@@ -37,7 +37,7 @@ public final class AliasFollowingSession implements InferenceSession {
     private final ModelRegistry registry;
     private final String name;
     private final String alias;
-    private final Function<Path, InferenceSession> opener;
+    private final VersionOpener opener;
     private final Object switching = new Object();
     private final AtomicLong switches = new AtomicLong();
     private final ModelRegistry.Subscription subscription;
@@ -73,15 +73,20 @@ public final class AliasFollowingSession implements InferenceSession {
         }
     }
 
-    private AliasFollowingSession(ModelRegistry registry, String name, String alias,
-            Function<Path, InferenceSession> opener) {
+    /** Opens one verified version folder of the followed model as a session. */
+    @FunctionalInterface
+    public interface VersionOpener {
+        InferenceSession open(int version, Path folder);
+    }
+
+    private AliasFollowingSession(ModelRegistry registry, String name, String alias, VersionOpener opener) {
         this.registry = registry;
         this.name = name;
         this.alias = alias;
         this.opener = opener;
         long seen = registry.lastSequence(); // before resolving, so no move between the two is missed
         ModelVersion v = resolve();
-        this.current = new Slot(v.version(), opener.apply(registry.open(name, v.version())));
+        this.current = new Slot(v.version(), opener.open(v.version(), registry.open(name, v.version())));
         ModelRegistry.Subscription sub;
         try {
             sub = registry.subscribe(seen, this::onEvent);
@@ -98,6 +103,14 @@ public final class AliasFollowingSession implements InferenceSession {
      */
     public static AliasFollowingSession open(ModelRegistry registry, String name, String alias,
             Function<Path, InferenceSession> opener) {
+        return new AliasFollowingSession(registry, name, alias, (version, folder) -> opener.apply(folder));
+    }
+
+    /**
+     * As {@link #open(ModelRegistry, String, String, Function)}, telling the opener which version each folder is
+     * (the runtime records calls in the inference log as served by {@code NAME} version {@code N}).
+     */
+    public static AliasFollowingSession open(ModelRegistry registry, String name, String alias, VersionOpener opener) {
         return new AliasFollowingSession(registry, name, alias, opener);
     }
 
@@ -128,7 +141,7 @@ public final class AliasFollowingSession implements InferenceSession {
             }
             InferenceSession opened;
             try {
-                opened = opener.apply(registry.open(name, version));
+                opened = opener.open(version, registry.open(name, version));
             } catch (RuntimeException e) {
                 lastSwitchFailure = e;
                 return;

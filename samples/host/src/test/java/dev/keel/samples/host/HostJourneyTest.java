@@ -82,12 +82,14 @@ class HostJourneyTest {
 
     @Test
     @Order(4)
-    void stage_three_counts_the_feedback_in_the_accuracy_monitor_and_stores_it() {
-        List<MonitorSnapshot> snapshots = MonitorAndFeedback.run(dir.resolve("HEAD"), dir.resolve("feedback.db"));
+    void stage_three_counts_the_feedback_in_the_accuracy_monitor_stores_it_and_exports_it() throws IOException {
+        List<MonitorSnapshot> snapshots = MonitorAndFeedback.run(dir.resolve("HEAD"), dir.resolve("capture.db"),
+                dir.resolve("feedback.tsv"));
         MonitorSnapshot accuracy = snapshots.stream().filter(s -> s.monitor().equals("accuracy")).findFirst()
                 .orElseThrow();
         assertThat(accuracy.values()).containsEntry("labelled_total", 1.0);
-        assertThat(dir.resolve("feedback.db")).exists();
+        assertThat(snapshots).anySatisfy(s -> assertThat(s.monitor()).isEqualTo("capture"));
+        assertThat(Files.readAllLines(dir.resolve("feedback.tsv"))).containsExactly("the soup was cold\tnegative");
     }
 
     @Test
