@@ -71,10 +71,19 @@ public record RoundResult(String name, Trigger trigger, Integer championVersion,
         m.put("champion_version", championVersion);
         m.put("decision", decision.name().toLowerCase(java.util.Locale.ROOT));
         m.put("gates_passed", gates.passed());
-        m.put("trigger", Map.of("kind", trigger.kind().name().toLowerCase(java.util.Locale.ROOT),
-                "source", trigger.source(), "detail", trigger.detail()));
+        m.put("trigger", triggerMap(trigger));
         m.put("coalesced_triggers", coalesced.size());
         m.put("data", data);
+        return m;
+    }
+
+    /** A trigger as the round's JSON and record show it. */
+    public static Map<String, Object> triggerMap(Trigger t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", t.kind().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("source", t.source());
+        m.put("detail", t.detail());
+        m.put("at", t.at().toString());
         return m;
     }
 
