@@ -169,6 +169,32 @@ class GateArithmeticTest {
     }
 
     @Test
+    void each_gate_kind_alone_refuses_a_challenger_that_passes_every_other_gate() {
+        List<Gate> gates = List.of(Gate.parse("accuracy>=0.8"), Gate.parse("forgetting<=0.01"),
+                Gate.parse("flip_rate<=0.05"), Gate.parse("latency_ratio<=2"), Gate.parse("shadow_agreement>=0.9"));
+        Map<String, Map<String, Double>> champion = Map.of("heldout", Map.of("accuracy", 0.8), "dev",
+                Map.of("accuracy", 0.9), "bias", Map.of("flip_rate", 0.04), "serving:onnx", Map.of("latency_ratio", 1.0),
+                "shadow", Map.of("shadow_agreement", 1.0));
+        Map<GateKind, Map.Entry<String, Map<String, Double>>> failing = Map.of(
+                GateKind.QUALITY, Map.entry("heldout", Map.of("accuracy", 0.79)),
+                GateKind.FORGETTING, Map.entry("dev", Map.of("accuracy", 0.88)),
+                GateKind.BIAS, Map.entry("bias", Map.of("flip_rate", 0.045)),
+                GateKind.SERVING, Map.entry("serving:onnx", Map.of("latency_ratio", 2.5)),
+                GateKind.SHADOW, Map.entry("shadow", Map.of("shadow_agreement", 0.89)));
+        Map<String, Map<String, Double>> good = Map.of("heldout", Map.of("accuracy", 0.85), "dev",
+                Map.of("accuracy", 0.895), "bias", Map.of("flip_rate", 0.03), "serving:onnx", Map.of("latency_ratio", 1.1),
+                "shadow", Map.of("shadow_agreement", 0.95));
+        assertThat(Gates.evaluate(gates, new Evaluations(good, champion, List.of("dev"))).passed()).isTrue();
+        for (GateKind kind : GateKind.values()) {
+            Map<String, Map<String, Double>> challenger = new LinkedHashMap<>(good);
+            challenger.put(failing.get(kind).getKey(), failing.get(kind).getValue());
+            GateReport r = Gates.evaluate(gates, new Evaluations(challenger, champion, List.of("dev")));
+            assertThat(r.passed()).as(kind.name()).isFalse();
+            assertThat(r.failures()).as(kind.name()).extracting(GateResult::kind).containsOnly(kind);
+        }
+    }
+
+    @Test
     void gate_expressions_that_cannot_mean_anything_are_refused_with_the_fix() {
         assertThatThrownBy(() -> Gate.parse("acuracy>=0.9")).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("known metrics: accuracy");
