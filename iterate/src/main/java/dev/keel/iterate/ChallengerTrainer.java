@@ -11,4 +11,12 @@ import dev.keel.api.train.TrainingResult;
 public interface ChallengerTrainer {
     /** Writes the challenger folder at {@code plan.out()}. */
     TrainingResult train(TrainingPlan plan, TrainingListener listener);
+
+    /**
+     * Whether this trainer can start from the champion ({@link TrainingPlan#warmStart}); a round plans a fresh
+     * start from the base otherwise, so its lineage never claims a warm start that did not happen.
+     */
+    default boolean supportsWarmStart() {
+        return true;
+    }
 }

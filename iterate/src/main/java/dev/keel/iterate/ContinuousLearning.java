@@ -324,7 +324,7 @@ public final class ContinuousLearning implements IterationLoop {
         AdaptationMethod championMethod = championDir == null ? null : ChampionFolders.method(championDir);
         AdaptationMethod method = s.method != null ? s.method
                 : championMethod != null ? championMethod : AdaptationMethod.HEAD;
-        boolean warm = championDir != null && method == championMethod && s.warmStart;
+        boolean warm = championDir != null && method == championMethod && s.warmStart && s.trainer.supportsWarmStart();
         ModelRef base;
         if (championDir == null) {
             base = s.base;

@@ -135,10 +135,11 @@ class GateArithmeticTest {
 
     @Test
     void serving_and_shadow_gates_check_every_backend_and_the_replayed_inputs() {
-        Evaluations e = new Evaluations(Map.of(
-                "serving:onnx", Map.of("answers", 1.0, "latency_ratio", 1.2),
-                "serving:djl", Map.of("answers", 0.0, "latency_ratio", 2.5),
-                "shadow", Map.of("shadow_agreement", 0.93, "shadow_accuracy", 0.7)),
+        Map<String, Map<String, Double>> challenger = new LinkedHashMap<>(); // the sets in measured order
+        challenger.put("serving:onnx", Map.of("answers", 1.0, "latency_ratio", 1.2));
+        challenger.put("serving:djl", Map.of("answers", 0.0, "latency_ratio", 2.5));
+        challenger.put("shadow", Map.of("shadow_agreement", 0.93, "shadow_accuracy", 0.7));
+        Evaluations e = new Evaluations(challenger,
                 Map.of("shadow", Map.of("shadow_agreement", 1.0, "shadow_accuracy", 0.75)), List.of());
         GateReport r = Gates.evaluate(List.of(Gate.parse("answers>=1"), Gate.parse("latency_ratio<=2"),
                 Gate.parse("shadow_agreement>=0.9"), Gate.parse("shadow_accuracy:min_abs_change=0")), e);
