@@ -9,6 +9,7 @@ import dev.keel.api.train.TrainingListener;
 import dev.keel.iterate.data.BundledData;
 import dev.keel.iterate.data.LabelledRow;
 import dev.keel.iterate.data.RowFiles;
+import dev.keel.registry.JdbcModelRegistry;
 import dev.keel.runtime.KeelRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,8 +38,8 @@ final class LoopFixture implements AutoCloseable {
 
     LoopFixture(Path dir) throws IOException {
         this.dir = dir;
-        this.runtime = KeelRuntime.builder().registry(dir.resolve("registry").toString()).build();
-        this.registry = runtime.registry();
+        this.registry = JdbcModelRegistry.open(dir.resolve("registry"));
+        this.runtime = KeelRuntime.builder().registry(registry).build();
         this.sst2Train = resource("sst2-train-400.tsv");
         this.sst2Dev = resource("sst2-dev-150.tsv");
         this.reviews = BundledData.extract(BundledData.REVIEWS_NEW, dir.resolve("data"));
