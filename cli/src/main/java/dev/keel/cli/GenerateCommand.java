@@ -66,15 +66,15 @@ public final class GenerateCommand implements Callable<Integer> {
             } else if (!common.json) {
                 System.out.println(prompt + r.text());
             }
-            console.say(String.format("%d tokens, %.1f ms to the first, %.2f ms/token after (%s)", r.tokens().length,
+            console.say(String.format("%d tokens, %.1f ms to the first, %.2f ms/token after (%s)", r.tokenCount(),
                     r.timeToFirstTokenMs(), r.msPerToken(), r.stopReason()));
             if (common.json) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("text", r.text());
-                json.put("tokens", r.tokens().length);
+                json.put("tokens", r.tokenCount());
                 json.put("ms_per_token", r.msPerToken());
                 json.put("time_to_first_token_ms", r.timeToFirstTokenMs());
-                json.put("stop_reason", r.stopReason());
+                json.put("stop_reason", r.stopReason().label());
                 console.result(json);
             }
         }

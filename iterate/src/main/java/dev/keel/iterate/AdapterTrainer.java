@@ -1,8 +1,6 @@
 package dev.keel.iterate;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.HeadAdapter;
-import dev.keel.adapters.TunableAdapter;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.AdaptationTask;
@@ -30,23 +28,17 @@ public final class AdapterTrainer implements ChallengerTrainer {
         TrainingConfig training = TrainingConfig.builder().maxSteps(0).epochs(p.epochs()).batchSize(p.batchSize())
                 .learningRate(p.learningRate()).minLearningRate(0).warmupSteps(0).weightDecay(0.01).gradClip(1.0)
                 .seed(p.seed()).build();
+        // no dev set and no early stopping: the round's held-out data judges the challenger, so nothing may be
+        // chosen on it during training
         AdaptationSpec spec = AdaptationSpec.builder().base(p.base()).method(p.method()).task(AdaptationTask.CLASSIFY)
-                .train(p.train()).training(training).lora(p.lora()).maxLength(p.maxLength()).outputDir(p.out()).build();
-        // no dev set: a round's held-out data judges the challenger, so nothing is chosen on it during training
-        AdaptOptions options = new AdaptOptions("auto", 0, 0, 0.1, p.headHidden(), 0, null);
-        Adapter adapter;
-        if (p.method() == AdaptationMethod.HEAD) {
-            adapter = new HeadAdapter(runtime::open, "iterate", options);
-        } else {
-            adapter = runtime.adapter(ModelFamily.BERT);
-            if (adapter instanceof TunableAdapter tunable) {
-                adapter = tunable.withOptions(options);
-            }
-        }
+                .train(p.train()).training(training).lora(p.lora()).maxLength(p.maxLength()).outputDir(p.out())
+                .patience(0).headHidden(p.headHidden()).build();
+        Adapter adapter = p.method() == AdaptationMethod.HEAD ? new HeadAdapter(runtime::open, "iterate")
+                : runtime.adapter(ModelFamily.BERT);
         return adapter.adapt(spec, listener);
     }
 
-    /** Not yet: the adapters take a warm start with the one AdaptationSpec of the API contract work. */
+    /** Not yet: the adapters take a warm start with AdaptationSpec.warmStart. */
     @Override
     public boolean supportsWarmStart() {
         return false;

@@ -1,6 +1,7 @@
 package dev.keel.iterate.eval;
 
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.Prediction;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
@@ -81,7 +82,7 @@ public final class BiasEvaluation {
         for (BiasProbes.Probe p : probes.probes()) {
             for (String g : p.terms().keySet()) {
                 Prediction pr = bySentence.get(p.sentence(g));
-                InferenceEvent event = new InferenceEvent("probe-" + id++, now, "classify", "probe", "iterate", "cpu",
+                InferenceEvent event = new InferenceEvent("probe-" + id++, now, Operation.CLASSIFY, "probe", "iterate", "cpu",
                         0, 0, 0, List.of(p.sentence(g)), 0, 0, 0, List.of(pr.label()), List.of(pr.confidence()), null);
                 monitor.onInference(event);
                 monitor.onFeedback(Feedback.label(event.id(), p.label()), event, 0);

@@ -2,6 +2,7 @@ package dev.keel.iterate.shadow;
 
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.iterate.CapturedInput;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.iterate.CapturedInputs;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
@@ -50,7 +51,7 @@ public final class RecentInputs implements InferenceListener, CapturedInputs {
 
     @Override
     public synchronized void onInference(InferenceEvent e) {
-        if (e == null || e.failed() || !"classify".equals(e.operation())) {
+        if (e == null || e.failed() || e.operation() != Operation.CLASSIFY) {
             return;
         }
         for (int i = 0; i < e.inputs().size(); i++) {

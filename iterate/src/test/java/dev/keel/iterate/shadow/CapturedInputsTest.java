@@ -2,6 +2,7 @@ package dev.keel.iterate.shadow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.api.infer.Operation;
 import dev.keel.api.iterate.CapturedInput;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
@@ -17,7 +18,7 @@ class CapturedInputsTest {
     Path dir;
 
     private static InferenceEvent classify(String id, List<String> inputs, List<String> outputs) {
-        return new InferenceEvent(id, Instant.now(), "classify", "v1", "onnx", "cpu", 0, 0, 0, inputs, 0, 0, 0,
+        return new InferenceEvent(id, Instant.now(), Operation.CLASSIFY, "v1", "onnx", "cpu", 0, 0, 0, inputs, 0, 0, 0,
                 outputs, List.of(), null);
     }
 
@@ -25,7 +26,7 @@ class CapturedInputsTest {
     void recent_inputs_keep_the_last_classified_texts_and_join_feedback_by_id() {
         RecentInputs recent = new RecentInputs(3);
         recent.onInference(classify("a", List.of("one", "two"), List.of("1", "0")));
-        recent.onInference(new InferenceEvent("e", Instant.now(), "embed", "v1", "onnx", "cpu", 0, 0, 0,
+        recent.onInference(new InferenceEvent("e", Instant.now(), Operation.EMBED, "v1", "onnx", "cpu", 0, 0, 0,
                 List.of("not classified"), 0, 0, 0, List.of(), List.of(), null));
         recent.onInference(classify("b", List.of("three"), List.of("1")));
         assertThat(recent.onFeedback(Feedback.label("a#1", "1"))).isTrue();
