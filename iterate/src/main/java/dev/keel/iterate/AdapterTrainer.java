@@ -1,6 +1,7 @@
 package dev.keel.iterate;
 
 import dev.keel.adapters.HeadAdapter;
+import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.AdaptationTask;
@@ -14,7 +15,9 @@ import dev.keel.runtime.KeelRuntime;
 /**
  * Trains a challenger through the runtime's adapters: {@code head} with the engine-neutral Java head over the
  * inference backend's embeddings (ONNX Runtime serves as well as a training engine), {@code lora} and
- * {@code full} on the backend the runtime chooses for adapting bert (djl).
+ * {@code full} on the backend the runtime chooses for adapting bert (djl). A warm start hands the champion's
+ * head, adapter or weights to the adapter ({@link AdaptationSpec#warmStart}); the round's JSONL training file
+ * carries reweighing's sample weights, which every adapter applies.
  */
 public final class AdapterTrainer implements ChallengerTrainer {
     private final KeelRuntime runtime;
@@ -32,15 +35,10 @@ public final class AdapterTrainer implements ChallengerTrainer {
         // chosen on it during training
         AdaptationSpec spec = AdaptationSpec.builder().base(p.base()).method(p.method()).task(AdaptationTask.CLASSIFY)
                 .train(p.train()).training(training).lora(p.lora()).maxLength(p.maxLength()).outputDir(p.out())
-                .patience(0).headHidden(p.headHidden()).build();
+                .patience(0).headHidden(p.headHidden())
+                .warmStart(p.warmStart() == null ? null : ModelRef.of(p.warmStart())).build();
         Adapter adapter = p.method() == AdaptationMethod.HEAD ? new HeadAdapter(runtime::open, "iterate")
                 : runtime.adapter(ModelFamily.BERT);
         return adapter.adapt(spec, listener);
-    }
-
-    /** Not yet: the adapters take a warm start with AdaptationSpec.warmStart. */
-    @Override
-    public boolean supportsWarmStart() {
-        return false;
     }
 }

@@ -80,6 +80,17 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
                 + "folder (a head, LoRA or full classifier written by keel adapt), got " + warmStart);
     }
 
+    /**
+     * A spec without a warm start: the constructor as it was before {@code warmStart} was added, kept so that
+     * code built against it still compiles and links.
+     */
+    public AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationTask task, Path train, Path dev,
+            TrainingConfig training, LoraConfig lora, int maxLength, Path outputDir, ClassWeighting classWeights,
+            int patience, int evalEvery, double warmupFraction, int headHidden, int trainLimit, Path reference) {
+        this(base, method, task, train, dev, training, lora, maxLength, outputDir, classWeights, patience, evalEvery,
+                warmupFraction, headHidden, trainLimit, reference, null);
+    }
+
     private static void check(boolean ok, String message) {
         if (!ok) {
             throw new InvalidInputException(message);
