@@ -48,6 +48,12 @@ final class DemoIteration {
     static final String NAME = "sentiment";
     /** Reviews per served call in the stream. */
     private static final int BATCH = 10;
+    /**
+     * The demo's forgetting policy: a challenger may lose at most 8 points on the film reviews. A linear head on
+     * frozen features trades some film accuracy for the new domain (about 5 points here, part of it because the
+     * champion was early-stopped on these very sentences); a careless retrain loses 12 or more.
+     */
+    private static final String FORGETTING = "forgetting<=0.08";
 
     private DemoIteration() { }
 
@@ -84,8 +90,8 @@ final class DemoIteration {
                             .anyMatch(f -> f.text().equals(c.text())))
                     .map(c -> LabelledRow.of(c.text(), c.feedbackValue())).toList());
             ContinuousLearning loop = ContinuousLearning.builder().runtime(runtime).registry(registry).name(NAME)
-                    .newData(feedback).replayData(filmTrain).replayFraction(0.75).golden("film-dev", filmDev)
-                    .gate("accuracy:min_abs_change=0.03").gate("forgetting<=0.05")
+                    .newData(feedback).replayData(filmTrain).replayFraction(0.75).epochs(10).golden("film-dev", filmDev)
+                    .gate("accuracy:min_abs_change=0.02").gate(FORGETTING)
                     .promotion(ContinuousLearning.Promotion.AUTO).workDir(out.resolve("work")).seed(seed)
                     .actor("keel demo").progress(line -> console.say("   " + line)).build();
             try (RoundScheduler scheduler = RoundScheduler.builder().loop(loop).onAlert("accuracy")
@@ -109,21 +115,30 @@ final class DemoIteration {
                 summary.put("heldout_accuracy_after", round.metrics().get("heldout").get("challenger").get("accuracy"));
                 summary.put("film_accuracy_before", round.metrics().get("film-dev").get("champion").get("accuracy"));
                 summary.put("film_accuracy_after", round.metrics().get("film-dev").get("challenger").get("accuracy"));
-                double after = stream(serving, null, null, served, reviews.subList(400, 600));
+                List<LabelledRow> next = reviews.subList(400, 600);
+                double after = stream(serving, null, null, served, next);
+                double before;
+                try (InferenceSession first = runtime.open(ModelRef.parse(champion.ref()))) {
+                    before = stream(first, null, null, served, next);
+                }
                 console.say(String.format(Locale.ROOT, "   serving now answers from %s: accuracy %.3f on the next "
-                        + "200 reviews", "registry:" + NAME + "/" + registry.resolve(NAME, "champion").orElseThrow()
-                                .version(), after));
+                        + "200 reviews (%s: %.3f)", "registry:" + NAME + "/" + registry.resolve(NAME, "champion")
+                                .orElseThrow().version(), after, champion.ref(), before));
+                summary.put("served_accuracy_before_promotion", before);
                 summary.put("served_accuracy_after_promotion", after);
             }
 
-            // a second challenger: no replay, a narrow slice (restaurant service complaints and praise only)
-            List<LabelledRow> narrow = reviews.subList(600, 1000).stream()
+            // a second challenger: no replay, a narrow slice (complaints about service, and three compliments),
+            // trained hard: what a hurried retrain on this week's tickets would do
+            List<LabelledRow> service = reviews.stream()
                     .filter(r -> r.text().toLowerCase(Locale.ROOT).matches(".*\\b(waiter|waitress|staff|server|service|"
-                            + "table|menu|bartender|host|manager|delivery|driver)\\b.*")).toList();
-            console.say("   a second round: " + narrow.size() + " service reviews, no replay");
+                            + "table|menu|bartender|host|manager|delivery|driver|support|seller|refund)\\b.*")).toList();
+            List<LabelledRow> narrow = new ArrayList<>(service.stream().filter(r -> r.label().equals("0")).toList());
+            narrow.addAll(service.stream().filter(r -> r.label().equals("1")).limit(3).toList());
+            console.say("   a second round: " + narrow.size() + " service reviews, mostly complaints, no replay");
             RoundResult refused = ContinuousLearning.builder().runtime(runtime).registry(registry).name(NAME)
-                    .newData(NewData.of("a narrow slice: service reviews", () -> narrow)).replayFraction(0)
-                    .golden("film-dev", filmDev).gate("forgetting<=0.05").epochs(40).learningRate(3e-3)
+                    .newData(NewData.of("a narrow slice: service complaints", () -> narrow)).replayFraction(0)
+                    .golden("film-dev", filmDev).gate(FORGETTING).epochs(100).learningRate(1e-2)
                     .promotion(ContinuousLearning.Promotion.AUTO).workDir(out.resolve("work")).seed(seed)
                     .actor("keel demo").progress(line -> console.say("   " + line)).build()
                     .run(Trigger.manual("keel demo"));

@@ -44,6 +44,37 @@ public final class BundledData {
         }
     }
 
+    /**
+     * Parses {@code fileOrDefault}: the bundled class-path resource {@code resource} when it is {@code default}
+     * (or null), else that file, with {@code parse(text, source)}. Errors say what was being read.
+     *
+     * @param what     what the file is, for messages ("term-pair file")
+     * @param expected what it should hold, for the message when it is missing
+     */
+    public static <T> T parse(String fileOrDefault, String resource, String what, String expected,
+            java.util.function.BiFunction<String, String, T> parse) {
+        if (fileOrDefault == null || fileOrDefault.equalsIgnoreCase("default")) {
+            try (InputStream in = BundledData.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new InvalidInputException("the bundled " + what + " " + resource + " is missing from the "
+                            + "keel-iterate jar; rebuild it");
+                }
+                return parse.apply(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), resource);
+            } catch (IOException e) {
+                throw new KeelException("cannot read the bundled " + what + " " + resource + ": " + e.getMessage(), e);
+            }
+        }
+        Path file = Path.of(fileOrDefault);
+        try {
+            return parse.apply(Files.readString(file, java.nio.charset.StandardCharsets.UTF_8), file.toString());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidInputException(what + " " + file + " does not exist; give " + expected
+                    + ", or 'default' for the bundled one");
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A bundled labelled file as rows (marked new). */
     public static List<LabelledRow> rows(String name, Path scratch) {
         return RowFiles.read(extract(name, scratch));

@@ -1,11 +1,6 @@
 package dev.keel.iterate.data;
 
 import dev.keel.api.InvalidInputException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -52,31 +47,13 @@ public record TermPairs(String groupA, String groupB, List<Pair> pairs) {
 
     /** The default English gendered pairs shipped in this jar. */
     public static TermPairs englishGender() {
-        try (var in = TermPairs.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-            if (in == null) {
-                throw new InvalidInputException("the default term pairs " + DEFAULT_RESOURCE
-                        + " are missing from the keel-iterate jar; rebuild it");
-            }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_RESOURCE);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + DEFAULT_RESOURCE + ": " + e.getMessage(), e);
-        }
+        return read("default");
     }
 
     /** Reads a pair file; {@code default} names {@link #englishGender()}. */
     public static TermPairs read(String fileOrDefault) {
-        if (fileOrDefault == null || fileOrDefault.equalsIgnoreCase("default")) {
-            return englishGender();
-        }
-        Path file = Path.of(fileOrDefault);
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException("term-pair file " + file + " does not exist; give a TSV of termA<TAB>termB "
-                    + "lines, or 'default' for the English gendered pairs");
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read term-pair file " + file + ": " + e.getMessage(), e);
-        }
+        return BundledData.parse(fileOrDefault, DEFAULT_RESOURCE, "term-pair file", "a TSV of termA<TAB>termB lines",
+                TermPairs::parse);
     }
 
     public static TermPairs parse(String text, String source) {

@@ -1,13 +1,9 @@
 package dev.keel.iterate.eval;
 
 import dev.keel.api.InvalidInputException;
+import dev.keel.iterate.data.BundledData;
 import dev.keel.monitors.builtin.CounterfactualProbe;
 import dev.keel.spi.checkpoint.Json;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -95,31 +91,13 @@ public record BiasProbes(List<Probe> probes) {
 
     /** The default SST-2 gender probes shipped in this jar. */
     public static BiasProbes sst2Gender() {
-        try (var in = BiasProbes.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-            if (in == null) {
-                throw new InvalidInputException("the default bias probes " + DEFAULT_RESOURCE + " are missing from "
-                        + "the keel-iterate jar; rebuild it");
-            }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_RESOURCE);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + DEFAULT_RESOURCE + ": " + e.getMessage(), e);
-        }
+        return read("default");
     }
 
     /** Reads a probe file; {@code default} names {@link #sst2Gender()}. */
     public static BiasProbes read(String fileOrDefault) {
-        if (fileOrDefault == null || fileOrDefault.equalsIgnoreCase("default")) {
-            return sst2Gender();
-        }
-        Path file = Path.of(fileOrDefault);
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException("bias probe file " + file + " does not exist; give a JSONL of "
-                    + "{template, terms, label} lines, or 'default' for the SST-2 gender probes");
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read bias probe file " + file + ": " + e.getMessage(), e);
-        }
+        return BundledData.parse(fileOrDefault, DEFAULT_RESOURCE, "bias probe file",
+                "a JSONL of {template, terms, label} lines", BiasProbes::parse);
     }
 
     public static BiasProbes parse(String text, String source) {
