@@ -294,6 +294,35 @@ public final class AdaptedModels {
     }
 
     /**
+     * The folder of a warm start ({@link dev.keel.api.adapt.AdaptationSpec#warmStart}), checked before any
+     * training: it must be a classifier folder of the method being trained, with exactly the training data's
+     * labels (same names, same order), so the weights it hands over mean the same classes.
+     *
+     * @throws dev.keel.api.InvalidInputException naming what differs and the fix
+     */
+    public static Path requireWarmStart(ModelRef warmStart, Kind method, Labels training) {
+        Path dir = warmStart.path().orElseThrow(() -> new dev.keel.api.InvalidInputException("a warm start must be "
+                + "an adapted model folder, not " + warmStart));
+        ModelFolder.requireFolder(dir);
+        Kind kind = kind(dir);
+        if (kind != method) {
+            throw new dev.keel.api.InvalidInputException("the warm start " + dir + " is a " + name(kind) + " folder but "
+                    + "this run trains " + name(method) + "; start from a " + name(method) + " folder or train fresh");
+        }
+        List<String> labels = labelsOf(Json.readObject(dir.resolve(ModelFolder.CONFIG)));
+        if (!labels.equals(training.names())) {
+            throw new dev.keel.api.InvalidInputException("the warm start " + dir + " predicts " + labels + " but the "
+                    + "training data has the labels " + training.names() + "; a warm start needs the same label set "
+                    + "(add examples of the missing labels, or train fresh)");
+        }
+        return dir;
+    }
+
+    private static String name(Kind k) {
+        return k.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
      * Refuses an output folder that already holds files, before any training starts: mixing the files of
      * two runs (say a full checkpoint and a head) would make the folder's kind ambiguous, and overwriting a
      * good model by accident loses it.

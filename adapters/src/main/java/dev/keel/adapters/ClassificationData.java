@@ -9,20 +9,39 @@ import java.util.List;
  * A labelled file turned into texts and class indices. The training file defines the {@link Labels}; a dev
  * or test file is read against them, and a label they lack is an error naming the example.
  *
- * @param texts  the inputs
- * @param labels class indices, one per text
+ * @param texts   the inputs
+ * @param labels  class indices, one per text
  * @param classes the label set
+ * @param weights per-example loss weights (a JSONL training file's {@code weight} field), or null when every
+ *                example weighs 1
  */
-public record ClassificationData(List<String> texts, int[] labels, Labels classes) {
+public record ClassificationData(List<String> texts, int[] labels, Labels classes, float[] weights) {
+    public ClassificationData {
+        if (weights != null && weights.length != texts.size()) {
+            throw new dev.keel.api.InvalidInputException("got " + weights.length + " sample weights for "
+                    + texts.size() + " examples");
+        }
+    }
+
+    public ClassificationData(List<String> texts, int[] labels, Labels classes) {
+        this(texts, labels, classes, null);
+    }
+
     public int size() {
         return texts.size();
     }
 
-    /** Reads a training file and derives its label set. */
+    /** Reads a training file, derives its label set, and keeps its sample weights (JSONL {@code weight}). */
     public static ClassificationData readTraining(Path file) {
         List<LabelledExample> examples = LabelledFiles.readLabelled(file);
         Labels labels = Labels.fromExamples(examples, file.toString());
-        return of(examples, labels, file.toString());
+        ClassificationData d = of(examples, labels, file.toString());
+        return new ClassificationData(d.texts(), d.labels(), labels, LabelledFiles.sampleWeights(file));
+    }
+
+    /** The weight of example {@code i} (1 when the data carries none). */
+    public float weight(int i) {
+        return weights == null ? 1f : weights[i];
     }
 
     /** Reads a file against known labels (a dev set, or a labelled input to classify). */
@@ -59,10 +78,14 @@ public record ClassificationData(List<String> texts, int[] labels, Labels classe
         java.util.Collections.shuffle(idx, new java.util.Random(seed));
         List<String> t = new java.util.ArrayList<>(n);
         int[] y = new int[n];
+        float[] w = weights == null ? null : new float[n];
         for (int i = 0; i < n; i++) {
             t.add(texts.get(idx.get(i)));
             y[i] = labels[idx.get(i)];
+            if (w != null) {
+                w[i] = weights[idx.get(i)];
+            }
         }
-        return new ClassificationData(t, y, classes);
+        return new ClassificationData(t, y, classes, w);
     }
 }

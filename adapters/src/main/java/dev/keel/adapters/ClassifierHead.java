@@ -45,6 +45,23 @@ public final class ClassifierHead {
         return denseW == null ? 0 : denseW.length;
     }
 
+    // the layers, for a warm start (HeadTrainer copies them; nothing writes through these)
+    float[][] denseWeights() {
+        return denseW;
+    }
+
+    float[] denseBias() {
+        return denseB;
+    }
+
+    float[][] outWeights() {
+        return outW;
+    }
+
+    float[] outBias() {
+        return outB;
+    }
+
     public long parameterCount() {
         long n = (long) outW.length * outW[0].length + outB.length;
         return denseW == null ? n : n + (long) denseW.length * denseW[0].length + denseB.length;

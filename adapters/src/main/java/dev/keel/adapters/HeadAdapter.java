@@ -18,6 +18,7 @@ import dev.keel.api.train.TrainingListener;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.spi.checkpoint.BertLayout;
 import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.data.CorpusTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -68,9 +69,12 @@ public final class HeadAdapter implements Adapter {
             float[] weights = ClassWeights.of(spec.classWeights(), train.counts());
             int stepsPerEpoch = (x.length + spec.training().batchSize() - 1) / spec.training().batchSize();
             int epochs = epochs(spec.training(), stepsPerEpoch);
+            ClassifierHead init = spec.warmStart() == null ? null : ClassifierHead.fromTensors(Safetensors.read(
+                    AdaptedModels.requireWarmStart(spec.warmStart(), AdaptedModels.Kind.HEAD, train.classes())
+                            .resolve(AdaptedModels.HEAD_WEIGHTS)).tensors());
             HeadTrainer.Options headOptions = new HeadTrainer.Options(epochs, spec.training().batchSize(),
                     spec.training().learningRate(), spec.training().weightDecay(), spec.headHidden(),
-                    spec.patience(), weights, spec.training().seed());
+                    spec.patience(), weights, spec.training().seed(), train.weights(), init);
             long baseParams = parameterCount(config);
             listener.onEvent(new TrainingEvent.Started("head", 0, epochs * stepsPerEpoch, baseParams, -1));
             HeadTrainer.Result r = HeadTrainer.train(x, train.labels(), train.classes().size(), devX,
@@ -92,6 +96,10 @@ public final class HeadAdapter implements Adapter {
             training.put("class_weights", toList(weights));
             training.put("feature_backend", base.info().backend());
             training.put("train_examples", train.size());
+            training.put("sample_weights", train.weights() != null);
+            if (spec.warmStart() != null) {
+                training.put("warm_start", spec.warmStart().toString());
+            }
             Map<String, String> data = new LinkedHashMap<>();
             data.put("train", CorpusTokenizer.fingerprint(TextCorpus.of(spec.train())));
             if (spec.dev() != null) {

@@ -23,14 +23,31 @@ public final class HeadTrainer {
      * @param patience     evaluations without a better dev accuracy before stopping; 0 never stops early
      * @param classWeights per-class loss weights ({@link ClassWeights})
      * @param seed         initialisation and shuffling
+     * @param sampleWeights per-example loss weights, multiplying the class weight (null: every example 1)
+     * @param init         a trained head to start from instead of zero or random weights (a warm start; its
+     *                     width, features and classes must match), or null
      */
     public record Options(int epochs, int batchSize, double learningRate, double weightDecay, int hidden,
-            int patience, float[] classWeights, long seed) {
+            int patience, float[] classWeights, long seed, float[] sampleWeights, ClassifierHead init) {
         public Options {
             if (epochs <= 0 || batchSize <= 0 || !(learningRate > 0) || hidden < 0 || patience < 0 || weightDecay < 0) {
                 throw new InvalidInputException("head training needs epochs, batch and learning rate > 0, hidden, "
                         + "patience and weight decay >= 0");
             }
+            if (init != null && init.hidden() != hidden) {
+                throw new InvalidInputException("the head to start from has hidden width " + init.hidden()
+                        + " but this run asks for " + hidden + "; use the same --head-hidden");
+            }
+        }
+
+        /** Options without sample weights or a warm start. */
+        public Options(int epochs, int batchSize, double learningRate, double weightDecay, int hidden, int patience,
+                float[] classWeights, long seed) {
+            this(epochs, batchSize, learningRate, weightDecay, hidden, patience, classWeights, seed, null, null);
+        }
+
+        float weight(int[] y, int i) {
+            return classWeights[y[i]] * (sampleWeights == null ? 1f : sampleWeights[i]);
         }
     }
 
@@ -73,6 +90,15 @@ public final class HeadTrainer {
             throw new InvalidInputException("head training needs one label per feature row and at least one row");
         }
         int d = x[0].length;
+        if (o.sampleWeights() != null && o.sampleWeights().length != x.length) {
+            throw new InvalidInputException("head training got " + o.sampleWeights().length + " sample weights for "
+                    + x.length + " feature rows");
+        }
+        if (o.init() != null && (o.init().features() != d || o.init().classes() != classes)) {
+            throw new InvalidInputException("the head to start from reads " + o.init().features() + " features into "
+                    + o.init().classes() + " classes, but this run has " + d + " features and " + classes
+                    + " classes; was it trained on another base or another label set?");
+        }
         Random rnd = new Random(o.seed());
         float[] mean = new float[d];
         float[] inv = new float[d];
@@ -87,7 +113,9 @@ public final class HeadTrainer {
         int in2 = h == 0 ? d : h;
         Param w1 = h == 0 ? null : Param.init(h, d, rnd);
         Param w2 = Param.init(classes, in2, rnd);
-        if (h == 0) {
+        if (o.init() != null) {
+            unfold(o.init(), w1, w2, mean, inv);
+        } else if (h == 0) {
             w2.zero(); // a linear softmax model is convex: start from zero, the run is then seed-independent
         }
         EarlyStopping stopper = new EarlyStopping(o.patience(), 1e-4);
@@ -117,7 +145,7 @@ public final class HeadTrainer {
                 int end = Math.min(order.length, start + o.batchSize());
                 double batchWeight = 0;
                 for (int bi = start; bi < end; bi++) {
-                    batchWeight += o.classWeights()[y[order[bi]]];
+                    batchWeight += o.weight(y, order[bi]);
                 }
                 if (batchWeight == 0) {
                     if (distributed != null) {
@@ -127,7 +155,7 @@ public final class HeadTrainer {
                 }
                 for (int bi = start; bi < end; bi++) {
                     int i = order[bi];
-                    float cw = o.classWeights()[y[i]];
+                    float cw = o.weight(y, i);
                     if (cw == 0) {
                         continue;
                     }
@@ -224,6 +252,31 @@ public final class HeadTrainer {
             double var = Math.max(s2[j] / x.length - m * m, 0);
             mean[j] = (float) m;
             inv[j] = (float) (1.0 / Math.sqrt(var + 1e-8));
+        }
+    }
+
+    /**
+     * The inverse of {@link #fold}: a head that reads raw features, written into the layers that read
+     * standardised ones ({@code W_std = W_raw / inv}, {@code b_std = b_raw + W_raw . mean}), so training starts
+     * from exactly the function the head computes.
+     */
+    private static void unfold(ClassifierHead head, Param w1, Param w2, float[] mean, float[] inv) {
+        Param first = w1 != null ? w1 : w2;
+        float[][] raw = w1 != null ? head.denseWeights() : head.outWeights();
+        float[] rawBias = w1 != null ? head.denseBias() : head.outBias();
+        for (int r = 0; r < raw.length; r++) {
+            double shift = 0;
+            for (int j = 0; j < mean.length; j++) {
+                first.w[r][j] = raw[r][j] / inv[j];
+                shift += (double) raw[r][j] * mean[j];
+            }
+            first.b[r] = (float) (rawBias[r] + shift);
+        }
+        if (w1 != null) {
+            for (int r = 0; r < w2.w.length; r++) {
+                System.arraycopy(head.outWeights()[r], 0, w2.w[r], 0, w2.w[r].length);
+            }
+            System.arraycopy(head.outBias(), 0, w2.b, 0, w2.b.length);
         }
     }
 

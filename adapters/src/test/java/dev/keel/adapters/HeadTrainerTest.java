@@ -90,4 +90,69 @@ class HeadTrainerTest {
         assertThat(s.best()).isEqualTo(0.7);
         assertThat(s.bestEvaluation()).isEqualTo(2);
     }
+
+    private static float[][] clusters(int n, long seed, int[] y) {
+        Random r = new Random(seed);
+        float[][] x = new float[n][4];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 2;
+            for (int j = 0; j < 4; j++) {
+                x[i][j] = (float) (r.nextGaussian() + (j == 0 ? (y[i] == 0 ? -1.5 : 1.5) : 3 * j));
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void a_warm_start_begins_exactly_at_the_given_head_linear_or_hidden() {
+        int[] y = new int[300];
+        float[][] x = clusters(300, 5, y);
+        int[] y2 = new int[300];
+        float[][] other = clusters(300, 6, y2); // other data: other standardisation statistics
+        for (int hidden : new int[] {0, 8}) {
+            ClassifierHead trained = HeadTrainer.train(x, y, 2, null, null, options(ClassWeights.none(2), hidden),
+                    e -> { }).head();
+            HeadTrainer.Options still = new HeadTrainer.Options(1, 300, 1e-12, 0.0, hidden, 0, ClassWeights.none(2), 7,
+                    null, trained);
+            ClassifierHead again = HeadTrainer.train(other, y2, 2, null, null, still, e -> { }).head();
+            for (float[] row : other) {
+                assertThat(again.probabilities(row)[1]).isCloseTo(trained.probabilities(row)[1], within(1e-4));
+            }
+        }
+    }
+
+    @Test
+    void sample_weights_set_the_odds_between_conflicting_examples() {
+        // the same point labelled 0 with weight 3 and 1 with weight 1: weighted cross-entropy is least at p(1) = 1/4
+        int n = 200;
+        float[][] x = new float[n][];
+        int[] y = new int[n];
+        float[] w = new float[n];
+        Random r = new Random(9);
+        for (int i = 0; i < n; i++) {
+            x[i] = new float[] {1f + (float) r.nextGaussian() * 1e-3f, (float) r.nextGaussian()};
+            y[i] = i % 2;
+            w[i] = y[i] == 0 ? 3f : 1f;
+        }
+        HeadTrainer.Options o = new HeadTrainer.Options(300, n, 0.05, 0.0, 0, 0, ClassWeights.none(2), 7, w, null);
+        ClassifierHead head = HeadTrainer.train(x, y, 2, null, null, o, e -> { }).head();
+        assertThat(head.probabilities(new float[] {1f, 0f})[1]).isCloseTo(0.25, within(0.02));
+        HeadTrainer.Options even = new HeadTrainer.Options(300, n, 0.05, 0.0, 0, 0, ClassWeights.none(2), 7, null, null);
+        assertThat(HeadTrainer.train(x, y, 2, null, null, even, e -> { }).head().probabilities(new float[] {1f, 0f})[1])
+                .isCloseTo(0.5, within(0.02));
+    }
+
+    @Test
+    void a_warm_start_that_does_not_fit_is_refused() {
+        int[] y = new int[100];
+        float[][] x = clusters(100, 5, y);
+        ClassifierHead head = HeadTrainer.train(x, y, 2, null, null, options(ClassWeights.none(2), 0), e -> { }).head();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new HeadTrainer.Options(1, 10, 1e-3, 0, 4, 0,
+                ClassWeights.none(2), 1, null, head)).isInstanceOf(dev.keel.api.InvalidInputException.class)
+                .hasMessageContaining("hidden width 0");
+        float[][] wide = new float[100][6];
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HeadTrainer.train(wide, y, 2, null, null,
+                new HeadTrainer.Options(1, 10, 1e-3, 0, 0, 0, ClassWeights.none(2), 1, null, head), e -> { }))
+                .isInstanceOf(dev.keel.api.InvalidInputException.class).hasMessageContaining("another base");
+    }
 }

@@ -22,12 +22,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code keel demo}: the main job. Runs the lifecycle end to end on data bundled in the jar, through the same
  * verbs a user scripts: pre-train a small GPT-2 on one engine, evaluate it on every engine, sample it, adapt
- * the real pretrained all-MiniLM-L6-v2 into a sentiment classifier, classify held-out sentences, and check
- * drift between what it was trained on and a shifted sample.
+ * the real pretrained all-MiniLM-L6-v2 into a sentiment classifier, classify held-out sentences, check
+ * drift between what it was trained on and a shifted sample, and iterate ({@link DemoIteration}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole lifecycle end to end on bundled data (a few minutes on 2 cores).",
-            "Pre-train -> evaluate on every engine -> generate -> adapt MiniLM -> classify -> drift report."})
+            "Pre-train -> evaluate on every engine -> generate -> adapt MiniLM -> classify -> drift report ->",
+            "register, serve, shift, alert, retrain, gate, promote, refuse (iteration.html)."})
 public final class DemoCommand implements Callable<Integer> {
     private static final String DATA = "/dev/keel/cli/demo/";
 
@@ -57,14 +58,14 @@ public final class DemoCommand implements Callable<Integer> {
         String seed = Long.toString(common.seed);
         Map<String, Object> summary = new LinkedHashMap<>();
 
-        console.say("== 1/6 pre-train a character-level GPT-2 on " + corpus.getFileName() + " (djl)");
+        console.say("== 1/7 pre-train a character-level GPT-2 on " + corpus.getFileName() + " (djl)");
         Map<String, Object> pre = verb("pretrain", "--backend", "djl", "--corpus", corpus, "--out", gpt2,
                 "--layers", "4", "--heads", "4", "--embd", "128", "--block", "64", "--batch", "12", "--iters", iters,
                 "--warmup", Math.min(100, iters / 10), "--eval-interval", Math.max(10, iters / 4), "--eval-iters", "10", "--seed", seed);
         summary.put("pretrain_val_loss", pre.get("val_loss"));
         summary.put("pretrain_ms_per_iter", pre.get("ms_per_iter"));
 
-        console.say("== 2/6 the same folder evaluated on every engine (portable checkpoint)");
+        console.say("== 2/7 the same folder evaluated on every engine (portable checkpoint)");
         for (String backend : List.of("djl", "onnx", "tf")) {
             Map<String, Object> ev = verb("evaluate", "--backend", backend, "--model", gpt2, "--corpus", corpus);
             summary.put("val_loss_" + backend, ev.get("loss"));
@@ -72,30 +73,34 @@ public final class DemoCommand implements Callable<Integer> {
                     ev.get("tokens")));
         }
 
-        console.say("== 3/6 sample it");
+        console.say("== 3/7 sample it");
         Map<String, Object> gen = verb("generate", "--model", gpt2, "--prompt", "ROMEO:", "--max-tokens", "160",
                 "--temperature", "0.8", "--top-k", "20", "--seed", seed);
         console.say("ROMEO:" + gen.get("text"));
         summary.put("sample", gen.get("text"));
         summary.put("ms_per_token", gen.get("ms_per_token"));
 
-        console.say("== 4/6 adapt the pretrained all-MiniLM-L6-v2 into a sentiment classifier (head on frozen features)");
+        console.say("== 4/7 adapt the pretrained all-MiniLM-L6-v2 into a sentiment classifier (head on frozen features)");
         Map<String, Object> ad = verb("adapt", "--base", "builtin:all-minilm-l6-v2", "--method", "head",
                 "--task", "classify", "--train", train, "--dev", dev, "--out", classifier, "--seed", seed);
         summary.put("dev_accuracy", ad.get("dev_accuracy"));
         summary.put("trainable_params", ad.get("trainable_params"));
 
-        console.say("== 5/6 classify held-out sentences");
+        console.say("== 5/7 classify held-out sentences");
         Map<String, Object> cl = verb("classify", "--model", classifier, "--input", dev, "--out",
                 out.resolve("predictions.jsonl"));
         summary.put("classify_accuracy", cl.get("accuracy"));
         summary.put("classify_macro_f1", cl.get("macro_f1"));
 
-        console.say("== 6/6 drift: film reviews (reference) against Shakespeare lines (current)");
+        console.say("== 6/7 drift: film reviews (reference) against Shakespeare lines (current)");
         Map<String, Object> dr = verb("drift", "--reference", dev, "--current", shifted, "--report",
                 out.resolve("drift.html"));
         summary.put("drift", dr.get("drift"));
         summary.put("drift_report", out.resolve("drift.html").toString());
+
+        console.say("== 7/7 iterate: register the classifier as champion, serve it from the registry, shift the stream, "
+                + "let the alert start a round, promote a challenger that passes its gates, refuse one that forgets");
+        summary.putAll(DemoIteration.run(out, classifier, train, dev, console, common.seed));
         summary.put("out", out.toString());
 
         console.say("");
@@ -103,6 +108,13 @@ public final class DemoCommand implements Callable<Integer> {
                 + "%.3f; drift detected: %s; everything is in %s", (Double) pre.get("val_loss"),
                 (Double) summary.get("val_loss_djl"), (Double) summary.get("val_loss_onnx"),
                 (Double) summary.get("val_loss_tf"), (Double) cl.get("accuracy"), dr.get("drift"), out));
+        console.say(String.format("iteration: the %s alert started a round; version %s %s (review accuracy %.3f -> "
+                + "%.3f, film %.3f -> %.3f); the narrow no-replay challenger was %s; history in %s",
+                summary.get("round_trigger"), summary.get("round_challenger_version"),
+                Boolean.TRUE.equals(summary.get("round_promoted")) ? "was promoted" : "was NOT promoted",
+                (Double) summary.get("heldout_accuracy_before"), (Double) summary.get("heldout_accuracy_after"),
+                (Double) summary.get("film_accuracy_before"), (Double) summary.get("film_accuracy_after"),
+                summary.get("second_round_decision"), summary.get("iteration_report")));
         if (common.json) {
             console.result(summary);
         }

@@ -47,6 +47,27 @@ public final class FeedbackCommand implements Callable<Integer> {
     }
 
     /** The options every feedback verb takes. */
+    /**
+     * Opens the capture store at {@code store} for reading: never creates or migrates anything, so the location
+     * must hold a capture store already.
+     */
+    static JdbcCaptureStore openExisting(String store) {
+        String none = "there is no capture store at " + store + "; give the store a host or keel serve --capture "
+                + "writes, or record feedback first (keel feedback add --store " + store + " ...)";
+        if (!store.startsWith("jdbc:")) {
+            Path p = Path.of(store);
+            if (!Files.exists(p) || (Files.isDirectory(p) && !Files.exists(p.resolve(Database.SQLITE_FILE)))) {
+                throw new InvalidInputException(none);
+            }
+        }
+        try (Database db = Database.open(JdbcModelRegistry.databaseLocation(store))) {
+            if (!db.tables().contains("keel_capture_schema_history")) {
+                throw new InvalidInputException(none);
+            }
+        }
+        return JdbcCaptureStore.open(store);
+    }
+
     static final class Store {
         @Mixin
         CommonOptions common;
@@ -57,27 +78,7 @@ public final class FeedbackCommand implements Callable<Integer> {
         String store;
 
         JdbcCaptureStore open(boolean create) {
-            if (!create) {
-                requireStore();
-            }
-            return JdbcCaptureStore.open(store);
-        }
-
-        /** Reading verbs never create or migrate anything: the location must hold a capture store already. */
-        private void requireStore() {
-            String none = "there is no capture store at " + store + "; give the store a host or keel serve --capture "
-                    + "writes, or record feedback first (keel feedback add --store " + store + " ...)";
-            if (!store.startsWith("jdbc:")) {
-                Path p = Path.of(store);
-                if (!Files.exists(p) || (Files.isDirectory(p) && !Files.exists(p.resolve(Database.SQLITE_FILE)))) {
-                    throw new InvalidInputException(none);
-                }
-            }
-            try (Database db = Database.open(JdbcModelRegistry.databaseLocation(store))) {
-                if (!db.tables().contains("keel_capture_schema_history")) {
-                    throw new InvalidInputException(none);
-                }
-            }
+            return create ? JdbcCaptureStore.open(store) : openExisting(store);
         }
 
         Console console() {

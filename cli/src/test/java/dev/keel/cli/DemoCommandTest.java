@@ -29,5 +29,11 @@ class DemoCommandTest {
         assertThat(out.resolve("gpt2/model.safetensors")).exists();
         assertThat(out.resolve("drift.html")).exists();
         assertThat(Files.exists(out.resolve("predictions.jsonl"))).isTrue();
+        // stage four: the alert's round promotes a challenger; the narrow one without replay is refused
+        assertThat(json.get("round_promoted")).as(r.err()).isEqualTo(true);
+        assertThat((Double) json.get("heldout_accuracy_after")).isGreaterThan((Double) json.get("heldout_accuracy_before"));
+        assertThat(json.get("second_round_decision")).isEqualTo("refused");
+        assertThat(json.get("second_round_failed_gates").toString()).contains("film-dev");
+        assertThat(out.resolve("iteration.html")).exists();
     }
 }

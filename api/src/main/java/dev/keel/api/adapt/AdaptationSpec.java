@@ -37,11 +37,16 @@ import org.apiguardian.api.API;
  * @param trainLimit     train on a seeded random subset of this many examples; 0 uses them all
  * @param reference      for causal-lm: the original pre-training corpus, whose validation loss before and after
  *                       measures forgetting; null to skip
+ * @param warmStart      an adapted classifier folder of the same method to start from instead of a fresh
+ *                       initialisation: its head ({@code head}), its LoRA adapter and classifier ({@code lora}) or
+ *                       its weights and classifier ({@code full}); its labels must be the training data's.
+ *                       The continuous-learning loop trains challengers this way. Null starts fresh.
  */
 @API(status = STABLE, since = "0.1")
 public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationTask task, Path train, Path dev,
         TrainingConfig training, LoraConfig lora, int maxLength, Path outputDir, ClassWeighting classWeights,
-        int patience, int evalEvery, double warmupFraction, int headHidden, int trainLimit, Path reference) {
+        int patience, int evalEvery, double warmupFraction, int headHidden, int trainLimit, Path reference,
+        ModelRef warmStart) {
 
     /** Early-stopping patience of the builder. */
     public static final int DEFAULT_PATIENCE = 3;
@@ -71,6 +76,19 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         training = training == null ? defaultTraining() : training;
         lora = lora == null ? LoraConfig.defaults() : lora;
         classWeights = classWeights == null ? ClassWeighting.AUTO : classWeights;
+        check(warmStart == null || warmStart.path().isPresent(), "AdaptationSpec.warmStart must be an adapted model "
+                + "folder (a head, LoRA or full classifier written by keel adapt), got " + warmStart);
+    }
+
+    /**
+     * A spec without a warm start: the constructor as it was before {@code warmStart} was added, kept so that
+     * code built against it still compiles and links.
+     */
+    public AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationTask task, Path train, Path dev,
+            TrainingConfig training, LoraConfig lora, int maxLength, Path outputDir, ClassWeighting classWeights,
+            int patience, int evalEvery, double warmupFraction, int headHidden, int trainLimit, Path reference) {
+        this(base, method, task, train, dev, training, lora, maxLength, outputDir, classWeights, patience, evalEvery,
+                warmupFraction, headHidden, trainLimit, reference, null);
     }
 
     private static void check(boolean ok, String message) {
@@ -98,7 +116,7 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         return new Builder().base(base).method(method).task(task).train(train).dev(dev).training(training).lora(lora)
                 .maxLength(maxLength).outputDir(outputDir).classWeights(classWeights).patience(patience)
                 .evalEvery(evalEvery).warmupFraction(warmupFraction).headHidden(headHidden).trainLimit(trainLimit)
-                .reference(reference);
+                .reference(reference).warmStart(warmStart);
     }
 
     /** This spec over another base (a builtin made portable, say). */
@@ -124,6 +142,7 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         private int headHidden = 0;
         private int trainLimit = 0;
         private Path reference;
+        private ModelRef warmStart;
 
         public Builder base(ModelRef v) { base = v; return this; }
         /** Default head. */
@@ -153,13 +172,15 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         public Builder trainLimit(int v) { trainLimit = v; return this; }
         /** Default none. */
         public Builder reference(Path v) { reference = v; return this; }
+        /** Default none: a fresh head, adapter or classifier. */
+        public Builder warmStart(ModelRef v) { warmStart = v; return this; }
 
         /**
          * @throws InvalidInputException when a required value is missing or a setting is out of range
          */
         public AdaptationSpec build() {
             return new AdaptationSpec(base, method, task, train, dev, training, lora, maxLength, outputDir,
-                    classWeights, patience, evalEvery, warmupFraction, headHidden, trainLimit, reference);
+                    classWeights, patience, evalEvery, warmupFraction, headHidden, trainLimit, reference, warmStart);
         }
     }
 }

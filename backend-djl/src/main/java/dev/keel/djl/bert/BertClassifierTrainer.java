@@ -139,13 +139,15 @@ public final class BertClassifierTrainer {
                     List<Encoding> be = new ArrayList<>(idx.length);
                     float[] target = new float[idx.length * train.classes().size()];
                     double weightSum = 0;
+                    // each example's loss counts its class weight times its sample weight (reweighing)
                     for (int i : idx) {
-                        weightSum += s.classWeights()[train.labels()[i]];
+                        weightSum += s.classWeights()[train.labels()[i]] * train.weight(i);
                     }
                     for (int b = 0; b < idx.length; b++) {
                         int y = train.labels()[idx[b]];
                         be.add(enc.get(idx[b]));
-                        target[b * train.classes().size() + y] = (float) (s.classWeights()[y] / Math.max(weightSum, 1e-12));
+                        target[b * train.classes().size() + y] = (float) (s.classWeights()[y] * train.weight(idx[b])
+                                / Math.max(weightSum, 1e-12));
                     }
                     BertBatch batch = new BertBatch(model.manager(), be, tokenizer.padId());
                     NDArray targetArray = DjlEngine.ownedFloats(model.manager(), target, new Shape(idx.length, train.classes().size()));

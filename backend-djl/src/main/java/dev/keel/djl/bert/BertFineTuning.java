@@ -60,12 +60,25 @@ public final class BertFineTuning {
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
         float[] weights = ClassWeights.of(spec.classWeights(), train.counts());
         BertConfig base = config.withLabels(List.of());
+        // a warm start hands over a LoRA adapter with its classifier, or a full classifier's every weight
+        Path warm = spec.warmStart() == null ? null : AdaptedModels.requireWarmStart(spec.warmStart(),
+                spec.method() == AdaptationMethod.LORA ? AdaptedModels.Kind.LORA : AdaptedModels.Kind.FULL,
+                train.classes());
+        Path weightsDir = warm != null && spec.method() == AdaptationMethod.FULL ? warm : baseDir;
         try (NDManager manager = DjlEngine.newManager(device);
                 BertModel model = BertModel.fromTensors(manager.newSubManager(), base,
-                        ModelFolder.readWeights(baseDir).tensors())) {
-            model.newClassifier(train.classes().size(), spec.training().seed());
-            if (spec.method() == AdaptationMethod.LORA) {
-                model.addLora(spec.lora(), spec.training().seed());
+                        ModelFolder.readWeights(weightsDir).tensors())) {
+            if (warm != null && spec.method() == AdaptationMethod.LORA) {
+                model.loadLora(LoraAdapter.read(warm));
+            } else if (warm == null || !model.hasClassifier() || model.classes() != train.classes().size()) {
+                if (warm != null) {
+                    throw new CheckpointException("the warm start " + warm + " has no classifier for "
+                            + train.classes().size() + " labels; train fresh");
+                }
+                model.newClassifier(train.classes().size(), spec.training().seed());
+                if (spec.method() == AdaptationMethod.LORA) {
+                    model.addLora(spec.lora(), spec.training().seed());
+                }
             }
             // the shared rule: steps from maxSteps, else from epochs; a fixed warmup that does not fit is fitted
             var t = Schedules.resolve(spec.training(), (train.size() + spec.training().batchSize() - 1)
@@ -90,9 +103,13 @@ public final class BertFineTuning {
             training.put("train_examples", train.size());
             training.put("trainable_params", o.trainableParameters());
             if (spec.method() == AdaptationMethod.LORA) {
-                training.put("lora_r", spec.lora().rank());
-                training.put("lora_alpha", spec.lora().alpha());
+                training.put("lora_r", model.loraConfig().rank());
+                training.put("lora_alpha", model.loraConfig().alpha());
                 training.put("lora_targets", model.loraTargets());
+            }
+            training.put("sample_weights", train.weights() != null);
+            if (warm != null) {
+                training.put("warm_start", warm.toString());
             }
             Map<String, String> data = new LinkedHashMap<>();
             data.put("train", CorpusTokenizer.fingerprint(TextCorpus.of(spec.train())));
@@ -133,7 +150,7 @@ public final class BertFineTuning {
         Map<String, Object> config = AdaptedModels.classifierConfig(model.config(), train.classes(), spec.maxLength());
         AtomicFiles.writeString(out.resolve(ModelFolder.CONFIG), Json.pretty(config) + "\n");
         if (spec.method() == AdaptationMethod.LORA) {
-            Map<String, Object> peft = LoraAdapter.peftConfig(spec.lora(), baseRef, "SEQ_CLS", model.loraTargets(),
+            Map<String, Object> peft = LoraAdapter.peftConfig(model.loraConfig(), baseRef, "SEQ_CLS", model.loraTargets(),
                     false, List.of("classifier"));
             new LoraAdapter(peft, model.peftTensors()).write(out);
         } else {

@@ -178,6 +178,57 @@ public final class LabelledFiles {
         return fields;
     }
 
+    /**
+     * Per-example loss weights of a labelled file: the {@code weight} field of a JSONL file's lines (1 where a
+     * line has none), in the order {@link #read} returns the examples; null when the file is not JSONL or no
+     * line carries a weight. Reweighing against bias (the continuous-learning loop) writes them this way, and
+     * every adapter multiplies each example's loss by its weight. A weight must be a finite number >= 0, and
+     * not every weight may be 0.
+     */
+    public static float[] sampleWeights(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".jsonl") && !name.endsWith(".ndjson")) {
+            return null;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read data file " + file + ": " + e.getMessage(), e);
+        }
+        List<Float> weights = new ArrayList<>();
+        boolean any = false;
+        double sum = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            Object w = Json.parseObject(lines.get(i), "line").get("weight");
+            float v = 1f;
+            if (w != null) {
+                if (!(w instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 0) {
+                    throw new InvalidInputException(file + " line " + (i + 1) + " has weight " + w + "; a sample "
+                            + "weight is a finite number >= 0");
+                }
+                v = n.floatValue();
+                any = true;
+            }
+            sum += v;
+            weights.add(v);
+        }
+        if (!any) {
+            return null;
+        }
+        if (sum <= 0) {
+            throw new InvalidInputException(file + " gives every example weight 0; at least one must count");
+        }
+        float[] out = new float[weights.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = weights.get(i);
+        }
+        return out;
+    }
+
     private static List<LabelledExample> jsonl(Path file, List<String> lines) {
         List<LabelledExample> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

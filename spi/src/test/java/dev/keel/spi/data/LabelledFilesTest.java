@@ -71,4 +71,20 @@ class LabelledFilesTest {
 
         assertThatThrownBy(() -> LabelledFiles.read(dir.resolve("missing.tsv"))).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void jsonl_weight_fields_are_sample_weights_and_other_files_have_none() throws IOException {
+        Path jsonl = Files.writeString(dir.resolve("w.jsonl"), "{\"text\":\"a\",\"label\":1,\"weight\":2.5}\n\n"
+                + "{\"text\":\"b\",\"label\":0}\n{\"text\":\"c\",\"label\":0,\"weight\":0}\n");
+        assertThat(LabelledFiles.sampleWeights(jsonl)).containsExactly(2.5f, 1f, 0f);
+        Path plain = Files.writeString(dir.resolve("p.jsonl"), "{\"text\":\"a\",\"label\":1}\n");
+        assertThat(LabelledFiles.sampleWeights(plain)).isNull();
+        assertThat(LabelledFiles.sampleWeights(Files.writeString(dir.resolve("t.tsv"), "a\t1\n"))).isNull();
+        Path negative = Files.writeString(dir.resolve("n.jsonl"), "{\"text\":\"a\",\"label\":1,\"weight\":-1}\n");
+        assertThatThrownBy(() -> LabelledFiles.sampleWeights(negative)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("line 1");
+        Path zero = Files.writeString(dir.resolve("z.jsonl"), "{\"text\":\"a\",\"label\":1,\"weight\":0}\n");
+        assertThatThrownBy(() -> LabelledFiles.sampleWeights(zero)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("weight 0");
+    }
 }

@@ -1,0 +1,121 @@
+package dev.keel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.api.infer.ClassificationResult;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.monitor.Feedback;
+import dev.keel.runtime.KeelRuntime;
+import dev.keel.spi.checkpoint.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code keel iterate} on a tiny LoRA classifier: the contract's per-gate lines, JSON keys and exit codes. */
+class IterateCommandTest {
+    @TempDir
+    Path dir;
+
+    private static Path reviews(Path file, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        String[] things = {"food", "phone", "service", "bag", "soup", "screen", "staff", "zipper"};
+        String[] when = {"today", "again", "at last", "as usual", "this week", "sadly", "frankly", "overall"};
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean p = r.nextBoolean();
+            lines.add("the " + things[r.nextInt(things.length)] + " was " + (p ? "good" : "bad") + " "
+                    + when[r.nextInt(when.length)] + "\t" + (p ? "pos" : "neg"));
+        }
+        return Files.write(file, lines);
+    }
+
+    @Test
+    void a_round_prints_each_gate_then_the_json_and_promotes_when_every_gate_passes() throws IOException {
+        Path base = AdaptClassifyTest.tinyBert(dir.resolve("base"));
+        Path train = AdaptClassifyTest.sentiment(dir.resolve("train.tsv"), 96, 1);
+        Path golden = AdaptClassifyTest.sentiment(dir.resolve("golden.tsv"), 32, 2);
+        Path fresh = reviews(dir.resolve("new.tsv"), 80, 3);
+        Path registry = dir.resolve("registry");
+        Path champion = dir.resolve("champion");
+        CliRunner.Result a = CliRunner.run("adapt", "--json", "--base", base.toString(), "--method", "lora",
+                "--train", train.toString(), "--out", champion.toString(), "--epochs", "2", "--lr", "1e-2",
+                "--batch", "16", "--max-length", "24");
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        CliRunner.Result reg = CliRunner.run("registry", "register", "--json", "--registry", registry.toString(),
+                "--name", "tiny", "--model", champion.toString(), "--alias", "champion");
+        assertThat(reg.exitCode()).as(reg.err()).isZero();
+
+        CliRunner.Result r = CliRunner.run("iterate", "--json", "--registry", registry.toString(), "--name", "tiny",
+                "--data", fresh.toString(), "--replay-data", train.toString(), "--golden", golden.toString(),
+                "--gate", "accuracy>=0", "--gate", "forgetting<=1", "--epochs", "1", "--lr", "1e-2", "--promote");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("PASS quality", "PASS forgetting", "promoted");
+        Map<String, Object> j = Json.parseObject(r.lastLine(), "iterate output");
+        assertThat(j).containsKeys("challenger_version", "promoted", "gates", "metrics", "seconds");
+        assertThat(j.get("promoted")).isEqualTo(true);
+        assertThat(((Number) j.get("challenger_version")).intValue()).isGreaterThan(1);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> gates = (List<Map<String, Object>>) j.get("gates");
+        assertThat(gates).hasSize(2).allSatisfy(g -> assertThat(g).containsKeys("name", "value", "baseline",
+                "threshold", "passed"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> metrics = (Map<String, Object>) j.get("metrics");
+        assertThat(metrics).containsKeys("heldout", "golden");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> heldout = (Map<String, Object>) metrics.get("heldout");
+        assertThat(heldout).containsKeys("champion", "challenger");
+
+        // the champion serves with capture on, a user corrects one answer: the next round replays what it served
+        Path captured = dir.resolve("capture.db");
+        List<String> served = List.of("the soup was bad today", "the staff was good again", "the phone was bad sadly");
+        try (KeelRuntime keel = KeelRuntime.builder().registry(registry.toString()).capture(captured.toString())
+                .build(); InferenceSession s = keel.open("registry:tiny@champion")) {
+            ClassificationResult c = s.classify(served);
+            assertThat(keel.feedback(Feedback.label(c.inferenceId() + "#0", "neg"))).isTrue();
+        }
+
+        // a round that cannot pass: refused, exit 0, champion unchanged; every gate is reported, shadow included
+        CliRunner.Result refused = CliRunner.run("iterate", "--json", "--registry", registry.toString(), "--name",
+                "tiny", "--data", fresh.toString(), "--gate", "accuracy>=1.01", "--gate", "shadow_agreement>=0",
+                "--shadow-store", captured.toString(), "--epochs", "1", "--promote");
+        assertThat(refused.exitCode()).as(refused.err()).isZero();
+        assertThat(refused.err()).contains("FAIL quality", "PASS shadow");
+        Map<String, Object> k = Json.parseObject(refused.lastLine(), "iterate output");
+        assertThat(k.get("promoted")).isEqualTo(false);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> shadow = (Map<String, Object>) ((Map<String, Object>) k.get("metrics")).get("shadow");
+        assertThat(shadow).as("the three served inputs were replayed").isNotNull();
+        CliRunner.Result show = CliRunner.run("registry", "list", "--json", "--registry", registry.toString(),
+                "--name", "tiny");
+        assertThat(show.exitCode()).as(show.err()).isZero();
+        assertThat(show.lastLine()).contains("\"champion\"");
+    }
+
+    @Test
+    void bad_input_exits_2_before_any_training_or_registry_is_touched() throws IOException {
+        Path fresh = reviews(dir.resolve("new.tsv"), 20, 3);
+        Path registry = dir.resolve("none");
+        CliRunner.Result gate = CliRunner.run("iterate", "--registry", registry.toString(), "--name", "tiny", "--data",
+                fresh.toString(), "--gate", "acuracy>=0.9");
+        assertThat(gate.exitCode()).isEqualTo(2);
+        assertThat(gate.err()).contains("known metrics");
+        CliRunner.Result noRegistry = CliRunner.run("iterate", "--registry", registry.toString(), "--name", "tiny",
+                "--data", fresh.toString());
+        assertThat(noRegistry.exitCode()).isEqualTo(2);
+        assertThat(noRegistry.err()).contains("there is no registry");
+        assertThat(registry).doesNotExist();
+        CliRunner.Result both = CliRunner.run("iterate", "--registry", registry.toString(), "--name", "tiny",
+                "--data", fresh.toString(), "--shadow", fresh.toString(), "--shadow-store", dir.resolve("c.db").toString());
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("give one");
+        CliRunner.Result leak = CliRunner.run("iterate", "--registry", registry.toString(), "--name", "tiny", "--data",
+                fresh.toString(), "--leakage", "maybe");
+        assertThat(leak.exitCode()).isEqualTo(2);
+    }
+}
