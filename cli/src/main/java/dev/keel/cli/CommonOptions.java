@@ -21,6 +21,10 @@ public final class CommonOptions {
     @Option(names = "--json", description = "human output to stderr; the last line of stdout is one JSON object")
     public boolean json;
 
+    @Option(names = "--verbose", description = "let the engines log too (TensorFlow's INFO and WARNING lines); bin/keel "
+            + "reads it before they load")
+    public boolean verbose;
+
     public Device device() {
         return Device.parse(device);
     }
