@@ -163,7 +163,7 @@ public final class AdaptedModels {
             Path dir = root.resolve(key);
             if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
                 Files.createDirectories(root);
-                Path tmp = Files.createTempDirectory(root, "." + key);
+                Path tmp = AtomicFiles.newDirectory(root, "." + key);
                 mergeLora(loraFolder, tmp);
                 try {
                     Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

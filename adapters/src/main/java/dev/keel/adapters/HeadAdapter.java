@@ -63,7 +63,7 @@ public final class HeadAdapter implements TunableAdapter {
         }
         long started = System.nanoTime();
         AdaptedModels.requireFreshOutput(spec.outputDir());
-        ClassificationData train = ClassificationData.readTraining(spec.train())
+        ClassificationData train = ClassificationData.readTraining(spec.train(), options.labelNames())
                 .subset(options.trainLimit(), spec.training().seed());
         ClassificationData devData = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         try (InferenceSession base = opener.apply(spec.base())) {

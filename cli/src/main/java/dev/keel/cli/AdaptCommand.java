@@ -103,6 +103,11 @@ public final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--head-hidden", defaultValue = "0", description = "tanh hidden width of a head; 0: linear (default)")
     int headHidden;
 
+    @Option(names = "--label-names", split = ",", paramLabel = "NAME",
+            description = "classify: names for data labelled 0..n-1, in id order (e.g. negative,positive); the model "
+                    + "then answers with the names")
+    List<String> labelNames;
+
     @Option(names = "--reference", paramLabel = "FILE",
             description = "causal-lm: the original corpus; its validation loss before and after shows forgetting")
     Path reference;
@@ -123,7 +128,8 @@ public final class AdaptCommand implements Callable<Integer> {
         TrainingConfig training = TrainingConfig.builder().maxSteps(maxSteps).epochs(passes).batchSize(batch)
                 .learningRate(rate).minLearningRate(0).warmupSteps(0).weightDecay(weightDecay).gradClip(1.0)
                 .seed(common.seed).build();
-        AdaptOptions options = new AdaptOptions(classWeights, patience, evalEvery, 0.1, headHidden, limit, reference);
+        AdaptOptions options = new AdaptOptions(classWeights, patience, evalEvery, 0.1, headHidden, limit, reference,
+                labelNames);
         Adapter adapter;
         String backend;
         if (m == AdaptationMethod.HEAD) {

@@ -56,7 +56,8 @@ public final class DriftTests {
         if (m == DriftMethod.AUTO) {
             m = choose(true, reference.length, distinct(reference, current));
         }
-        return switch (m) {
+        Distribution shape = Distribution.numeric(reference, current);
+        FeatureDrift result = switch (m) {
             case KS -> decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length);
             case WASSERSTEIN -> decide(feature, "numeric", m, new double[] {wassersteinNormed(reference, current), Double.NaN},
                     threshold, reference.length, current.length);
@@ -65,10 +66,12 @@ public final class DriftTests {
             case CHI_SQUARE, Z_TEST, JENSEN_SHANNON -> {
                 FeatureDrift c = categorical(feature, asLabels(reference), asLabels(current), m, threshold);
                 yield new FeatureDrift(feature, "numeric", c.method(), c.statistic(), c.pValue(), c.threshold(),
-                        c.drifted(), c.reference(), c.current());
+                        c.drifted(), c.reference(), c.current(), c.distribution());
             }
             case AUTO -> throw new IllegalStateException("unreachable");
         };
+        // a feature with few values was compared as categories, and is drawn as them
+        return result.distribution() != null ? result : result.withDistribution(shape);
     }
 
     /** A categorical feature (class labels, flags); {@code threshold} NaN means the method's default. */
@@ -89,7 +92,8 @@ public final class DriftTests {
                     + m.id() + " needs numbers; use chisquare, z, jensenshannon or psi");
             case AUTO -> throw new IllegalStateException("unreachable");
         };
-        return decide(feature, "categorical", m, sp, threshold, reference.size(), current.size());
+        return decide(feature, "categorical", m, sp, threshold, reference.size(), current.size())
+                .withDistribution(Distribution.categorical(reference, current));
     }
 
     private static FeatureDrift decide(String feature, String kind, DriftMethod m, double[] statAndP, double threshold,
