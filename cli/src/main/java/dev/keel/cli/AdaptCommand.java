@@ -118,7 +118,7 @@ public final class AdaptCommand implements Callable<Integer> {
         AdaptationMethod m = AdaptationMethod.parse(method);
         AdaptationTask t = AdaptationTask.parse(task);
         KeelRuntime runtime = common.runtime();
-        ModelRef baseRef = ModelRef.parse(base);
+        ModelRef baseRef = common.model(base);
         double rate = lr != null ? lr : switch (m) {
             case HEAD -> 1e-3;
             case LORA -> 1e-3; // the SST-2 LoRA runs that met their goal used 1e-3 and 2e-3 (docs/benchmarks.md)

@@ -35,7 +35,10 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "a folder written by keel adapt --task classify")
+    @Option(names = "--model", required = true, paramLabel = "DIR|registry:NAME@ALIAS",
+            description = "a folder written by keel adapt --task classify, or a registry reference")
+    String modelArg;
+
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "FILE",
@@ -48,6 +51,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Console console = Console.of(common);
+        model = common.modelFolder(modelArg);
         List<LabelledExample> examples = LabelledFiles.read(input);
         boolean labelled = examples.stream().allMatch(LabelledExample::hasLabel);
         KeelRuntime runtime = common.runtime();

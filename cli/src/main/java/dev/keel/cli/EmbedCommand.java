@@ -1,7 +1,6 @@
 package dev.keel.cli;
 
 import dev.keel.api.InvalidInputException;
-import dev.keel.api.ModelRef;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
@@ -65,7 +64,7 @@ public final class EmbedCommand implements Callable<Integer> {
         long start;
         long elapsed;
         String backend;
-        try (InferenceSession session = runtime.open(ModelRef.parse(model), options)) {
+        try (InferenceSession session = runtime.open(common.model(model), options)) {
             backend = session.info().backend();
             console.say("embedding " + lines.size() + " lines with " + model + " on " + backend + " ("
                     + session.info().device() + ")");

@@ -21,8 +21,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model folder")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|registry:NAME@ALIAS", description = "model folder or registry reference")
+    String model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the text to continue")
     String prompt;
@@ -56,7 +56,7 @@ public final class GenerateCommand implements Callable<Integer> {
             streamTo.print(piece);
             streamTo.flush();
         } : TokenListener.NONE;
-        try (InferenceSession session = common.runtime().open(model)) {
+        try (InferenceSession session = common.runtime().open(common.modelFolder(model))) {
             if (stream) {
                 streamTo.print(prompt);
             }

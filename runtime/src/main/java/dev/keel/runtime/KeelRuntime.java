@@ -12,6 +12,7 @@ import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.iterate.ModelRegistry;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceListener;
@@ -19,10 +20,12 @@ import dev.keel.api.train.Pretrainer;
 import dev.keel.api.train.TrainingListener;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.monitors.MonitorHub;
+import dev.keel.runtime.iterate.AliasFollowingSession;
 import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.registry.ModelRegistries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,14 +48,18 @@ public final class KeelRuntime {
     private final Device device;
     private final List<InferenceListener> listeners;
     private final MonitorHub monitors;
+    private final String registryLocation;
+    private ModelRegistry registry;
 
     private KeelRuntime(Backends backends, String backendName, Device device, List<InferenceListener> listeners,
-            MonitorHub monitors) {
+            MonitorHub monitors, ModelRegistry registry, String registryLocation) {
         this.backends = backends;
         this.backendName = backendName;
         this.device = device;
         this.listeners = List.copyOf(listeners);
         this.monitors = monitors;
+        this.registry = registry;
+        this.registryLocation = registryLocation;
     }
 
     public static Builder builder() {
@@ -70,6 +77,32 @@ public final class KeelRuntime {
     /** The monitor hub every session of this runtime reports to, if one was attached. */
     public Optional<MonitorHub> monitors() {
         return Optional.ofNullable(monitors);
+    }
+
+    /**
+     * The model registry {@code registry:} references resolve against: the one given to the builder, else the
+     * one at the builder's location, {@code -Dkeel.registry}, {@code KEEL_REGISTRY} or {@code ~/.keel/registry}
+     * (opened on first use, then kept). Needs the {@code keel-registry} artifact on the class path; without it
+     * the error names the artifact to add.
+     */
+    public synchronized ModelRegistry registry() {
+        if (registry == null) {
+            registry = ModelRegistries.open(registryLocation != null ? registryLocation : ModelRegistries.defaultLocation());
+        }
+        return registry;
+    }
+
+    /**
+     * A reference to open files with: a {@code registry:} reference becomes its version's folder (the alias
+     * resolved now, every file's hash checked); folders and builtin models are returned as they are.
+     */
+    public ModelRef resolve(ModelRef model) {
+        if (!model.isRegistry()) {
+            return model;
+        }
+        ModelRegistry r = registry();
+        var v = r.resolve(model);
+        return ModelRef.of(r.open(v.name(), v.version()));
     }
 
     /** Routes what a user said about an inference to the attached monitors; false if it had to be dropped. */
@@ -132,7 +165,7 @@ public final class KeelRuntime {
      */
     public ModelRef portable(ModelRef model) {
         if (!model.isBuiltin()) {
-            return model;
+            return resolve(model);
         }
         Path dir = modelsDir().resolve(model.builtinName().orElseThrow());
         if (!Files.exists(dir.resolve(ModelFolder.KEEL))) {
@@ -153,7 +186,8 @@ public final class KeelRuntime {
      * the configured one when it can import the family, else the best that can. The folder is written
      * beside the target and moved into place, so a failed or interrupted import leaves nothing behind.
      */
-    public Path importModel(ModelRef model, Path target) {
+    public Path importModel(ModelRef requested, Path target) {
+        ModelRef model = resolve(requested);
         ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
                 : ModelFolder.readConfig(model.path().orElseThrow()).family();
         BackendProvider configured = backendName == null ? null
@@ -204,9 +238,18 @@ public final class KeelRuntime {
     /**
      * Opens a model for inference. Adapted folders (a task head, a LoRA adapter, a fine-tuned classifier)
      * classify on every backend: the adapters module supplies what a backend lacks (the Java head over its
-     * embeddings, the LoRA merged once into a cached plain folder).
+     * embeddings, the LoRA merged once into a cached plain folder). {@code registry:NAME/VERSION} opens that
+     * version after checking its files; {@code registry:NAME@ALIAS} opens an {@link AliasFollowingSession}
+     * that moves to the alias's new version whenever the alias moves.
      */
     public InferenceSession open(ModelRef model, SessionOptions options) {
+        if (model.isRegistry()) {
+            ModelRef.Registry r = model.registry().orElseThrow();
+            if (r.followsAlias()) {
+                return AliasFollowingSession.open(registry(), r.name(), r.alias(), dir -> open(ModelRef.of(dir), options));
+            }
+            return open(ModelRef.of(registry().open(r.name(), r.version())), options);
+        }
         SessionOptions.Builder withListeners = options.toBuilder();
         listeners.forEach(withListeners::listener);
         SessionOptions effective = withListeners.build();
@@ -228,6 +271,8 @@ public final class KeelRuntime {
         private Device device = Device.cpu();
         private final List<InferenceListener> listeners = new ArrayList<>();
         private MonitorHub monitors;
+        private ModelRegistry registry;
+        private String registryLocation;
 
         /** The backends to choose from; default: every provider ServiceLoader finds. */
         public Builder backends(Backends v) { backends = v; return this; }
@@ -256,9 +301,34 @@ public final class KeelRuntime {
             return this;
         }
 
+        /** The registry {@code registry:} references resolve against (the caller owns it and closes it). */
+        public Builder registry(ModelRegistry v) {
+            if (v == null) {
+                throw new InvalidInputException("registry is null; pass an open ModelRegistry or a location");
+            }
+            registry = v;
+            return this;
+        }
+
+        /**
+         * Where the registry is (a folder or a JDBC URL), opened on first use; default {@code -Dkeel.registry},
+         * {@code KEEL_REGISTRY}, then {@code ~/.keel/registry}.
+         */
+        public Builder registry(String location) {
+            if (location == null || location.isBlank()) {
+                throw new InvalidInputException("registry location is empty; give a folder or a JDBC URL, or leave it "
+                        + "out for KEEL_REGISTRY / ~/.keel/registry");
+            }
+            registryLocation = location;
+            return this;
+        }
+
         public KeelRuntime build() {
+            if (registry != null && registryLocation != null) {
+                throw new InvalidInputException("both a registry and a registry location were given; give one");
+            }
             return new KeelRuntime(backends != null ? backends : Backends.discover(), backendName, device, listeners,
-                    monitors);
+                    monitors, registry, registryLocation);
         }
     }
 }

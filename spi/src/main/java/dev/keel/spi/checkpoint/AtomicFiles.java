@@ -114,7 +114,7 @@ public final class AtomicFiles {
     }
 
     /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
-    static void forceDirectory(Path dir) {
+    public static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {
