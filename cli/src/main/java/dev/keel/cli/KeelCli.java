@@ -29,8 +29,7 @@ public final class KeelCli {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        CommandLine cli = new CommandLine(new KeelCli());
-        verbs().forEach(cli::addSubcommand);
+        CommandLine cli = commandLine();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean badInput = e instanceof InvalidInputException || e instanceof CheckpointException
                     || e instanceof BackendNotFoundException || e instanceof UnsupportedCapabilityException;
@@ -41,6 +40,13 @@ public final class KeelCli {
             return badInput ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    /** The command line with every verb, as run and as docs/cli.md documents it. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new KeelCli());
+        verbs().forEach(cli::addSubcommand);
+        return cli;
     }
 
     private static String message(Throwable e) {
