@@ -1,15 +1,19 @@
 package dev.keel.api;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.iterate.RegistryNames;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Names a model: a folder on disk in Keel's portable layout, a model that ships on the class path
  * ({@code builtin:all-minilm-l6-v2}), or a version in the model registry ({@code registry:sentiment@champion}
  * follows an alias, {@code registry:sentiment/3} is one fixed version). Nothing is ever downloaded.
  */
+@API(status = STABLE, since = "0.1")
 public final class ModelRef {
     private static final String BUILTIN = "builtin:";
     private static final String REGISTRY = "registry:";
@@ -55,10 +59,24 @@ public final class ModelRef {
         this.registry = registry;
     }
 
+    /**
+     * A model folder.
+     *
+     * @throws InvalidInputException when {@code folder} is null
+     */
     public static ModelRef of(Path folder) {
-        return new ModelRef(Objects.requireNonNull(folder, "folder"), null, null);
+        if (folder == null) {
+            throw new InvalidInputException("model folder is null; pass the folder's path, or use "
+                    + "ModelRef.parse(\"builtin:NAME\") for a builtin model");
+        }
+        return new ModelRef(folder, null, null);
     }
 
+    /**
+     * A model shipped on the class path by a backend ({@code all-minilm-l6-v2} with keel-backend-onnx).
+     *
+     * @throws InvalidInputException when {@code name} is null or blank
+     */
     public static ModelRef builtin(String name) {
         if (name == null || name.isBlank()) {
             throw new InvalidInputException("builtin model name is empty; e.g. builtin:all-minilm-l6-v2");
@@ -79,6 +97,9 @@ public final class ModelRef {
     /**
      * Parses a command-line style reference: {@code builtin:NAME}, {@code registry:NAME@ALIAS},
      * {@code registry:NAME/VERSION}, or a folder path.
+     *
+     * @throws InvalidInputException when {@code text} is null or blank, or names no builtin or registry entry
+     *         after its prefix
      */
     public static ModelRef parse(String text) {
         if (text == null || text.isBlank()) {

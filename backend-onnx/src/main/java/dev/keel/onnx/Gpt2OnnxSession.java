@@ -12,6 +12,7 @@ import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
@@ -22,7 +23,9 @@ import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SlidingWindow;
-import dev.keel.spi.infer.InferenceEvents;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.infer.StepDecoding;
+import dev.keel.api.monitor.InferenceListener;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -37,7 +40,7 @@ import java.util.Map;
  * same text and loss here as on every other engine. Thread-safe: ONNX Runtime runs concurrent calls on one
  * session, and each generation keeps its own cache.
  */
-final class Gpt2OnnxSession extends SessionSupport {
+final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
     /** Logits held at once during evaluation, so a large vocabulary does not exhaust the heap. */
     private static final long EVAL_LOGITS_BUDGET = 64L << 20;
 
@@ -53,6 +56,17 @@ final class Gpt2OnnxSession extends SessionSupport {
     @Override
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** Continuous batching over this session's graph; close the batch before the session. */
+    @Override
+    public DecodeBatch openBatch() {
+        return new OnnxDecodeBatch(session, config, String.valueOf(info().location()));
+    }
+
+    @Override
+    public List<InferenceListener> eventListeners() {
+        return listeners();
     }
 
     /** One forward pass: logits {@code [batch][sequence*vocab]} and the new cache, valid until closed. */
@@ -101,6 +115,11 @@ final class Gpt2OnnxSession extends SessionSupport {
         OnnxTensor ids = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(flat), new long[] {b, t});
         owned.add(ids);
         inputs.put(Gpt2Graph.INPUT_IDS, ids);
+        if (session.getInputNames().contains(Gpt2Graph.LEFT_PADDING)) { // graphs exported before it lack it
+            OnnxTensor none = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(new long[1]), new long[] {1});
+            owned.add(none);
+            inputs.put(Gpt2Graph.LEFT_PADDING, none);
+        }
         for (int i = 0; i < config.nLayer(); i++) {
             OnnxTensor k;
             OnnxTensor v;
@@ -132,11 +151,11 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public float[][] logits(int[] tokens) {
-        return call("logits", List.of(), call -> {
+        return call(Operation.LOGITS, List.of(), call -> {
             if (tokens == null || tokens.length == 0) {
                 throw new InvalidInputException("logits needs at least one token");
             }
-            call.event.inputTokens(tokens.length);
+            call.event().inputTokens(tokens.length);
             if (tokens.length > config.nPositions()) {
                 throw new InvalidInputException(tokens.length + " tokens exceed the model's context of "
                         + config.nPositions() + "; pass at most that many");
@@ -155,18 +174,17 @@ final class Gpt2OnnxSession extends SessionSupport {
     /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
-        String id = InferenceEvents.newId();
-        return call(id, "embed", texts == null ? List.of() : texts, call -> {
+        return call(Operation.EMBED, texts, call -> {
             if (!session.getOutputNames().contains(Gpt2Graph.HIDDEN)) {
-                throw new dev.keel.api.UnsupportedCapabilityException("the ONNX graph of " + info.location()
+                throw new dev.keel.api.UnsupportedCapabilityException("the ONNX graph of " + info().location()
                         + " has no " + Gpt2Graph.HIDDEN + " output (it was exported by an older Keel); delete its "
                         + OnnxModel.GRAPH + " to serve a fresh export, or export the folder again (keel export --backend onnx --model DIR --out DIR)");
             }
             long t0 = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
-            call.tokenizeNanos = System.nanoTime() - t0;
-            call.event.inputTokens(CausalPooling.tokenCount(tokens));
-            return new EmbeddingResult(id, CausalPooling.pool(tokens, config.nEmbd(), options.maxBatchSize(),
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config.nEmbd(), options().maxBatchSize(),
                     embedding.normalize(), tokenizer.padId(), this::hiddenStates));
         });
     }
@@ -190,15 +208,15 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public EvaluationResult evaluate(TextCorpus corpus, Split split) {
-        if (corpus == null || split == null) {
-            throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
-        }
-        return call("evaluate", List.of(corpus.source().toString()), call -> {
+        return call(Operation.EVALUATE, sourceOf(corpus), call -> {
+            if (corpus == null || split == null) {
+                throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
+            }
             long t0 = System.nanoTime();
             TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
-            call.tokenizeNanos = System.nanoTime() - t0;
-            call.event.inputTokens(tokens.size());
-            int batch = (int) Math.max(1, Math.min(options.maxBatchSize(),
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(tokens.size());
+            int batch = (int) Math.max(1, Math.min(options().maxBatchSize(),
                     EVAL_LOGITS_BUDGET / ((long) config.nPositions() * config.vocabSize() * 4)));
             return BlockEvaluation.run(tokens, config.nPositions(), batch, (inputs, targets) -> {
                 int v = config.vocabSize();
@@ -232,17 +250,16 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        if (request == null) {
-            throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
-        }
-        String id = InferenceEvents.newId();
-        return call(id, "generate", List.of(request.prompt()), call -> {
+        return call(Operation.GENERATE, promptOf(request), call -> {
+            if (request == null) {
+                throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
+            }
             try (Cache cache = new Cache()) {
                 // the window slides past the context, so generation is bounded by max tokens only
-                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE,
+                Generation.Outcome o = Generation.run(call.id(), request, tokenizer, Integer.MAX_VALUE,
                         new SlidingWindow(config.nPositions(), cache, true),
                         listener == null ? TokenListener.NONE : listener);
-                call.event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
+                call.event().inputTokens(o.promptTokens()).outputTokens(o.result().tokenCount())
                         .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
                 return o.result();
             }

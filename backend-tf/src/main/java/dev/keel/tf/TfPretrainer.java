@@ -2,6 +2,7 @@ package dev.keel.tf;
 
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.data.Split;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.tokenize.Tokenizer;
@@ -20,6 +21,7 @@ import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.tokenize.Tokenizers;
+import dev.keel.spi.train.Schedules;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +73,10 @@ final class TfPretrainer implements Pretrainer {
     public TrainingResult pretrain(PretrainSpec spec, TrainingListener listener) {
         long wallStart = System.nanoTime();
         if (!(spec.model() instanceof Gpt2Config arch)) {
-            throw new InvalidInputException("the tf backend pre-trains gpt2 models only, got " + spec.model().family());
+            // the same type as every backend that does not train a family: a capability, not a bad value
+            throw new UnsupportedCapabilityException("backend 'tf' pre-trains the gpt2 family only, not "
+                    + spec.model().family() + "; pass a Gpt2Config, or pre-train " + spec.model().family()
+                    + " on a backend that declares it (keel backends)");
         }
         if (arch.dropout() > 0) {
             throw new InvalidInputException("the tf pre-trainer has no dropout yet, and the config asks for "
@@ -81,8 +86,7 @@ final class TfPretrainer implements Pretrainer {
         Path out = spec.outputDir();
         Tokenizer tokenizer = spec.resume() ? ModelFolder.readTokenizer(ModelFolder.requireFolder(out))
                 : tokenizer(spec);
-        Gpt2Config config = new Gpt2Config(tokenizer.vocabSize(), arch.nPositions(), arch.nEmbd(), arch.nLayer(),
-                arch.nHead(), 0, arch.bias(), arch.layerNormEpsilon());
+        Gpt2Config config = arch.withVocabSize(tokenizer.vocabSize());
         if (tc.blockSize() > config.nPositions()) {
             throw new InvalidInputException("block size " + tc.blockSize() + " is longer than the model's context ("
                     + "n_positions " + config.nPositions() + "); use a block of at most n_positions");
@@ -94,8 +98,10 @@ final class TfPretrainer implements Pretrainer {
             throw new InvalidInputException("the training split of " + spec.corpus().source() + " has " + train.size()
                     + " tokens, fewer than one block of " + (tc.blockSize() + 1) + "; give more text or a smaller block");
         }
-        int maxSteps = tc.maxSteps() > 0 ? tc.maxSteps()
-                : Math.max(1, tc.epochs() * (train.size() / (tc.batchSize() * tc.blockSize())));
+        // one rule for every trainer: steps from maxSteps, else from epochs; a warmup that does not fit is fitted
+        tc = Schedules.resolve(tc, Math.max(1, train.size() / (tc.batchSize() * tc.blockSize())), "gpt2 pre-training");
+        spec = new PretrainSpec(spec.model(), spec.tokenizer(), spec.corpus(), tc, spec.outputDir(), spec.resume());
+        int maxSteps = tc.maxSteps();
 
         Map<String, float[]> init;
         Map<String, float[]> moments = null;

@@ -1,13 +1,12 @@
 package dev.keel.cli;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.HeadAdapter;
-import dev.keel.adapters.TunableAdapter;
 import dev.keel.api.Capability;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.adapt.ClassWeighting;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.model.ModelFamily;
@@ -128,8 +127,6 @@ public final class AdaptCommand implements Callable<Integer> {
         TrainingConfig training = TrainingConfig.builder().maxSteps(maxSteps).epochs(passes).batchSize(batch)
                 .learningRate(rate).minLearningRate(0).warmupSteps(0).weightDecay(weightDecay).gradClip(1.0)
                 .seed(common.seed).build();
-        AdaptOptions options = new AdaptOptions(classWeights, patience, evalEvery, 0.1, headHidden, limit, reference,
-                labelNames);
         Adapter adapter;
         String backend;
         if (m == AdaptationMethod.HEAD) {
@@ -137,20 +134,19 @@ public final class AdaptCommand implements Callable<Integer> {
             backend = provider.name();
             ModelRef features = baseRef.isBuiltin() && !backend.equals("onnx") ? BaseModels.asFolder(runtime, baseRef, console) : baseRef;
             baseRef = features;
-            adapter = new HeadAdapter(ref -> BaseModels.open(common, runtime, ref, console), backend, options);
+            adapter = new HeadAdapter(ref -> BaseModels.open(common, runtime, ref, console), backend);
         } else {
             baseRef = BaseModels.asFolder(runtime, baseRef, console);
             ModelFamily family = ModelFolder.readConfig(baseRef.path().orElseThrow()).family();
             var provider = runtime.backend(Capability.ADAPT, family);
             backend = provider.name();
             adapter = provider.adapter(common.device());
-            if (adapter instanceof TunableAdapter tunable) {
-                adapter = tunable.withOptions(options);
-            }
         }
         AdaptationSpec spec = AdaptationSpec.builder().base(baseRef).method(m).task(t).train(train).dev(dev)
                 .training(training).lora(new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets))
-                .maxLength(maxLength).outputDir(out).build();
+                .maxLength(maxLength).outputDir(out).classWeights(ClassWeighting.parse(classWeights))
+                .patience(patience).evalEvery(evalEvery).headHidden(headHidden).trainLimit(limit)
+                .reference(reference).labelNames(labelNames).build();
         console.say("adapting " + baseRef + " with " + m.name().toLowerCase(java.util.Locale.ROOT) + " on " + backend);
         PretrainCommand.Progress progress = new PretrainCommand.Progress(console);
         TrainingResult r = adapter.adapt(spec, event -> {

@@ -6,6 +6,7 @@ import dev.keel.adapters.Labels;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.data.LabelledExample;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.Prediction;
 import dev.keel.api.model.BertConfig;
 import dev.keel.runtime.KeelRuntime;
@@ -60,7 +61,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         String backend;
         Labels labels;
         long t0;
-        try (InferenceSession session = AdaptedModels.open(model, ref -> BaseModels.open(common, runtime, ref, console))) {
+        try (InferenceSession session = AdaptedModels.open(model, SessionOptions.builder().device(common.device()).build(),
+                (ref, options) -> BaseModels.open(common, runtime, ref, console, options))) {
             backend = session.info().backend();
             if (session instanceof dev.keel.adapters.HeadSession head) {
                 labels = head.labels(); // a head over a gpt2 base: the base's config names no labels
@@ -87,7 +89,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     row.put("confidence", p.confidence());
                     Map<String, Double> probs = new LinkedHashMap<>();
                     for (int k = 0; k < labels.size(); k++) {
-                        probs.put(labels.name(k), p.probabilities()[k]);
+                        probs.put(labels.name(k), p.probability(k));
                     }
                     row.put("probabilities", probs);
                     if (labelled) {

@@ -69,15 +69,15 @@ public final class GenerateCommand implements Callable<Integer> {
             // stdout is the text alone (it can be piped); how it was made goes to stderr, as under --json
             String backend = session.info().backend();
             System.err.println(String.format(java.util.Locale.ROOT,
-                    "%d tokens on %s (%s): %.1f ms to the first, %.2f ms/token after; stop reason: %s", r.tokens().length,
-                    backend, session.info().device(), r.timeToFirstTokenMs(), r.msPerToken(), r.stopReason()));
+                    "%d tokens on %s (%s): %.1f ms to the first, %.2f ms/token after; stop reason: %s", r.tokenCount(),
+                    backend, session.info().device(), r.timeToFirstTokenMs(), r.msPerToken(), r.stopReason().label()));
             if (common.json) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("text", r.text());
-                json.put("tokens", r.tokens().length);
+                json.put("tokens", r.tokenCount());
                 json.put("ms_per_token", r.msPerToken());
                 json.put("time_to_first_token_ms", r.timeToFirstTokenMs());
-                json.put("stop_reason", r.stopReason());
+                json.put("stop_reason", r.stopReason().label());
                 json.put("backend", backend);
                 console.result(json);
             }

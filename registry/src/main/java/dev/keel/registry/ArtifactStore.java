@@ -314,7 +314,7 @@ final class ArtifactStore {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+            throw new dev.keel.api.KeelException("SHA-256 is missing from this JVM; every Java platform has it", e);
         }
     }
 

@@ -1,14 +1,11 @@
 package dev.keel.runtime;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptedModels;
-import dev.keel.adapters.TunableAdapter;
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.ModelRef;
-import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
@@ -17,8 +14,6 @@ import dev.keel.api.model.ModelFamily;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.train.Pretrainer;
-import dev.keel.api.train.TrainingListener;
-import dev.keel.api.train.TrainingResult;
 import dev.keel.monitors.MonitorHub;
 import dev.keel.runtime.iterate.AliasFollowingSession;
 import dev.keel.spi.BackendProvider;
@@ -128,33 +123,16 @@ public final class KeelRuntime {
     }
 
     /**
-     * The adapter of the backend chosen for fine-tuning {@code family}. A builtin base in the spec is made
-     * {@link #portable} first, since training engines load folders, not another engine's builtin graphs.
+     * The adapter of the backend chosen for fine-tuning {@code family}. A builtin or registry base in the spec is
+     * made {@link #portable} first, since training engines load folders, not another engine's builtin graphs.
+     *
+     * @throws dev.keel.api.BackendNotFoundException when no backend can adapt the family
+     * @throws dev.keel.api.UnsupportedCapabilityException when the configured backend cannot
      */
     public Adapter adapter(ModelFamily family) {
-        return withPortableBase(backend(Capability.ADAPT, family).adapter(device));
-    }
-
-    private Adapter withPortableBase(Adapter inner) {
-        if (inner instanceof TunableAdapter tunable) {
-            return new TunableAdapter() {
-                @Override
-                public TrainingResult adapt(AdaptationSpec spec, TrainingListener listener) {
-                    return tunable.adapt(portable(spec), listener);
-                }
-
-                @Override
-                public Adapter withOptions(AdaptOptions options) {
-                    return withPortableBase(tunable.withOptions(options));
-                }
-            };
-        }
-        return (spec, listener) -> inner.adapt(portable(spec), listener);
-    }
-
-    private AdaptationSpec portable(AdaptationSpec s) {
-        return !s.base().isBuiltin() ? s : new AdaptationSpec(portable(s.base()), s.method(), s.task(), s.train(),
-                s.dev(), s.training(), s.lora(), s.maxLength(), s.outputDir());
+        Adapter inner = backend(Capability.ADAPT, family).adapter(device);
+        return (spec, listener) -> inner.adapt(spec.base().isBuiltin() || spec.base().isRegistry()
+                ? spec.withBase(portable(spec.base())) : spec, listener);
     }
 
     /**
@@ -164,6 +142,9 @@ public final class KeelRuntime {
      * and that folder is reused afterwards. Training backends need this for builtin bases.
      */
     public ModelRef portable(ModelRef model) {
+        if (model == null) {
+            throw new InvalidInputException("model reference is null; pass a folder or builtin:NAME");
+        }
         if (!model.isBuiltin()) {
             return resolve(model);
         }
@@ -188,12 +169,14 @@ public final class KeelRuntime {
      */
     public Path importModel(ModelRef requested, Path target) {
         ModelRef model = resolve(requested);
-        ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
-                : ModelFolder.readConfig(model.path().orElseThrow()).family();
+        ModelFamily family = familyOf(model);
         BackendProvider configured = backendName == null ? null
-                : backends.find(backendName).filter(p -> p.capabilities().supports(Capability.IMPORT, family))
+                : backends.find(backendName).filter(p -> p.capabilities().supports(Capability.IMPORT, family)
+                        && (!model.isBuiltin() || p.builtins().containsKey(model.builtinName().orElseThrow())))
                         .orElse(null);
-        BackendProvider importer = configured != null ? configured : backends.best(Capability.IMPORT, family, device);
+        BackendProvider importer = configured != null ? configured : model.isBuiltin()
+                ? shipping(model.builtinName().orElseThrow())
+                : backends.best(Capability.IMPORT, family, device);
         Path absolute = target.toAbsolutePath().normalize();
         try {
             if (Files.isDirectory(absolute)) {
@@ -226,23 +209,56 @@ public final class KeelRuntime {
         return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".cache", "keel", "models");
     }
 
-    /** Opens a model folder on the chosen backend, reading its family from config.json. */
+    /**
+     * Opens a model folder on the chosen backend, reading its family from config.json.
+     *
+     * @throws dev.keel.api.CheckpointException when the folder is missing or unreadable
+     * @throws dev.keel.api.UnsupportedCapabilityException when the chosen backend cannot serve the model
+     */
     public InferenceSession open(Path modelFolder) {
         return open(ModelRef.of(modelFolder));
     }
 
+    /**
+     * Opens a model reference, as {@link ModelRef#parse} reads it: {@code builtin:NAME} or a folder.
+     *
+     * @throws InvalidInputException when the text is empty or names a builtin no backend ships
+     * @throws dev.keel.api.CheckpointException when the folder is missing or unreadable
+     */
+    public InferenceSession open(String model) {
+        return open(ModelRef.parse(model));
+    }
+
+    /** {@link #open(ModelRef, SessionOptions)} with this runtime's device and default options. */
     public InferenceSession open(ModelRef model) {
         return open(model, SessionOptions.builder().device(device).build());
     }
 
     /**
-     * Opens a model for inference. Adapted folders (a task head, a LoRA adapter, a fine-tuned classifier)
-     * classify on every backend: the adapters module supplies what a backend lacks (the Java head over its
-     * embeddings, the LoRA merged once into a cached plain folder). {@code registry:NAME/VERSION} opens that
-     * version after checking its files; {@code registry:NAME@ALIAS} opens an {@link AliasFollowingSession}
-     * that moves to the alias's new version whenever the alias moves.
+     * Opens a model for inference on the configured (or best) backend, so that changing engines is
+     * configuration only, for every kind of reference:
+     * <ul>
+     *   <li>a builtin opens as it is on a backend that ships it; on any other backend that serves its family
+     *       it is imported once into a portable folder ({@link #portable}, as {@link #adapter} does) and that
+     *       folder opens;</li>
+     *   <li>adapted folders (a task head, a LoRA adapter, a fine-tuned classifier) classify on every backend:
+     *       the adapters module supplies what a backend lacks (the Java head over its embeddings, the LoRA
+     *       merged once into a cached plain folder);</li>
+     *   <li>{@code registry:NAME/VERSION} opens that version after checking its files;
+     *       {@code registry:NAME@ALIAS} opens an {@link AliasFollowingSession} that moves to the alias's new
+     *       version whenever the alias moves.</li>
+     * </ul>
+     * Every call on the session reports one event to this runtime's listeners and those in {@code options}.
+     *
+     * @throws InvalidInputException when the reference or the options are null, or no backend ships the builtin
+     * @throws dev.keel.api.CheckpointException when the folder is missing or unreadable
+     * @throws dev.keel.api.UnsupportedCapabilityException when the configured backend cannot serve the family
      */
     public InferenceSession open(ModelRef model, SessionOptions options) {
+        if (model == null || options == null) {
+            throw new InvalidInputException("open needs a model reference and SessionOptions; e.g. "
+                    + "ModelRef.parse(\"builtin:all-minilm-l6-v2\") and SessionOptions.defaults()");
+        }
         if (model.isRegistry()) {
             ModelRef.Registry r = model.registry().orElseThrow();
             if (r.followsAlias()) {
@@ -254,15 +270,35 @@ public final class KeelRuntime {
         listeners.forEach(withListeners::listener);
         SessionOptions effective = withListeners.build();
         if (model.isBuiltin()) {
-            return openPlain(model, effective);
+            BackendProvider backend = backend(Capability.INFER, familyOf(model));
+            if (backend.builtins().containsKey(model.builtinName().orElseThrow())) {
+                return backend.open(model, effective);
+            }
+            // this engine cannot read another engine's builtin graph: serve the portable import of it instead
+            model = portable(model);
         }
-        return AdaptedModels.open(model.path().orElseThrow(), ref -> openPlain(ref, effective));
+        return AdaptedModels.open(model.path().orElseThrow(), effective, this::openPlain);
     }
 
     private InferenceSession openPlain(ModelRef model, SessionOptions options) {
-        ModelFamily family = model.isBuiltin() ? ModelFamily.BERT
-                : ModelFolder.readConfig(model.path().orElseThrow()).family();
-        return backend(Capability.INFER, family).open(model, options);
+        return backend(Capability.INFER, familyOf(model)).open(model, options);
+    }
+
+    /** The family of a folder (from config.json) or of a builtin (from the backend that ships it). */
+    private ModelFamily familyOf(ModelRef model) {
+        if (!model.isBuiltin()) {
+            return ModelFolder.readConfig(model.path().orElseThrow()).family();
+        }
+        return shipping(model.builtinName().orElseThrow()).builtins().get(model.builtinName().orElseThrow());
+    }
+
+    /** A backend on the class path that ships the builtin {@code name}. */
+    private BackendProvider shipping(String name) {
+        return backends.all().stream().filter(p -> p.builtins().containsKey(name)).findFirst()
+                .orElseThrow(() -> new InvalidInputException("no backend on the class path ships builtin:" + name
+                        + "; builtins found: " + backends.all().stream().flatMap(p -> p.builtins().keySet().stream()
+                                .map(n -> "builtin:" + n + " (" + p.name() + ")")).toList()
+                        + "; builtin:all-minilm-l6-v2 comes with keel-backend-onnx, or pass a model folder"));
     }
 
     public static final class Builder {

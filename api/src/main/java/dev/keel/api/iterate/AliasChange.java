@@ -1,6 +1,9 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * One entry of an alias's append-only history: the alias was set (or moved), deleted, or rolled back.
@@ -15,6 +18,7 @@ import java.time.Instant;
  * @param actor     who or what changed it
  * @param at        when the change committed
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record AliasChange(long sequence, String name, String alias, Action action, Integer version, Integer previous,
         String reason, String actor, Instant at) {
 

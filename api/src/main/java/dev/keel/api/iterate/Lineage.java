@@ -1,7 +1,10 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Where a registered version came from, read from its {@code keel.json} when it was registered.
@@ -18,6 +21,7 @@ import java.util.Map;
  * @param ancestors    earlier models in its line, nearest first, as keel.json lists them
  * @param createdBy    the backend that wrote the folder
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record Lineage(String baseModel, String baseVersion, String baseSha256, String method, String task,
         Map<String, String> data, Map<String, Object> training, List<String> ancestors, String createdBy) {
 

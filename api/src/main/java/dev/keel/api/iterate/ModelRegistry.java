@@ -1,11 +1,14 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.ModelRef;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Stage four's memory of models: immutable versions with lineage, aliases that say which version plays which
@@ -17,6 +20,7 @@ import java.util.Optional;
  * Unknown names, versions and aliases throw {@link ModelNotFoundException}; bad names or aliases
  * {@link dev.keel.api.InvalidInputException}; a version whose files changed {@link dev.keel.api.CheckpointException}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface ModelRegistry extends AutoCloseable {
 
     /**

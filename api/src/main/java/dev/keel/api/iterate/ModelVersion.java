@@ -1,5 +1,7 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collections;
@@ -7,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 
 /**
  * One registered, immutable version of a model: its files and their hashes never change after
@@ -30,6 +33,7 @@ import java.util.TreeMap;
  * @param location      the version's folder in the artifact store; open it through
  *                      {@link ModelRegistry#open}, which checks the hashes first
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record ModelVersion(String name, int version, String sha256, Map<String, String> files, long sizeBytes,
         String kind, Integer parent, Lineage lineage, Map<String, Double> metrics, Map<String, String> tags,
         String modelCard, String registeredBy, String reason, Instant registeredAt, Path location) {

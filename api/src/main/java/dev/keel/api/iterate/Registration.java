@@ -1,5 +1,7 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -7,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 
 /**
  * What to register: a model folder under a name, with what the registry cannot read from the folder itself.
@@ -28,6 +31,7 @@ import java.util.TreeMap;
  * @param modelCard  Markdown to use instead of the generated card, or null
  * @param baseName   where an adapter's unregistered base folder is registered; null means {@code NAME-base}
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record Registration(String name, Path folder, Integer parent, Map<String, Double> metrics,
         Map<String, String> tags, String alias, String reason, String actor, String modelCard, String baseName) {
 

@@ -1,6 +1,9 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * Something that happened in a registry, in commit order: every process sharing the registry sees the same
@@ -17,6 +20,7 @@ import java.time.Instant;
  * @param actor     who or what did it
  * @param at        when it committed
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record RegistryEvent(long sequence, Type type, String name, Integer version, String alias, Integer previous,
         String reason, String actor, Instant at) {
 

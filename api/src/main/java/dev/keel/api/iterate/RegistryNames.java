@@ -1,7 +1,10 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * The spelling rules for model names and aliases, shared by {@link dev.keel.api.ModelRef}, the registry and
@@ -9,6 +12,7 @@ import java.util.regex.Pattern;
  * so it is path-safe by construction; an alias starts with a letter so that {@code NAME/3} and
  * {@code NAME@champion} can never be confused.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class RegistryNames {
     /** The longest name or alias accepted. */
     public static final int MAX_LENGTH = 128;

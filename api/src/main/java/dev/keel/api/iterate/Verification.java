@@ -1,6 +1,9 @@
 package dev.keel.api.iterate;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * The result of re-hashing a version's files against the hashes recorded when it was registered.
@@ -12,6 +15,7 @@ import java.util.List;
  *                    {@code unexpected PATH}
  * @param bytes       bytes hashed
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record Verification(String name, int version, boolean ok, List<String> mismatches, long bytes) {
     public Verification {
         mismatches = mismatches == null ? List.of() : List.copyOf(mismatches);

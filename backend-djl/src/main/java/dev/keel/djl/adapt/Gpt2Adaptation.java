@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.InvalidInputException;
@@ -29,11 +28,13 @@ import dev.keel.djl.DjlEngine;
 import dev.keel.djl.gpt2.AdamW;
 import dev.keel.djl.gpt2.Gpt2Model;
 import dev.keel.djl.gpt2.Gpt2Session;
+import dev.keel.spi.checkpoint.ChatTemplate;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
 import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.train.Schedules;
 import dev.keel.spi.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ import java.util.Random;
 final class Gpt2Adaptation {
     private Gpt2Adaptation() { }
 
-    static TrainingResult run(AdaptationSpec spec, AdaptOptions options, dev.keel.api.Device device,
+    static TrainingResult run(AdaptationSpec spec, dev.keel.api.Device device,
             TrainingListener listener) {
         long started = System.nanoTime();
         if (spec.method() != AdaptationMethod.FULL && spec.method() != AdaptationMethod.LORA) {
@@ -80,7 +81,7 @@ final class Gpt2Adaptation {
         Map<String, Double> metrics = new LinkedHashMap<>();
         Trainer trainer;
         TextCorpus domain = null;
-        TextCorpus reference = options.reference() == null ? null : TextCorpus.of(options.reference()).requireExists();
+        TextCorpus reference = spec.reference() == null ? null : TextCorpus.of(spec.reference()).requireExists();
         if (spec.task() == AdaptationTask.CAUSAL_LM) {
             domain = TextCorpus.of(spec.train()).requireExists();
             TokenArray train = CorpusTokenizer.tokenize(domain, tokenizer).split(Split.TRAIN);
@@ -104,7 +105,10 @@ final class Gpt2Adaptation {
             throw new UnsupportedCapabilityException("a gpt2 model adapts to causal-lm or prompt-response; "
                     + "classification runs on bert models");
         }
-        int steps = tc.maxSteps() > 0 ? tc.maxSteps() : Math.max(1, tc.epochs()) * trainer.stepsPerEpoch();
+        // the shared rule: steps from maxSteps, else from epochs; warmup steps, else the spec's share of the run
+        tc = Schedules.resolve(tc, trainer.stepsPerEpoch(), "gpt2 " + spec.method().name().toLowerCase(java.util.Locale.ROOT));
+        int steps = tc.maxSteps();
+        int warmup = Schedules.warmup(tc, spec.warmupFraction(), steps);
         ai.djl.Device djlDevice = DjlEngine.device(device);
         Engine engine = DjlEngine.pytorch();
         double lastLoss = Double.NaN;
@@ -122,7 +126,6 @@ final class Gpt2Adaptation {
             long trainable = lora ? model.loraParameterCount() : params;
             listener.onEvent(new TrainingEvent.Started("gpt2-" + spec.task().name().toLowerCase(java.util.Locale.ROOT),
                     0, steps, params, trainable));
-            int warmup = Math.min(tc.warmupSteps(), steps / 10);
             for (int step = 0; step < steps; step++) {
                 long t0 = System.nanoTime();
                 double lr = step < warmup ? tc.learningRate() * (step + 1) / warmup
@@ -154,6 +157,10 @@ final class Gpt2Adaptation {
             String baseRef = AdaptedModels.baseReference(spec.base());
             Map<String, Object> training = new LinkedHashMap<>(KeelMetadata.trainingSettings(tc));
             training.put("steps", steps);
+            if (spec.task() == AdaptationTask.PROMPT_RESPONSE) {
+                // what serving needs to shape a chat turn the way training shaped prompts (encodePairs)
+                training.put(ChatTemplate.KEY, ChatTemplate.VERBATIM);
+            }
             training.put("trainable_params", trainable);
             training.put("total_params", params);
             if (lora) {

@@ -15,9 +15,10 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.keel.api.CheckpointException;
 import dev.keel.adapters.LoraAdapter;
+import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.djl.DjlEngine;
@@ -188,7 +189,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** Freezes the base and marks the LoRA adapters trainable (or frozen), so only they get gradients. */
     public void setLoraTrainable(boolean trainable) {
         if (lora.isEmpty()) {
-            throw new IllegalStateException("addLora before training with --method lora");
+            throw new KeelException("LoRA training needs adapters: call addLora before training with --method lora");
         }
         setTrainable(false);
         lora.values().forEach(ab -> {
@@ -238,7 +239,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** Attaches LoRA adapters as PEFT initialises them ({@link LoraAdapter#initialA}, drawn from {@code seed}). */
     public void addLora(LoraConfig lc, long seed) {
         if (!lora.isEmpty()) {
-            throw new IllegalStateException("LoRA adapters are already attached");
+            throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
         Random random = new Random(seed);
         for (String module : loraModules(config, lc.targetModules())) {
@@ -256,7 +257,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** Attaches trained adapters read from PEFT files, unmerged (for equivalence checks with the merge). */
     public void loadLora(LoraAdapter adapter) {
         if (!lora.isEmpty()) {
-            throw new IllegalStateException("LoRA adapters are already attached");
+            throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
         for (String name : adapter.modules()) {
             String module = name.startsWith(Gpt2Layout.PREFIX) ? name : Gpt2Layout.PREFIX + name;
@@ -336,9 +337,18 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
      * {@code cache} holds (null for a plain full pass). Results belong to {@code local}.
      */
     public NDArray forward(NDManager local, NDArray tokens, KvCache cache, boolean training) {
+        return forward(local, tokens, cache, training, null);
+    }
+
+    /**
+     * Like {@link #forward}, for rows whose cache is padded on the left (a continuous batch): row {@code r}'s
+     * first {@code leftPadding[r]} cached positions are masked out and its positions start after them. Null
+     * padding is the plain pass.
+     */
+    NDArray forward(NDManager local, NDArray tokens, KvCache cache, boolean training, int[] leftPadding) {
         NDArray headT = p("transformer.wte.weight").transpose();
         headT.attach(local);
-        return hidden(local, tokens, cache, training).matMul(headT);
+        return hidden(local, tokens, cache, training, leftPadding).matMul(headT);
     }
 
     /**
@@ -346,6 +356,10 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
      * logits, and what a gpt2 embedding averages. Results belong to {@code local}.
      */
     public NDArray hidden(NDManager local, NDArray tokens, KvCache cache, boolean training) {
+        return hidden(local, tokens, cache, training, null);
+    }
+
+    private NDArray hidden(NDManager local, NDArray tokens, KvCache cache, boolean training, int[] leftPadding) {
         long batch = tokens.getShape().get(0);
         long time = tokens.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
@@ -354,13 +368,18 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
                     + "context holds " + config.nPositions() + "; shorten the input");
         }
         float drop = training ? (float) config.dropout() : 0f;
-        NDArray positions = DjlEngine.ownedLongs(local, range(past, time), new Shape(time));
+        NDArray positions = leftPadding == null ? DjlEngine.ownedLongs(local, range(past, time), new Shape(time))
+                : DjlEngine.ownedLongs(local, paddedPositions(past, time, leftPadding), new Shape(batch, time));
         NDArray x = Embedding.embedding(tokens, p("transformer.wte.weight"), SparseFormat.DENSE).singletonOrThrow();
         NDArray pos = Embedding.embedding(positions, p("transformer.wpe.weight"), SparseFormat.DENSE)
                 .singletonOrThrow();
         x = dropout(x.add(pos), drop, training);
         NDArray mask = time > 1 ? causalMask.get(local, new NDIndex("{}:{}, :{}", past, past + time, past + time))
                 : null;
+        if (leftPadding != null) {
+            NDArray padded = keyPadding(local, leftPadding, past + Math.toIntExact(time));
+            mask = mask == null ? padded : padded.add(mask);
+        }
         for (int layer = 0; layer < config.nLayer(); layer++) {
             String b = Gpt2Layout.PREFIX + "h." + layer + ".";
             NDArray h = layerNorm(x, b + "ln_1");
@@ -372,6 +391,26 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
             cache.advance(Math.toIntExact(time));
         }
         return layerNorm(x, "transformer.ln_f");
+    }
+
+    /** Row r's positions {@code past - leftPadding[r] + t}: its padding takes no position. */
+    private static long[] paddedPositions(int past, long time, int[] leftPadding) {
+        long[] out = new long[Math.toIntExact(leftPadding.length * time)];
+        for (int r = 0; r < leftPadding.length; r++) {
+            for (int t = 0; t < time; t++) {
+                out[Math.toIntExact(r * time + t)] = past - leftPadding[r] + t;
+            }
+        }
+        return out;
+    }
+
+    /** {@code [B, 1, 1, keys]}: a large negative on each row's left padding, 0 elsewhere. */
+    private static NDArray keyPadding(NDManager local, int[] leftPadding, int keys) {
+        float[] bias = new float[leftPadding.length * keys];
+        for (int r = 0; r < leftPadding.length; r++) {
+            java.util.Arrays.fill(bias, r * keys, r * keys + leftPadding[r], MASKED);
+        }
+        return DjlEngine.ownedFloats(local, bias, new Shape(leftPadding.length, 1, 1, keys));
     }
 
     private static long[] range(long from, long count) {

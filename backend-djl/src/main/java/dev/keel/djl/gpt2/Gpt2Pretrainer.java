@@ -28,6 +28,7 @@ import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.tokenize.Tokenizers;
+import dev.keel.spi.train.Schedules;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -91,9 +92,10 @@ public final class Gpt2Pretrainer implements Pretrainer {
         TokenArray train = all.split(Split.TRAIN);
         TokenArray val = all.split(Split.VAL);
         int block = tc.blockSize();
-        Gpt2Config config = new Gpt2Config(tokenizer.vocabSize(), architecture.nPositions(), architecture.nEmbd(),
-                architecture.nLayer(), architecture.nHead(), architecture.dropout(), architecture.bias(),
-                architecture.layerNormEpsilon());
+        // one rule for every trainer: steps from maxSteps, else from epochs; a warmup that does not fit is fitted
+        tc = Schedules.resolve(tc, Math.max(1, train.size() / (tc.batchSize() * block)), "gpt2 pre-training");
+        spec = new PretrainSpec(spec.model(), spec.tokenizer(), spec.corpus(), tc, spec.outputDir(), spec.resume());
+        Gpt2Config config = architecture.withVocabSize(tokenizer.vocabSize());
         if (block > config.nPositions()) {
             throw new InvalidInputException("the training block of " + block + " tokens is longer than the model's "
                     + "context of " + config.nPositions() + "; set the block size and n_positions to the same value");
@@ -368,7 +370,7 @@ public final class Gpt2Pretrainer implements Pretrainer {
             training.put("run_id", runId);
             training.put("step", step);
             training.putAll(KeelMetadata.trainingSettings(tc));
-            training.put("tokenizer", tokenizer.kind());
+            training.put("tokenizer", tokenizer.kind().label());
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (!Double.isNaN(lastVal)) {
                 metrics.put("val_loss", lastVal);

@@ -68,7 +68,7 @@ public final class DriftTests {
                 yield new FeatureDrift(feature, "numeric", c.method(), c.statistic(), c.pValue(), c.threshold(),
                         c.drifted(), c.reference(), c.current(), c.distribution());
             }
-            case AUTO -> throw new IllegalStateException("unreachable");
+            case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
         // a feature with few values was compared as categories, and is drawn as them
         return result.distribution() != null ? result : result.withDistribution(shape);
@@ -90,7 +90,7 @@ public final class DriftTests {
             case PSI -> new double[] {psiOfShares(proportions(ref), proportions(cur)), Double.NaN};
             case KS, WASSERSTEIN -> throw new InvalidInputException("feature '" + feature + "' is categorical; "
                     + m.id() + " needs numbers; use chisquare, z, jensenshannon or psi");
-            case AUTO -> throw new IllegalStateException("unreachable");
+            case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
         return decide(feature, "categorical", m, sp, threshold, reference.size(), current.size())
                 .withDistribution(Distribution.categorical(reference, current));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.api.monitor.Feedback;
-import dev.keel.api.monitor.InferenceEvent;
+import dev.keel.monitors.Events;
 import dev.keel.monitors.MonitorConfig;
 import dev.keel.monitors.MonitorHub;
 import dev.keel.monitors.drift.TextDrift;
@@ -72,7 +72,8 @@ class ReportInBrowserTest {
             for (int i = 0; i < 600; i++) {
                 // latency climbs over twelve 10-second intervals; every fifth answer is wrong
                 long nanos = (2 + i / 50) * 1_000_000L + (i % 10) * 300_000L;
-                hub.onInference(classifyAt("e" + i, start.plusMillis(i * 200L), i % 2 == 0 ? "1" : "0", nanos));
+                hub.onInference(Events.classifyAt("e" + i, start.plusMillis(i * 200L), "some text " + i,
+                        i % 2 == 0 ? "1" : "0", 0.8, nanos));
                 hub.feedback(Feedback.label("e" + i, i % 5 == 0 ? (i % 2 == 0 ? "0" : "1") : (i % 2 == 0 ? "1" : "0")));
             }
             hub.awaitIdle(Duration.ofSeconds(10));
@@ -85,11 +86,6 @@ class ReportInBrowserTest {
         assertThat(pixels(shot, Charts.PALETTE[0])).as("p50 and observed accuracy lines").isGreaterThan(300);
         assertThat(pixels(shot, Charts.PALETTE[1])).as("p95 and estimated accuracy lines").isGreaterThan(300);
         assertThat(pixels(shot, Charts.PALETTE[2])).as("p99 line").isGreaterThan(100);
-    }
-
-    private static InferenceEvent classifyAt(String id, Instant at, String label, long totalNanos) {
-        return new InferenceEvent(id, at, "classify", "v1", "test", "cpu", totalNanos / 10, 0,
-                totalNanos - totalNanos / 10, List.of("some text " + id), 3, 0, 0, List.of(label), List.of(0.8), null);
     }
 
     /** Writes the page, screenshots it in headless Chromium with networking off, and reads the PNG back. */

@@ -1,6 +1,6 @@
 package dev.keel.runtime.iterate;
 
-import dev.keel.api.InvalidInputException;
+import dev.keel.api.SessionClosedException;
 import dev.keel.api.KeelException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
@@ -143,7 +143,8 @@ public final class AliasFollowingSession implements InferenceSession {
     private Slot acquire() {
         while (true) {
             if (closed) {
-                throw new InvalidInputException("session on registry:" + name + "@" + alias + " is closed; open a "
+                // the same type every session throws after close (docs/api.md)
+                throw new SessionClosedException("session on registry:" + name + "@" + alias + " is closed; open a "
                         + "new one");
             }
             Slot s = current;

@@ -1,17 +1,21 @@
 package dev.keel.spi.registry;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.iterate.ModelRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 
 /**
  * Finds a registry implementation on the class path and says where the default registry lives. Keel's runtime
  * reaches the registry only through here, so hosts that never use a registry need neither its module nor its
  * JDBC drivers; one that does gets an error naming the artifact to add.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class ModelRegistries {
     /** System property naming the registry (a folder or a JDBC URL); the environment's is {@value #ENV}. */
     public static final String PROPERTY = "keel.registry";

@@ -1,0 +1,5 @@
+/**
+ * Engine-neutral pieces of training runs that every trainer shares, so that the Java API and the command
+ * line mean the same thing by the same setting: how long a run lasts and how its warmup fits.
+ */
+package dev.keel.spi.train;
