@@ -206,13 +206,16 @@ final class Charts {
         parts.forEach(svg::append);
     }
 
-    /** The smallest of 1, 2, 2.5, 5 times a power of ten at or above {@code v}. */
+    /**
+     * The smallest of 1, 2, 4, 6, 8 times a power of ten at or above {@code v}: the axis is cut in quarters,
+     * and a quarter of these reads plainly (25%, 5%, 10%, 1.5, 2).
+     */
     static double niceCeiling(double v) {
         if (!(v > 0)) {
             return 1;
         }
         double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+        for (double m : new double[] {1, 2, 4, 6, 8, 10}) {
             if (m * p >= v * (1 - 1e-12)) {
                 return m * p;
             }
