@@ -121,7 +121,9 @@ public final class DriftCommand implements Callable<Integer> {
             AtomicFiles.writeString(report, MonitorReport.html(page, "Drift: " + current.getFileName() + " against "
                     + reference.getFileName()));
             result.put("report", report.toString());
-            console.say("report: " + report);
+            if (console.json()) {
+                console.say("report: " + report); // the human result below names it otherwise
+            }
         }
         if (!console.json()) {
             result.remove("tests"); // already printed as a table above, and the summary under it
