@@ -33,8 +33,20 @@ public record ClassificationData(List<String> texts, int[] labels, Labels classe
 
     /** Reads a training file, derives its label set, and keeps its sample weights (JSONL {@code weight}). */
     public static ClassificationData readTraining(Path file) {
+        return readTraining(file, List.of());
+    }
+
+    /**
+     * Reads a training file; with {@code labelNames}, its labels must be the class ids 0..n-1 and class i is
+     * called {@code labelNames.get(i)} (the model then answers with names, and files labelled either way read
+     * against it).
+     */
+    public static ClassificationData readTraining(Path file, List<String> labelNames) {
         List<LabelledExample> examples = LabelledFiles.readLabelled(file);
         Labels labels = Labels.fromExamples(examples, file.toString());
+        if (!labelNames.isEmpty()) {
+            labels = labels.named(labelNames, file.toString());
+        }
         ClassificationData d = of(examples, labels, file.toString());
         return new ClassificationData(d.texts(), d.labels(), labels, LabelledFiles.sampleWeights(file));
     }

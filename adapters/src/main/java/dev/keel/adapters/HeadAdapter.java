@@ -59,7 +59,7 @@ public final class HeadAdapter implements Adapter {
         }
         long started = System.nanoTime();
         AdaptedModels.requireFreshOutput(spec.outputDir());
-        ClassificationData train = ClassificationData.readTraining(spec.train())
+        ClassificationData train = ClassificationData.readTraining(spec.train(), spec.labelNames())
                 .subset(spec.trainLimit(), spec.training().seed());
         ClassificationData devData = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         try (InferenceSession base = opener.apply(spec.base())) {

@@ -108,9 +108,41 @@ public final class Labels {
         return names.get(i);
     }
 
-    /** The index of a label, failing with the example's position when the training data never used it. */
+    /**
+     * These labels, which must be the class ids 0..n-1, renamed: id i becomes {@code names.get(i)}. For data
+     * labelled with integers whose meaning the user knows (SST-2's 0 negative, 1 positive).
+     */
+    public Labels named(List<String> names, String source) {
+        boolean ids = true;
+        for (int i = 0; i < this.names.size(); i++) {
+            ids &= this.names.get(i).equals(Integer.toString(i));
+        }
+        if (!ids || this.names.size() != names.size()) {
+            throw new InvalidInputException(source + " has the labels " + this.names + ", but --label-names " + names
+                    + " names class ids 0.." + (names.size() - 1) + "; label names apply to data labelled 0, 1, 2, ... "
+                    + "and need one name per id" + (ids ? " (give " + this.names.size() + " names)" : " (leave them out: "
+                    + "these labels are names already)"));
+        }
+        for (String n : names) {
+            if (n.isBlank() || n.length() > MAX_LABEL_CHARS || isInteger(n.trim())) {
+                throw new InvalidInputException("label name '" + n + "' is " + (isInteger(n.trim()) ? "a number" : "blank "
+                        + "or too long") + "; give words, e.g. --label-names negative,positive");
+            }
+        }
+        return of(names.stream().map(String::trim).toList());
+    }
+
+    /**
+     * The index of a label, failing with the example's position when the training data never used it. A label
+     * that is a class id (0..n-1) of labels that are names means that class: files labelled 0/1 still read
+     * against a model whose labels were named with {@code --label-names}.
+     */
     public int indexOf(String label, String source, int exampleNumber) {
         Integer i = label == null ? null : index.get(label.trim());
+        if (i == null && label != null && isInteger(label.trim()) && names.stream().noneMatch(Labels::isInteger)) {
+            long id = Long.parseLong(label.trim());
+            i = id >= 0 && id < names.size() ? (int) id : null;
+        }
         if (i == null) {
             throw new InvalidInputException(source + " example " + exampleNumber + " has label '" + label
                     + "', which the model does not know (its labels: " + names + "); fix the label, or add "

@@ -64,4 +64,33 @@ class LabelsTest {
         assertThatThrownBy(() -> ClassificationData.readTraining(unlabelled))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("has no label");
     }
+
+    @Test
+    void label_names_rename_class_ids_and_files_labelled_with_ids_still_read_against_them() throws IOException {
+        ClassificationData train = ClassificationData.readTraining(file("t.tsv", "bad\t0\ngood\t1\nawful\t0\n"),
+                java.util.List.of("negative", "positive"));
+        assertThat(train.classes().names()).containsExactly("negative", "positive");
+        assertThat(train.labels()).containsExactly(0, 1, 0);
+        ClassificationData dev = ClassificationData.read(file("d.tsv", "fine\t1\nmeh\tnegative\n"), train.classes());
+        assertThat(dev.labels()).containsExactly(1, 0);
+        Path unknownId = file("u.tsv", "x\t2\n");
+        assertThatThrownBy(() -> ClassificationData.read(unknownId, train.classes()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("'2'");
+    }
+
+    @Test
+    void label_names_that_do_not_fit_the_ids_are_refused_with_what_would() throws IOException {
+        Path ids = file("ids.tsv", "a\t0\nb\t1\nc\t2\nd\t0\ne\t1\nf\t2\n");
+        assertThatThrownBy(() -> ClassificationData.readTraining(ids, java.util.List.of("negative", "positive")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("give 3 names");
+        Path named = file("named.tsv", "a\tpos\nb\tneg\n");
+        assertThatThrownBy(() -> ClassificationData.readTraining(named, java.util.List.of("negative", "positive")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("names already");
+        Path gap = file("gap.tsv", "a\t0\nb\t2\n");
+        assertThatThrownBy(() -> ClassificationData.readTraining(gap, java.util.List.of("low", "high")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("[0, 2]");
+        Path fine = file("fine.tsv", "a\t0\nb\t1\n");
+        assertThatThrownBy(() -> ClassificationData.readTraining(fine, java.util.List.of("0", "1")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("a number");
+    }
 }

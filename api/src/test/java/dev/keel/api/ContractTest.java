@@ -149,7 +149,7 @@ class ContractTest {
                 .task(AdaptationTask.CLASSIFY).train(p).outputDir(p).build();
         AdaptationSpec constructed = new AdaptationSpec(ModelRef.of(p), AdaptationMethod.LORA, AdaptationTask.CLASSIFY,
                 p, null, null, null, AdaptationSpec.DEFAULT_MAX_LENGTH, p, null, AdaptationSpec.DEFAULT_PATIENCE, 0,
-                AdaptationSpec.DEFAULT_WARMUP_FRACTION, 0, 0, null);
+                AdaptationSpec.DEFAULT_WARMUP_FRACTION, 0, 0, null, null, null);
         assertThat(constructed).isEqualTo(built);
         assertThat(built.training().epochs()).isEqualTo(3);
         assertThat(built.training().learningRate()).isEqualTo(5e-5);

@@ -82,6 +82,7 @@ public final class DjlBackendProvider implements BackendProvider {
 
     @Override
     public InferenceSession open(ModelRef model, SessionOptions options) {
+        DjlEngine.intraOpThreads(options.threads());
         if (model.isBuiltin()) {
             throw new UnsupportedCapabilityException("backend 'djl' has no builtin models (asked for " + model
                     + "); serve builtin:all-minilm-l6-v2 with the onnx backend, or pass a model folder "

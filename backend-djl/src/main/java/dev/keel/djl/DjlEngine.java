@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.keel.api.Device;
 import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
@@ -52,6 +53,25 @@ public final class DjlEngine {
         String tracking = environment.apply("OPT_OUT_TRACKING") != null ? environment.apply("OPT_OUT_TRACKING")
                 : properties.apply("OPT_OUT_TRACKING");
         return Boolean.parseBoolean(offline) || Boolean.parseBoolean(tracking);
+    }
+
+    /**
+     * Applies a session's intra-op thread count ({@code SessionOptions.threads}) to PyTorch; 0 keeps what
+     * the engine chose (the {@code OMP_NUM_THREADS} environment variable, else one thread per core).
+     * PyTorch has one setting per process, not per session: it applies to the calling thread at once and to
+     * every thread whose first engine call comes later, so the last session opened with a count wins.
+     */
+    public static void intraOpThreads(int threads) {
+        if (threads > 0) {
+            pytorch();
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
+    /** The intra-op thread count PyTorch uses on the calling thread. */
+    public static int intraOpThreads() {
+        pytorch();
+        return JniUtils.getNumThreads();
     }
 
     /** Maps Keel's device to DJL's, failing clearly when a GPU is asked for and no CUDA native is present. */

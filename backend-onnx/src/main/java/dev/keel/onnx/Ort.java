@@ -33,6 +33,7 @@ final class Ort {
                                 + "); check that com.microsoft.onnxruntime:onnxruntime matches this OS and CPU", ex);
                     }
                     environment = e;
+                    NativeTempFolder.removeAtExit();
                 }
             }
         }

@@ -102,7 +102,7 @@ final class TfSavedModelExport {
             Gpt2Graph model = new Gpt2Graph(tf, w.config(), vars::get, ids, null, null);
             Signature signature = Signature.builder().key(SIGNATURE).input("input_ids", ids)
                     .output("logits", model.logits).build();
-            try (Session s = new Session(g)) {
+            try (Session s = new Session(g, TfTensors.config(0))) {
                 Session.Runner r = s.runner();
                 List<Tensor> owned = new ArrayList<>();
                 try {

@@ -24,8 +24,12 @@ final class TfTensors {
         return out;
     }
 
-    /** Intra-op threads as asked (0 lets TensorFlow decide). */
+    /**
+     * Intra-op threads as asked (0 lets TensorFlow decide). Every session here is made with these settings,
+     * so this is also where TensorFlow's logging is brought under {@code TF_CPP_MIN_LOG_LEVEL}.
+     */
     static ConfigProto config(int threads) {
+        TfLogging.honourMinLogLevel();
         ConfigProto.Builder b = ConfigProto.newBuilder();
         if (threads > 0) {
             b.setIntraOpParallelismThreads(threads);

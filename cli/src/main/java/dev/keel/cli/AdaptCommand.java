@@ -103,6 +103,11 @@ public final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--head-hidden", defaultValue = "0", description = "tanh hidden width of a head; 0: linear (default)")
     int headHidden;
 
+    @Option(names = "--label-names", split = ",", paramLabel = "NAME",
+            description = "classify: names for data labelled 0..n-1, in id order (e.g. negative,positive); the model "
+                    + "then answers with the names")
+    List<String> labelNames;
+
     @Option(names = "--reference", paramLabel = "FILE",
             description = "causal-lm: the original corpus; its validation loss before and after shows forgetting")
     Path reference;
@@ -148,7 +153,7 @@ public final class AdaptCommand implements Callable<Integer> {
                 .training(training).lora(new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets))
                 .maxLength(maxLength).outputDir(out).classWeights(ClassWeighting.parse(classWeights))
                 .patience(patience).evalEvery(evalEvery).headHidden(headHidden).trainLimit(limit)
-                .reference(reference).build();
+                .reference(reference).labelNames(labelNames).build();
         console.say("adapting " + baseRef + " with " + m.name().toLowerCase(java.util.Locale.ROOT) + " on " + backend);
         PretrainCommand.Progress progress = new PretrainCommand.Progress(console);
         TrainingResult r = adapter.adapt(spec, event -> {

@@ -108,7 +108,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 }
                 row.put("probabilities", probs);
                 if (labelled) {
-                    row.put("gold", examples.get(i).label().trim());
+                    row.put("gold", labels.name(gold[i])); // in the model's names, as "label" is
                 }
                 sb.append(Json.compact(row)).append('\n');
             }

@@ -24,6 +24,10 @@ public final class CommonOptions {
     @Option(names = "--json", description = "human output to stderr; the last line of stdout is one JSON object")
     public boolean json;
 
+    @Option(names = "--verbose", description = "let the engines log too (TensorFlow's INFO and WARNING lines); bin/keel "
+            + "reads it before they load")
+    public boolean verbose;
+
     @Option(names = "--registry", paramLabel = "DIR|JDBC_URL",
             description = "the model registry registry:NAME@ALIAS and registry:NAME/VERSION resolve against "
                     + "(default: KEEL_REGISTRY, else ~/.keel/registry)")

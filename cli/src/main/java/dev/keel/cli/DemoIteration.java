@@ -10,6 +10,7 @@ import dev.keel.api.iterate.ModelVersion;
 import dev.keel.api.iterate.RoundResult;
 import dev.keel.api.iterate.Trigger;
 import dev.keel.api.monitor.Feedback;
+import dev.keel.iterate.ChampionFolders;
 import dev.keel.iterate.ContinuousLearning;
 import dev.keel.iterate.NewData;
 import dev.keel.iterate.data.BundledData;
@@ -70,8 +71,11 @@ final class DemoIteration {
             AtomicFiles.deleteTree(registryDir); // the previous demo run's registry
         }
         Map<String, Object> summary = new LinkedHashMap<>();
-        List<LabelledRow> reviews = RowFiles.read(BundledData.extract(BundledData.REVIEWS_NEW, out.resolve("data")));
-        List<LabelledRow> film = RowFiles.read(filmDev);
+        // the bundled reviews are labelled 0/1; the classifier answers in its label names (negative, positive)
+        List<String> names = ChampionFolders.labels(classifier);
+        List<LabelledRow> reviews = LabelledRow.inLabelNames(RowFiles.read(BundledData.extract(BundledData.REVIEWS_NEW,
+                out.resolve("data"))), names);
+        List<LabelledRow> film = LabelledRow.inLabelNames(RowFiles.read(filmDev), names);
         MonitorConfig config = MonitorConfig.of(Map.of("accuracy.window", "100", "accuracy.alert_below", "0.75",
                 "data_drift.reference_size", "100", "data_drift.current_size", "100", "data_drift.min_rows", "50"));
         RecentInputs served = new RecentInputs(2000);
@@ -133,8 +137,9 @@ final class DemoIteration {
             List<LabelledRow> service = reviews.stream()
                     .filter(r -> r.text().toLowerCase(Locale.ROOT).matches(".*\\b(waiter|waitress|staff|server|service|"
                             + "table|menu|bartender|host|manager|delivery|driver|support|seller|refund)\\b.*")).toList();
-            List<LabelledRow> narrow = new ArrayList<>(service.stream().filter(r -> r.label().equals("0")).toList());
-            narrow.addAll(service.stream().filter(r -> r.label().equals("1")).limit(3).toList());
+            List<LabelledRow> narrow = new ArrayList<>(service.stream().filter(r -> r.label().equals(names.get(0)))
+                    .toList());
+            narrow.addAll(service.stream().filter(r -> r.label().equals(names.get(1))).limit(3).toList());
             console.say("   a second round: " + narrow.size() + " service reviews, mostly complaints, no replay");
             RoundResult refused = ContinuousLearning.builder().runtime(runtime).registry(registry).name(NAME)
                     .newData(NewData.of("a narrow slice: service complaints", () -> narrow)).replayFraction(0)

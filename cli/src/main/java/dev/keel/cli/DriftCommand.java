@@ -90,38 +90,49 @@ public final class DriftCommand implements Callable<Integer> {
         List<Map<String, Object>> tests = new ArrayList<>();
         for (FeatureDrift t : drift.tests()) {
             tests.add(t.toMap());
-            console.say(String.format(Locale.ROOT, "  %-18s %-13s statistic %9.4f  %s %8.4g  threshold %6.3g  %s",
-                    t.feature(), t.method().id(), t.statistic(), t.method().isPValue() ? "p" : " ",
-                    t.method().isPValue() ? t.pValue() : Double.NaN, t.threshold(), t.drifted() ? "DRIFT" : "ok"));
         }
         boolean drifted = drift.drift();
-        Map<String, Object> embedding = null;
         if (model != null) {
-            embedding = embeddingDrift(console, ref, cur);
+            Map<String, Object> embedding = embeddingDrift(console, ref, cur);
             tests.addAll(castList(embedding.get("tests")));
             drifted |= Boolean.TRUE.equals(embedding.get("drifted"));
         }
-        console.say(String.format(Locale.ROOT, "%d of %d features drifted (limit %.0f%%): %s", drift.driftedCount(),
-                drift.tests().size(), driftShare * 100, drifted ? "DRIFT" : "no drift"));
+        // one row per feature and test, as the JSON's tests and the report's table have them
+        console.say(String.format(Locale.ROOT, "  %-18s %-22s %10s %10s %10s  %s", "feature", "test", "statistic",
+                "p-value", "threshold", "verdict"));
+        for (Map<String, Object> t : tests) {
+            console.say(String.format(Locale.ROOT, "  %-18s %-22s %10.4f %10s %10.4g  %s", t.get("feature"), t.get("test"),
+                    (Double) t.get("statistic"), t.containsKey("p_value") ? String.format(Locale.ROOT, "%.4g",
+                            (Double) t.get("p_value")) : "-", (Double) t.get("threshold"),
+                    Boolean.TRUE.equals(t.get("drifted")) ? "DRIFT" : "ok"));
+        }
+        Map<String, Object> section = drift.toMap();
+        section.put("drift", drifted);
+        section.put("tests", tests);
+        String summary = MonitorReport.driftSummary(section);
+        console.say(summary);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("drift", drifted);
         result.put("tests", tests);
         result.put("share_drifted", drift.shareDrifted());
+        result.put("features_drifted", drift.driftedCount());
+        result.put("features", drift.tests().size());
+        result.put("summary", summary);
         result.put("reference_rows", ref.size());
         result.put("current_rows", cur.size());
         if (report != null) {
             Map<String, Object> page = MonitorReport.of(List.of(), drift);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> section = (Map<String, Object>) page.get("drift");
-            section.put("drift", drifted);
-            section.put("tests", tests);
+            page.put("drift", section);
             AtomicFiles.writeString(report, MonitorReport.html(page, "Drift: " + current.getFileName() + " against "
                     + reference.getFileName()));
             result.put("report", report.toString());
-            console.say("report: " + report);
+            if (console.json()) {
+                console.say("report: " + report); // the human result below names it otherwise
+            }
         }
         if (!console.json()) {
-            result.remove("tests"); // already printed as a table above
+            result.remove("tests"); // already printed as a table above, and the summary under it
+            result.remove("summary");
         }
         console.result(result);
         return 0;
@@ -143,10 +154,6 @@ public final class DriftCommand implements Callable<Integer> {
         }
         EmbeddingDrift.DomainClassifierResult auc = EmbeddingDrift.domainClassifier(va, vb, common.seed);
         EmbeddingDrift.MmdResult mmd = EmbeddingDrift.mmd(va, vb, 100, 500, common.seed);
-        console.say(String.format(Locale.ROOT, "  %-18s %-13s statistic %9.4f  threshold %6.3g  %s", "embedding",
-                "domain_auc", auc.auc(), auc.threshold(), auc.drifted() ? "DRIFT" : "ok"));
-        console.say(String.format(Locale.ROOT, "  %-18s %-13s statistic %9.4f  p %8.4g  threshold %6.3g  %s", "embedding",
-                "mmd", mmd.mmd2(), mmd.pValue(), mmd.threshold(), mmd.drifted() ? "DRIFT" : "ok"));
         Map<String, Object> out = new LinkedHashMap<>();
         Map<String, Object> aucRow = new LinkedHashMap<>(auc.toMap());
         aucRow.put("reference_rows", va.length);

@@ -66,8 +66,11 @@ public final class GenerateCommand implements Callable<Integer> {
             } else if (!common.json) {
                 System.out.println(prompt + r.text());
             }
-            console.say(String.format("%d tokens, %.1f ms to the first, %.2f ms/token after (%s)", r.tokenCount(),
-                    r.timeToFirstTokenMs(), r.msPerToken(), r.stopReason()));
+            // stdout is the text alone (it can be piped); how it was made goes to stderr, as under --json
+            String backend = session.info().backend();
+            System.err.println(String.format(java.util.Locale.ROOT,
+                    "%d tokens on %s (%s): %.1f ms to the first, %.2f ms/token after; stop reason: %s", r.tokenCount(),
+                    backend, session.info().device(), r.timeToFirstTokenMs(), r.msPerToken(), r.stopReason().label()));
             if (common.json) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("text", r.text());
@@ -75,6 +78,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 json.put("ms_per_token", r.msPerToken());
                 json.put("time_to_first_token_ms", r.timeToFirstTokenMs());
                 json.put("stop_reason", r.stopReason().label());
+                json.put("backend", backend);
                 console.result(json);
             }
         }

@@ -34,8 +34,7 @@ public final class KeelCli {
     }
 
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new KeelCli());
-        verbs().forEach(cli::addSubcommand);
+        CommandLine cli = commandLine();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean badInput = e instanceof InvalidInputException || e instanceof CheckpointException
                     || e instanceof BackendNotFoundException || e instanceof UnsupportedCapabilityException;
@@ -46,6 +45,13 @@ public final class KeelCli {
             return badInput ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    /** The command line with every verb, as run and as docs/cli.md documents it. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new KeelCli());
+        verbs().forEach(cli::addSubcommand);
+        return cli;
     }
 
     private static String message(Throwable e) {

@@ -64,7 +64,7 @@ public final class MonitorCommand implements Callable<Integer> {
                     HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new InvalidInputException("nothing answers at " + url + "; start the service (e.g. the sample: "
-                    + "./mvnw -pl samples exec:java) or pass --url with its address");
+                    + "bin/sample monitoring.MonitoredService, or keel serve) or pass --url with its address");
         }
         if (response.statusCode() != 200) {
             throw new InvalidInputException(url + " answered HTTP " + response.statusCode()
@@ -96,7 +96,14 @@ public final class MonitorCommand implements Callable<Integer> {
         if (report != null) {
             AtomicFiles.writeString(report, MonitorReport.html(body, "Keel monitor report: " + url));
             result.put("report", report.toString());
-            console.say("report: " + report);
+        }
+        if (console.json()) {
+            if (report != null) {
+                console.say("report: " + report);
+            }
+        } else {
+            result.remove("monitors"); // printed above, a line per monitor
+            result.remove("alerts");
         }
         console.result(result);
         return 0;

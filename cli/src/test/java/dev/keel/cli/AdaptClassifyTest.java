@@ -185,4 +185,32 @@ class AdaptClassifyTest {
         assertThat(lora.err()).contains("--method head");
         assertThat(dir.resolve("gpt2-lora")).doesNotExist();
     }
+
+    @Test
+    void integer_labels_named_at_adaptation_come_back_as_names_from_classify() throws IOException {
+        Path ids = dir.resolve("ids.tsv");
+        Path devIds = dir.resolve("dev-ids.tsv");
+        Files.write(ids, Files.readAllLines(train).stream().map(l -> l.replace("\tneg", "\t0").replace("\tpos", "\t1")).toList());
+        Files.write(devIds, Files.readAllLines(dev).stream().map(l -> l.replace("\tneg", "\t0").replace("\tpos", "\t1")).toList());
+        Path out = dir.resolve("named");
+        CliRunner.Result a = CliRunner.run("adapt", "--json", "--backend", "djl", "--base", base.toString(), "--method",
+                "head", "--train", ids.toString(), "--dev", devIds.toString(), "--out", out.toString(), "--epochs", "3",
+                "--max-length", "24", "--label-names", "negative,positive");
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        Path predictions = dir.resolve("predictions.jsonl");
+        CliRunner.Result c = CliRunner.run("classify", "--json", "--backend", "djl", "--model", out.toString(), "--input",
+                devIds.toString(), "--out", predictions.toString());
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(Json.parseObject(c.lastLine(), "classify output")).containsKey("accuracy");
+        List<Map<String, Object>> rows = Files.readAllLines(predictions).stream()
+                .map(l -> Json.parseObject(l, "prediction")).toList();
+        assertThat(rows).extracting(r -> r.get("label")).containsOnly("negative", "positive");
+        assertThat(rows).extracting(r -> r.get("gold")).as("gold labels in the model's names too")
+                .containsOnly("negative", "positive");
+
+        CliRunner.Result wrong = CliRunner.run("adapt", "--base", base.toString(), "--method", "head", "--train",
+                train.toString(), "--out", dir.resolve("never").toString(), "--label-names", "negative,positive");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).contains("names already");
+    }
 }

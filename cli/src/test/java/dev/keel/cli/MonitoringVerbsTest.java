@@ -82,6 +82,12 @@ class MonitoringVerbsTest {
         Map<String, Object> l = Json.parseObject((String) loud[1], "result");
         assertThat(l.get("drift")).isEqualTo(true);
         assertThat(Files.readString(html)).contains("<h2>Drift</h2>", "length_chars");
+        // one vocabulary: the sentence the console prints is the JSON's summary and the report's verdict
+        String summary = (String) l.get("summary");
+        assertThat(summary).startsWith("drift: yes; ").contains(l.get("features_drifted") + " of 7 features drifted");
+        assertThat(Files.readString(html)).contains(summary);
+        CliRunner.Result human = CliRunner.run("drift", "--reference", ref.toString(), "--current", shifted.toString());
+        assertThat(human.out()).contains(summary);
         Object[] psi = run("drift", "--reference", ref.toString(), "--current", shifted.toString(), "--json",
                 "--method", "psi", "--threshold", "0.2");
         assertThat(Json.parseObject((String) psi[1], "result").toString()).contains("test=psi", "threshold=0.2");
@@ -102,6 +108,7 @@ class MonitoringVerbsTest {
         Map<String, Object> m = Json.parseObject((String) res[1], "result");
         assertThat(m.get("drift")).isEqualTo(true);
         assertThat(m.toString()).contains("test=domain_classifier_auc", "test=mmd");
+        assertThat((String) m.get("summary")).contains("embedding domain_classifier_auc", "embedding mmd");
     }
 
     @Test

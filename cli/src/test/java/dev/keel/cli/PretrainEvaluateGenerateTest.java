@@ -47,6 +47,14 @@ class PretrainEvaluateGenerateTest {
         assertThat(((Number) g.get("tokens")).intValue()).isEqualTo(20);
         assertThat(generated.err()).contains("to be" + g.get("text"));
         assertThat(generated.out().strip().lines().count()).isEqualTo(1);
+        assertThat(g.get("backend")).isIn("djl", "onnx", "tf");
+
+        // without --json stdout is the text alone, so it can be piped; what made it goes to stderr
+        CliRunner.Result plain = CliRunner.run("generate", "--model", out.toString(), "--prompt", "to be",
+                "--max-tokens", "20", "--temperature", "0");
+        assertThat(plain.exitCode()).as(plain.err()).isZero();
+        assertThat(plain.out().strip()).startsWith("to be").doesNotContain("tokens on");
+        assertThat(plain.err()).contains("20 tokens on " + g.get("backend") + " (cpu)", "ms/token");
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /** What a round reads from the champion's folder to train a challenger that fits it. */
-final class ChampionFolders {
+public final class ChampionFolders {
     private ChampionFolders() { }
 
     static AdaptationMethod method(Path dir) {
@@ -27,7 +27,7 @@ final class ChampionFolders {
     }
 
     /** The classifier's labels in output order ({@code id2label} of config.json). */
-    static List<String> labels(Path dir) {
+    public static List<String> labels(Path dir) {
         Map<String, Object> config = Json.readObject(dir.resolve(ModelFolder.CONFIG));
         if (!(config.get("id2label") instanceof Map<?, ?> id2label) || id2label.size() < 2) {
             throw new CheckpointException(dir + " names no labels in config.json (id2label), so it is not a "

@@ -229,7 +229,9 @@ public final class ContinuousLearning implements IterationLoop {
 
     private RoundData prepareData(ModelVersion champion, Path championDir) {
         RoundData d = new RoundData();
-        List<LabelledRow> fresh = s.newData.rows();
+        // data labelled with class ids reads against a champion whose labels are names, as keel adapt reads it
+        List<String> championLabels = championDir == null ? null : ChampionFolders.labels(championDir);
+        List<LabelledRow> fresh = LabelledRow.inLabelNames(s.newData.rows(), championLabels);
         d.split = StratifiedSplit.split(fresh, s.heldoutFraction, s.seed);
         Map<String, Object> describe = new LinkedHashMap<>(s.newData.describe());
         d.lineage.put("new", describe);
@@ -241,7 +243,8 @@ public final class ContinuousLearning implements IterationLoop {
         List<LabelledRow> replay = List.of();
         if (s.replayFraction > 0 && champion != null) {
             Replayed pool = replayPool(champion, championDir);
-            replay = Replay.sample(pool.rows, d.split.train().size(), s.replayFraction, s.seed);
+            replay = Replay.sample(LabelledRow.inLabelNames(pool.rows, championLabels), d.split.train().size(),
+                    s.replayFraction, s.seed);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("source", pool.source);
             r.put("sha256", pool.sha256);
@@ -254,7 +257,8 @@ public final class ContinuousLearning implements IterationLoop {
             d.lineage.put("replay", Map.of("rows", 0, "fraction", s.replayFraction));
         }
 
-        s.golden.forEach((name, file) -> d.golden.put(name, RowFiles.read(file)));
+        s.golden.forEach((name, file) -> d.golden.put(name, LabelledRow.inLabelNames(RowFiles.read(file),
+                championLabels)));
         d.shadow = s.shadow == null ? null : s.shadow.last(s.shadowInputs);
         Map<String, List<String>> evaluated = new LinkedHashMap<>();
         d.golden.forEach((name, rows) -> evaluated.put(name, rows.stream().map(LabelledRow::text).toList()));
@@ -271,7 +275,6 @@ public final class ContinuousLearning implements IterationLoop {
             base.addAll(replay);
             augmented = CounterfactualAugmentation.copies(base, s.counterfactuals);
         }
-        List<String> championLabels = championDir == null ? null : ChampionFolders.labels(championDir);
         DataChecks.Outcome checked = DataChecks.run(fresh, d.split, replay, augmented, evaluated, championLabels,
                 Gates.any(s.gates, GateKind.QUALITY), s.leakage);
         List<LabelledRow> train = checked.train();

@@ -10,7 +10,13 @@ public final class Events {
     private Events() { }
 
     public static InferenceEvent classify(String id, String text, String label, double confidence, long totalNanos) {
-        return new InferenceEvent(id, Instant.now(), Operation.CLASSIFY, "v1", "test", "cpu", totalNanos / 10, 0,
+        return classifyAt(id, Instant.now(), text, label, confidence, totalNanos);
+    }
+
+    /** A classification that started at {@code at} (a series over time). */
+    public static InferenceEvent classifyAt(String id, Instant at, String text, String label, double confidence,
+            long totalNanos) {
+        return new InferenceEvent(id, at, Operation.CLASSIFY, "v1", "test", "cpu", totalNanos / 10, 0,
                 totalNanos - totalNanos / 10, List.of(text), text.split(" ").length, 0, 0, List.of(label),
                 List.of(confidence), null);
     }

@@ -79,7 +79,8 @@ class MonitorHubTest {
     void a_throwing_monitor_is_isolated_counted_and_reported_once() {
         Counting witness = new Counting("witness");
         List<Alert> alerts = new CopyOnWriteArrayList<>();
-        try (MonitorHub hub = MonitorHub.builder().monitor(new Throwing()).monitor(witness)
+        try (CapturedLog log = CapturedLog.of(MonitorHub.class);
+                MonitorHub hub = MonitorHub.builder().monitor(new Throwing()).monitor(witness)
                 .alertInterval(Duration.ZERO).alertListener(alerts::add).build()) {
             for (int i = 0; i < 100; i++) {
                 hub.onInference(Events.embed("id" + i, "hello", 1_000_000));
@@ -93,6 +94,9 @@ class MonitorHubTest {
             assertThat(self.values().get("witness_errors_total")).isZero();
             assertThat(alerts).filteredOn(a -> a.metric().equals("broken_errors_total")).hasSize(1);
             assertThat(hub.checkAlerts()).extracting(Alert::metric).contains("monitor_errors_total");
+            assertThat(log.lines()).as("one warning for the first failure, with its cause")
+                    .filteredOn(l -> l.contains("monitor 'broken' failed")).hasSize(1)
+                    .allMatch(l -> l.contains("IllegalStateException: monitor bug"));
         }
     }
 
@@ -193,7 +197,8 @@ class MonitorHubTest {
     void an_alert_fires_once_when_a_value_crosses_and_again_after_it_recovers() {
         Counting witness = new Counting("witness");
         List<Alert> alerts = new CopyOnWriteArrayList<>();
-        try (MonitorHub hub = MonitorHub.builder().monitor(witness).alert("witness/events_total > 2")
+        try (CapturedLog log = CapturedLog.of(MonitorHub.class);
+                MonitorHub hub = MonitorHub.builder().monitor(witness).alert("witness/events_total > 2")
                 .alertInterval(Duration.ZERO).defaultAlerts(false).alertListener(alerts::add)
                 .alertListener(a -> {
                     throw new IllegalStateException("listener bug");
@@ -215,6 +220,8 @@ class MonitorHubTest {
             assertThat(alerts.get(0).value()).isEqualTo(4.0);
             assertThat(alerts.get(0).threshold()).isEqualTo(2.0);
             assertThat(alerts.get(0).message()).contains("witness/events_total", "above");
+            assertThat(log.lines()).as("the failing listener is reported, and the others still heard the alert")
+                    .filteredOn(l -> l.contains("listener bug")).hasSize(2);
         }
     }
 

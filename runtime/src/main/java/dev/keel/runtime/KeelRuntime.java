@@ -219,7 +219,7 @@ public final class KeelRuntime implements AutoCloseable {
                 throw new InvalidInputException(absolute + " is a file; import into a new or empty folder");
             }
             Files.createDirectories(absolute.getParent());
-            Path tmp = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".import-");
+            Path tmp = AtomicFiles.newDirectory(absolute.getParent(), "." + absolute.getFileName() + ".import-");
             try {
                 importer.importModel(model, tmp);
                 Files.deleteIfExists(absolute);

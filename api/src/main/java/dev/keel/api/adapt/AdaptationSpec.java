@@ -6,6 +6,7 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
 import dev.keel.api.train.TrainingConfig;
 import java.nio.file.Path;
+import java.util.List;
 import org.apiguardian.api.API;
 
 /**
@@ -41,12 +42,15 @@ import org.apiguardian.api.API;
  *                       initialisation: its head ({@code head}), its LoRA adapter and classifier ({@code lora}) or
  *                       its weights and classifier ({@code full}); its labels must be the training data's.
  *                       The continuous-learning loop trains challengers this way. Null starts fresh.
+ * @param labelNames     for classification data labelled with the class ids 0..n-1: the name of each id, in id
+ *                       order, so the model answers {@code negative}/{@code positive} rather than {@code 0}/{@code 1};
+ *                       empty keeps the labels as the training file has them
  */
 @API(status = STABLE, since = "0.1")
 public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationTask task, Path train, Path dev,
         TrainingConfig training, LoraConfig lora, int maxLength, Path outputDir, ClassWeighting classWeights,
         int patience, int evalEvery, double warmupFraction, int headHidden, int trainLimit, Path reference,
-        ModelRef warmStart) {
+        ModelRef warmStart, List<String> labelNames) {
 
     /** Early-stopping patience of the builder. */
     public static final int DEFAULT_PATIENCE = 3;
@@ -76,19 +80,20 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         training = training == null ? defaultTraining() : training;
         lora = lora == null ? LoraConfig.defaults() : lora;
         classWeights = classWeights == null ? ClassWeighting.AUTO : classWeights;
+        labelNames = labelNames == null ? List.of() : List.copyOf(labelNames);
         check(warmStart == null || warmStart.path().isPresent(), "AdaptationSpec.warmStart must be an adapted model "
                 + "folder (a head, LoRA or full classifier written by keel adapt), got " + warmStart);
     }
 
     /**
-     * A spec without a warm start: the constructor as it was before {@code warmStart} was added, kept so that
+     * A spec without a warm start or label names: the constructor of 0.1.0, kept so that
      * code built against it still compiles and links.
      */
     public AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationTask task, Path train, Path dev,
             TrainingConfig training, LoraConfig lora, int maxLength, Path outputDir, ClassWeighting classWeights,
             int patience, int evalEvery, double warmupFraction, int headHidden, int trainLimit, Path reference) {
         this(base, method, task, train, dev, training, lora, maxLength, outputDir, classWeights, patience, evalEvery,
-                warmupFraction, headHidden, trainLimit, reference, null);
+                warmupFraction, headHidden, trainLimit, reference, null, List.of());
     }
 
     private static void check(boolean ok, String message) {
@@ -116,7 +121,7 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         return new Builder().base(base).method(method).task(task).train(train).dev(dev).training(training).lora(lora)
                 .maxLength(maxLength).outputDir(outputDir).classWeights(classWeights).patience(patience)
                 .evalEvery(evalEvery).warmupFraction(warmupFraction).headHidden(headHidden).trainLimit(trainLimit)
-                .reference(reference).warmStart(warmStart);
+                .reference(reference).warmStart(warmStart).labelNames(labelNames);
     }
 
     /** This spec over another base (a builtin made portable, say). */
@@ -143,6 +148,7 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         private int trainLimit = 0;
         private Path reference;
         private ModelRef warmStart;
+        private List<String> labelNames = List.of();
 
         public Builder base(ModelRef v) { base = v; return this; }
         /** Default head. */
@@ -174,13 +180,16 @@ public record AdaptationSpec(ModelRef base, AdaptationMethod method, AdaptationT
         public Builder reference(Path v) { reference = v; return this; }
         /** Default none: a fresh head, adapter or classifier. */
         public Builder warmStart(ModelRef v) { warmStart = v; return this; }
+        /** Default none: labels as the training file has them. */
+        public Builder labelNames(List<String> v) { labelNames = v; return this; }
 
         /**
          * @throws InvalidInputException when a required value is missing or a setting is out of range
          */
         public AdaptationSpec build() {
             return new AdaptationSpec(base, method, task, train, dev, training, lora, maxLength, outputDir,
-                    classWeights, patience, evalEvery, warmupFraction, headHidden, trainLimit, reference, warmStart);
+                    classWeights, patience, evalEvery, warmupFraction, headHidden, trainLimit, reference, warmStart,
+                    labelNames);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.keel.djl.DjlEngine;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -190,9 +191,7 @@ public final class BertClassifierTrainer {
             p.setRequiresGradient(false);
         }
         if (best != null && bestStep != step) {
-            for (int i = 0; i < params.size(); i++) {
-                params.get(i).set(best.get(i));
-            }
+            restore(params, best);
         }
         double secs = computeNanos / 1e9;
         return new Outcome(step, lossEma, bestDev, bestStep == 0 ? step : bestStep, 1000 * secs / Math.max(1, step),
@@ -205,6 +204,20 @@ public final class BertClassifierTrainer {
             return peak * (step + 1) / warmup;
         }
         return peak * Math.max(0.0, (double) (total - step) / Math.max(1, total - warmup));
+    }
+
+    /**
+     * Puts snapshot values back into the parameters in place. Not with {@code NDArray.set(float[])}: DJL's
+     * native {@code torchSet} enters PyTorch's deprecated {@code AutoNonVariableTypeMode}, which prints a
+     * deprecation warning to stderr; an in-place index assignment of an engine-owned copy does not.
+     */
+    static void restore(List<NDArray> params, List<float[]> snapshot) {
+        for (int i = 0; i < params.size(); i++) {
+            NDArray p = params.get(i);
+            try (NDManager scratch = p.getManager().newSubManager()) {
+                p.set(new NDIndex("..."), DjlEngine.ownedFloats(scratch, snapshot.get(i), p.getShape()));
+            }
+        }
     }
 
     private static List<float[]> snapshot(List<NDArray> params) {

@@ -54,7 +54,7 @@ public final class BertFineTuning {
         if (!(mc instanceof BertConfig config)) {
             throw new CheckpointException(baseDir + " holds a " + mc.family() + " model; classification needs bert");
         }
-        ClassificationData train = ClassificationData.readTraining(spec.train())
+        ClassificationData train = ClassificationData.readTraining(spec.train(), spec.labelNames())
                 .subset(spec.trainLimit(), spec.training().seed());
         ClassificationData dev = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);

@@ -85,11 +85,14 @@ public final class AdamW implements AutoCloseable {
     public float gradientNorm(NDManager local) {
         List<NDArray> squares = new ArrayList<>(parameters.size());
         for (Supplier<NDArray> p : parameters.values()) {
-            NDArray grad = p.get().getGradient();
-            NDArray sq = grad.square().sum();
-            sq.attach(local);
-            grad.close();
-            squares.add(sq);
+            // the gradient handle and every result computed from it belong to the parameter's long-lived
+            // manager: close each one here, or a parameter-sized array per parameter stays until the model
+            // closes (3 MB a step for the demo's 0.8M-parameter model: 5 GB after 1,000 steps)
+            try (NDArray grad = p.get().getGradient(); NDArray square = grad.square()) {
+                NDArray sq = square.sum();
+                sq.attach(local);
+                squares.add(sq);
+            }
         }
         NDArray total = NDArrays.stack(new NDList(squares)).sum().sqrt();
         return total.getFloat();

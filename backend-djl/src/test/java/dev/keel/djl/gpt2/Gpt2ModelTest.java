@@ -205,6 +205,37 @@ class Gpt2ModelTest {
         assertThat(calm.values()).allSatisfy(g -> assertThat(g).doesNotContain(Float.NaN));
     }
 
+    /**
+     * Every array a training step makes must die with the step: one left in the model's manager per parameter
+     * per step grew the demo's pre-training by 3 MB a step (5 GB of RSS after 1,000 steps).
+     */
+    @Test
+    void a_clipped_training_step_leaves_no_arrays_behind_in_the_model() {
+        Engine engine = DjlEngine.pytorch();
+        try (Gpt2Model model = Gpt2Model.fromTensors(CONFIG, randomTensors(CONFIG, 5), ai.djl.Device.cpu());
+                AdamW optimizer = new AdamW(model.namedParameters(), model.manager(), 0.9, 0.99, 0.1)) {
+            model.setTrainable(true);
+            int[] counts = new int[4];
+            for (int step = 0; step < counts.length; step++) {
+                try (NDManager local = model.manager().newSubManager()) {
+                    long[] x = new long[2 * 12];
+                    long[] y = new long[2 * 12];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (i * 3 + step) % 11;
+                        y[i] = (i * 3 + step + 1) % 11;
+                    }
+                    try (GradientCollector collector = engine.newGradientCollector()) {
+                        collector.backward(model.loss(local, DjlEngine.ownedLongs(local, x, new Shape(2, 12)),
+                                DjlEngine.ownedLongs(local, y, new Shape(2, 12)), true));
+                    }
+                    optimizer.clipAndUpdate(local, 1e-3, 1.0);
+                }
+                counts[step] = model.manager().getManagedArrays().size();
+            }
+            assertThat(counts).as("arrays held by the model's manager after each step").containsOnly(counts[0]);
+        }
+    }
+
     private static Map<String, float[]> gradients(boolean stress) {
         Gpt2Config config = new Gpt2Config(11, 12, 16, 2, 2, 0.0, true, 1e-5);
         Engine engine = DjlEngine.pytorch();

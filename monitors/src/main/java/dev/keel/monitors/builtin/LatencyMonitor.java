@@ -5,7 +5,9 @@ import dev.keel.api.monitor.Monitor;
 import dev.keel.api.monitor.MonitorSnapshot;
 import dev.keel.monitors.MonitorConfig;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +17,12 @@ import org.HdrHistogram.HistogramIterationValue;
 /**
  * Latency and throughput: HdrHistogram percentiles (p50, p95, p99, max) of each stage (tokenize, queue,
  * compute) and of the whole call, time to first token and time per output token for generation, the error
- * rate, token counts and requests per second over the last minute. Memory is a few fixed histograms.
+ * rate, token counts and requests per second over the last minute, and the total latency's percentiles per
+ * interval over time (for the report's chart). Memory is a few fixed histograms and a bounded series.
  *
  * <p>Settings ({@code keel.monitor.latency.*}): {@code significant_digits} (default 2, i.e. 1% resolution),
- * {@code throughput_window_seconds} (default 60).
+ * {@code throughput_window_seconds} (default 60), {@code interval_seconds} (default 60) and
+ * {@code series_points} (intervals kept, default 120).
  */
 public final class LatencyMonitor implements Monitor {
     public static final String NAME = "latency";
@@ -37,6 +41,13 @@ public final class LatencyMonitor implements Monitor {
     private long outputTokens;
     private long firstSecond = Long.MIN_VALUE;
     private final Map<String, Long> byOperation = new LinkedHashMap<>();
+    private final Histogram interval;
+    private final int intervalSeconds;
+    private final int seriesPoints;
+    private final Deque<Map<String, Object>> series = new ArrayDeque<>();
+    private long intervalStart = Long.MIN_VALUE;
+    private long intervalRequests;
+    private long intervalErrors;
 
     public LatencyMonitor() {
         this(MonitorConfig.fromSystemProperties());
@@ -53,6 +64,9 @@ public final class LatencyMonitor implements Monitor {
         windowSeconds = Math.max(1, c.integer("throughput_window_seconds", 60));
         perSecond = new long[windowSeconds];
         secondOf = new long[windowSeconds];
+        interval = new Histogram(1, HIGHEST_NANOS, digits);
+        intervalSeconds = Math.max(1, c.integer("interval_seconds", 60));
+        seriesPoints = Math.max(2, c.integer("series_points", 120));
     }
 
     @Override
@@ -74,10 +88,14 @@ public final class LatencyMonitor implements Monitor {
             perSecond[slot] = 0;
         }
         perSecond[slot]++;
+        roll(second);
+        intervalRequests++;
         if (e.failed()) {
             errors++;
+            intervalErrors++;
             return;
         }
+        interval.recordValue(clamp(e.totalNanos()));
         record("tokenize", e.tokenizeNanos());
         record("queue", e.queueNanos());
         record("compute", e.computeNanos());
@@ -93,6 +111,41 @@ public final class LatencyMonitor implements Monitor {
                 }
             }
         }
+    }
+
+    /** Closes the current interval into the series once an event falls past its end. */
+    private void roll(long second) {
+        long start = second - Math.floorMod(second, (long) intervalSeconds);
+        if (intervalStart != Long.MIN_VALUE && start > intervalStart) {
+            if (intervalRequests > 0) {
+                series.addLast(point(false));
+                while (series.size() > seriesPoints) {
+                    series.removeFirst();
+                }
+            }
+            interval.reset();
+            intervalRequests = 0;
+            intervalErrors = 0;
+        }
+        if (intervalStart == Long.MIN_VALUE || start > intervalStart) {
+            intervalStart = start;
+        }
+    }
+
+    private Map<String, Object> point(boolean partial) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("start", Instant.ofEpochSecond(intervalStart).toString());
+        p.put("seconds", intervalSeconds);
+        p.put("requests", intervalRequests);
+        p.put("errors", intervalErrors);
+        boolean empty = interval.getTotalCount() == 0;
+        p.put("p50_seconds", empty ? null : interval.getValueAtPercentile(50) / 1e9);
+        p.put("p95_seconds", empty ? null : interval.getValueAtPercentile(95) / 1e9);
+        p.put("p99_seconds", empty ? null : interval.getValueAtPercentile(99) / 1e9);
+        if (partial) {
+            p.put("partial", true);
+        }
+        return p;
     }
 
     private void record(String stage, long nanos) {
@@ -120,6 +173,11 @@ public final class LatencyMonitor implements Monitor {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("histogram_total_seconds", buckets(stages.get("total")));
         d.put("requests_by_operation", new LinkedHashMap<>(byOperation));
+        List<Map<String, Object>> overTime = new ArrayList<>(series);
+        if (intervalRequests > 0) {
+            overTime.add(point(true)); // the interval still running, so a fresh service shows a point
+        }
+        d.put("series_total_seconds", overTime);
         return new MonitorSnapshot(NAME, Instant.now(), v, d);
     }
 

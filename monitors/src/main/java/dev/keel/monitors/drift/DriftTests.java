@@ -54,17 +54,30 @@ public final class DriftTests {
         if (m == DriftMethod.AUTO) {
             m = choose(true, reference.length, distinct(reference, current));
         }
-        if (m == DriftMethod.KS) {
-            // Commons Math breaks ties in small samples with jitter over the raw values: test the arrays
-            return decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length);
+        FeatureDrift result = m == DriftMethod.KS
+                // Commons Math breaks ties in small samples with jitter over the raw values: test the arrays
+                ? decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length)
+                : numeric(feature, ValueHistogram.of(reference, current), m, threshold);
+        return result.withDistribution(switch (result.method()) {
+            // a feature with few values was compared as categories, and is drawn as them
+            case CHI_SQUARE, Z_TEST, JENSEN_SHANNON -> Distribution.categorical(labels(reference), labels(current));
+            default -> Distribution.numeric(reference, current);
+        });
+    }
+
+    private static List<String> labels(double[] values) {
+        List<String> out = new java.util.ArrayList<>(values.length);
+        for (double v : values) {
+            out.add(label(v));
         }
-        return numeric(feature, ValueHistogram.of(reference, current), m, threshold);
+        return out;
     }
 
     /**
      * A numeric feature from its value counts: what a distributed count (Spark) delivers. The same arithmetic
      * as the array form, so both give the same statistics; only a KS test of samples whose sizes multiply to
-     * less than {@link ValueHistogram#KS_LARGE_PRODUCT} needs the arrays.
+     * less than {@link ValueHistogram#KS_LARGE_PRODUCT} needs the arrays. The result carries no drawn
+     * distribution (the report draws those of the array forms).
      */
     public static FeatureDrift numeric(String feature, ValueHistogram histogram, DriftMethod method, double threshold) {
         long refRows = histogram.referenceRows();
@@ -80,7 +93,7 @@ public final class DriftTests {
             case CHI_SQUARE, Z_TEST, JENSEN_SHANNON -> {
                 FeatureDrift c = categorical(feature, histogram.asCategories(), m, threshold);
                 yield new FeatureDrift(feature, "numeric", c.method(), c.statistic(), c.pValue(), c.threshold(),
-                        c.drifted(), c.reference(), c.current());
+                        c.drifted(), c.reference(), c.current(), c.distribution());
             }
             case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
@@ -97,7 +110,8 @@ public final class DriftTests {
         for (String v : current) {
             counts.computeIfAbsent(v, k -> new long[2])[1]++;
         }
-        return categorical(feature, counts, method, threshold);
+        return categorical(feature, counts, method, threshold)
+                .withDistribution(Distribution.categorical(reference, current));
     }
 
     /**

@@ -15,9 +15,21 @@ import java.util.Map;
  * @param drifted    whether the feature drifted
  * @param reference  rows in the reference sample
  * @param current    rows in the current sample
+ * @param distribution both samples' distributions over the same bins, for reports; null when not kept
  */
 public record FeatureDrift(String feature, String kind, DriftMethod method, double statistic, double pValue,
-        double threshold, boolean drifted, int reference, int current) {
+        double threshold, boolean drifted, int reference, int current, Distribution distribution) {
+
+    /** A result without distributions. */
+    public FeatureDrift(String feature, String kind, DriftMethod method, double statistic, double pValue,
+            double threshold, boolean drifted, int reference, int current) {
+        this(feature, kind, method, statistic, pValue, threshold, drifted, reference, current, null);
+    }
+
+    /** The same result, carrying the distributions it was decided on. */
+    public FeatureDrift withDistribution(Distribution d) {
+        return new FeatureDrift(feature, kind, method, statistic, pValue, threshold, drifted, reference, current, d);
+    }
 
     /** The value compared with the threshold: the p-value for a test, the statistic for a distance. */
     public double score() {
@@ -37,6 +49,9 @@ public record FeatureDrift(String feature, String kind, DriftMethod method, doub
         m.put("drifted", drifted);
         m.put("reference_rows", reference);
         m.put("current_rows", current);
+        if (distribution != null) {
+            m.put("distribution", distribution.toMap());
+        }
         return m;
     }
 }

@@ -94,7 +94,8 @@ public final class MonitorReport {
                 .append("table{border-collapse:collapse;font-size:13px;margin:6px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
                 .append("th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.bad{color:#b00020;font-weight:600}")
                 .append(".ok{color:#0a7a2f}.muted{color:#777;font-size:12px}.alert{background:#fff3f3;border-left:4px solid #b00020;padding:4px 8px;margin:4px 0;font-size:13px}")
-                .append("svg{background:#fafafa;border:1px solid #e5e5e5}")
+                .append("svg{background:#fafafa;border:1px solid #e5e5e5;margin:4px 8px 4px 0}")
+                .append("h3{font-size:14px;margin:18px 0 6px}.grid{display:flex;flex-wrap:wrap}.fig{margin:8px 0}")
                 .append("</style></head><body>");
         h.append("<h1>").append(esc(title)).append("</h1><div class=\"muted\">generated ")
                 .append(esc(String.valueOf(report.get("generated")))).append("</div>");
@@ -171,6 +172,26 @@ public final class MonitorReport {
             h.append(String.format(Locale.ROOT, "<line x1=\"38\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", ht, w - 10, ht));
             h.append("</svg>");
         }
+        List<Object> series = list(map(latency.get("details")).get("series_total_seconds"));
+        if (!series.isEmpty()) {
+            List<String> labels = new ArrayList<>();
+            double[][] ms = new double[3][series.size()];
+            String[] keys = {"p50_seconds", "p95_seconds", "p99_seconds"};
+            for (int i = 0; i < series.size(); i++) {
+                Map<String, Object> p = map(series.get(i));
+                String start = String.valueOf(p.get("start"));
+                labels.add(start.length() >= 19 ? start.substring(11, 19) : start);
+                for (int k = 0; k < keys.length; k++) {
+                    ms[k][i] = dbl(p.get(keys[k])) * 1e3;
+                }
+            }
+            Map<String, Object> first = map(series.get(0));
+            h.append("<div class=\"fig\">").append(Charts.lines("Latency percentiles over time (total per call)", labels,
+                    "interval start (UTC), " + num(first.get("seconds")) + " s intervals",
+                    List.of(new Charts.Series("p50", Charts.PALETTE[0], ms[0]), new Charts.Series("p95", Charts.PALETTE[1], ms[1]),
+                            new Charts.Series("p99", Charts.PALETTE[2], ms[2])),
+                    Double.NaN, Double.NaN, y -> String.format(Locale.ROOT, "%.3g ms", y), 900, 260)).append("</div>");
+        }
         h.append("<table><tr><th>stage</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>");
         for (String stage : new String[] {"latency_tokenize", "latency_queue", "latency_compute", "latency_total",
             "time_to_first_token", "time_per_output_token"}) {
@@ -205,15 +226,43 @@ public final class MonitorReport {
         }
     }
 
+    /**
+     * One sentence for a drift comparison, the same on the console and in the report: the verdict, how many
+     * features drifted against the share that decides it, and each embedding test with its threshold. Every row
+     * of {@code tests} is one feature compared by one test; the embedding is one feature with two tests.
+     */
+    public static String driftSummary(Map<String, Object> drift) {
+        List<Object> tests = list(drift.get("tests"));
+        List<Map<String, Object>> features = new ArrayList<>();
+        List<Map<String, Object>> embedding = new ArrayList<>();
+        for (Object o : tests) {
+            Map<String, Object> t = map(o);
+            ("embedding".equals(t.get("feature")) ? embedding : features).add(t);
+        }
+        StringBuilder s = new StringBuilder("drift: ").append(Boolean.TRUE.equals(drift.get("drift")) ? "yes" : "no");
+        if (!features.isEmpty()) {
+            long drifted = features.stream().filter(t -> Boolean.TRUE.equals(t.get("drifted"))).count();
+            double share = dbl(drift.get("drift_share"));
+            s.append("; ").append(drifted).append(" of ").append(features.size()).append(" features drifted");
+            if (!Double.isNaN(share)) {
+                s.append(String.format(Locale.ROOT, " (the samples drift when at least %.0f%% do)", share * 100));
+            }
+        }
+        for (Map<String, Object> t : embedding) {
+            boolean pValue = t.containsKey("p_value");
+            s.append("; embedding ").append(t.get("test")).append(' ')
+                    .append(pValue ? "p " + plain(t.get("p_value")) : plain(t.get("statistic")))
+                    .append(pValue ? " (drifts below " : " (drifts at or above ").append(plain(t.get("threshold")))
+                    .append("): ").append(Boolean.TRUE.equals(t.get("drifted")) ? "drifted" : "no drift");
+        }
+        return s.toString();
+    }
+
     private static void driftTable(StringBuilder h, Map<String, Object> drift) {
         if (drift.containsKey("drift")) {
             boolean d = Boolean.TRUE.equals(drift.get("drift"));
-            List<Object> tests = list(drift.get("tests"));
-            long drifted = tests.stream().filter(t -> Boolean.TRUE.equals(map(t).get("drifted"))).count();
-            h.append("<div class=\"").append(d ? "bad" : "ok").append("\">drift: ").append(d ? "yes" : "no")
-                    .append(" (").append(drifted).append(" of ").append(tests.size())
-                    .append(" tests drifted; the samples drift when a share of ").append(num(drift.get("drift_share")))
-                    .append(" of the features does)</div>");
+            h.append("<div class=\"").append(d ? "bad" : "ok").append("\">").append(esc(driftSummary(drift)))
+                    .append("</div>");
         }
         h.append("<table><tr><th>feature</th><th>test</th><th>statistic</th><th>p-value</th><th>threshold</th>"
                 + "<th>drifted</th><th>reference</th><th>current</th></tr>");
@@ -228,6 +277,62 @@ public final class MonitorReport {
                     .append("</td><td>").append(num(t.get("current_rows"))).append("</td></tr>");
         }
         h.append("</table>");
+        driftFigures(h, list(drift.get("tests")));
+    }
+
+    /** Each test's statistic against its threshold, then each feature's reference and current distributions. */
+    private static void driftFigures(StringBuilder h, List<Object> tests) {
+        if (tests.isEmpty()) {
+            return;
+        }
+        List<Charts.Bar> bars = new ArrayList<>();
+        for (Object o : tests) {
+            Map<String, Object> t = map(o);
+            boolean pValue = t.containsKey("p_value");
+            double threshold = dbl(t.get("threshold"));
+            double value = pValue ? dbl(t.get("p_value")) : dbl(t.get("statistic"));
+            // a p-value drifts below its threshold, a distance at or above: both become "x times past it"
+            double ratio = pValue ? Math.log10(Math.max(value, 1e-300)) / Math.log10(threshold) : value / threshold;
+            if (pValue && value >= 1) {
+                ratio = 0.1;
+            }
+            String note = pValue ? "p " + plain(t.get("p_value")) + " (drifts below " + plain(threshold) + ")"
+                    : plain(t.get("statistic")) + " (drifts at " + plain(threshold) + ")";
+            bars.add(new Charts.Bar(t.get("feature") + " \u00b7 " + t.get("test"), ratio,
+                    Boolean.TRUE.equals(t.get("drifted")), note));
+        }
+        h.append("<div class=\"fig\">").append(Charts.thresholdBars("Each test against its threshold", bars, 900))
+                .append("</div>");
+        StringBuilder grid = new StringBuilder();
+        for (Object o : tests) {
+            Map<String, Object> t = map(o);
+            Map<String, Object> d = map(t.get("distribution"));
+            List<Object> bins = list(d.get("bins"));
+            if (bins.isEmpty()) {
+                continue;
+            }
+            boolean drifted = Boolean.TRUE.equals(t.get("drifted"));
+            grid.append(Charts.pairedHistogram(String.valueOf(t.get("feature")), bins.stream().map(String::valueOf).toList(),
+                    doubles(d.get("reference")), doubles(d.get("current")),
+                    t.get("test") + ": " + (drifted ? "drifted" : "no drift"), drifted, 440, 210));
+        }
+        if (grid.length() > 0) {
+            h.append("<h3>Reference and current distribution of each feature</h3><div class=\"grid\">").append(grid)
+                    .append("</div>");
+        }
+    }
+
+    private static double[] doubles(Object o) {
+        return list(o).stream().mapToDouble(MonitorReport::dbl).toArray();
+    }
+
+    /** A number as the console prints it: 4 significant digits, scientific when tiny. */
+    private static String plain(Object o) {
+        double d = dbl(o);
+        if (Double.isNaN(d)) {
+            return "-";
+        }
+        return d != 0 && Math.abs(d) < 1e-3 ? String.format(Locale.ROOT, "%.2e", d) : String.format(Locale.ROOT, "%.4g", d);
     }
 
     private static void accuracy(StringBuilder h, Map<String, Object> accuracy) {
@@ -243,32 +348,20 @@ public final class MonitorReport {
             h.append("<div class=\"muted\">not enough labelled feedback for a curve yet</div>");
             return;
         }
-        int w = 720;
-        int ht = 200;
-        h.append("<svg width=\"").append(w).append("\" height=\"").append(ht + 30).append("\" role=\"img\">");
-        for (double y : new double[] {0, 0.25, 0.5, 0.75, 1}) {
-            double py = 10 + (1 - y) * (ht - 20);
-            h.append(String.format(Locale.ROOT, "<line x1=\"40\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
-                    + "<text x=\"4\" y=\"%.1f\" font-size=\"10\">%.2f</text>", py, w - 10, py, py + 3, y));
-        }
-        h.append(polyline(series, "accuracy", "#3b6fb6", w, ht)).append(polyline(series, "estimated_accuracy", "#e08a1e", w, ht));
-        h.append(String.format(Locale.ROOT, "<text x=\"50\" y=\"%d\" font-size=\"11\" fill=\"#3b6fb6\">observed (from labels)</text>"
-                + "<text x=\"220\" y=\"%d\" font-size=\"11\" fill=\"#e08a1e\">estimated from confidence</text>", ht + 20, ht + 20));
-        h.append("</svg>");
-    }
-
-    private static String polyline(List<Object> series, String key, String colour, int w, int ht) {
-        StringBuilder pts = new StringBuilder();
+        List<String> labels = new ArrayList<>();
+        double[] observed = new double[series.size()];
+        double[] estimated = new double[series.size()];
         for (int i = 0; i < series.size(); i++) {
-            double y = dbl(map(series.get(i)).get(key));
-            if (Double.isNaN(y)) {
-                continue;
-            }
-            double px = 40 + i * (w - 60.0) / Math.max(1, series.size() - 1);
-            double py = 10 + (1 - y) * (ht - 20);
-            pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
+            Map<String, Object> p = map(series.get(i));
+            labels.add(num(p.get("labelled_total")).replace("&ndash;", "-"));
+            observed[i] = dbl(p.get("accuracy"));
+            estimated[i] = dbl(p.get("estimated_accuracy"));
         }
-        return "<polyline fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\" points=\"" + pts + "\"/>";
+        h.append("<div class=\"fig\">").append(Charts.lines("Accuracy per window of labelled feedback", labels,
+                "labelled predictions so far (each point: the window ending there)",
+                List.of(new Charts.Series("observed (from labels)", Charts.PALETTE[0], observed),
+                        new Charts.Series("estimated from confidence", Charts.PALETTE[1], estimated)),
+                0, 1, y -> String.format(Locale.ROOT, "%.2f", y), 900, 260)).append("</div>");
     }
 
     private static void bias(StringBuilder h, Map<String, Object> bias) {

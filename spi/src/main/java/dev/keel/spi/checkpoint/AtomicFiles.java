@@ -96,6 +96,27 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * A new, empty folder in {@code parent} named {@code prefix} plus a random suffix, for writing a folder
+     * that is renamed into place at the end. It gets the permissions a plain mkdir gives (the user's umask),
+     * where {@code Files.createTempDirectory} makes it owner-only and the rename would carry that over to the
+     * finished model folder.
+     */
+    public static Path newDirectory(Path parent, String prefix) throws IOException {
+        Files.createDirectories(parent);
+        for (int attempt = 0; ; attempt++) {
+            Path dir = parent.resolve(prefix + Long.toUnsignedString(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36));
+            try {
+                return Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
     public static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -44,4 +44,15 @@ class AtomicFilesTest {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
                 .as("model files are shared, not owner-only like temporary files").isEqualTo("rw-r--r--");
     }
+
+    @Test
+    void a_folder_for_an_atomic_rename_gets_a_plain_folders_permissions_not_owner_only() throws IOException {
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        Path made = AtomicFiles.newDirectory(dir.resolve("parent"), ".model.import-");
+        Path another = AtomicFiles.newDirectory(dir.resolve("parent"), ".model.import-");
+        assertThat(made).isDirectory().isEmptyDirectory().isNotEqualTo(another);
+        assertThat(made.getFileName().toString()).startsWith(".model.import-");
+        assertThat(Files.getPosixFilePermissions(made)).as("what mkdir gives under this umask")
+                .isEqualTo(Files.getPosixFilePermissions(plain));
+    }
 }
