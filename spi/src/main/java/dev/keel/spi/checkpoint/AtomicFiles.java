@@ -92,6 +92,44 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Renames a folder in one step ({@code to} must not exist, or be an empty folder) and makes the rename
+     * durable, so a crash leaves either the old name or the new one.
+     */
+    public static void moveDirectory(Path from, Path to) throws IOException {
+        if (Files.isDirectory(to)) {
+            try (java.util.stream.Stream<Path> entries = Files.list(to)) {
+                if (entries.findAny().isEmpty()) {
+                    Files.delete(to);
+                }
+            }
+        }
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(to.toAbsolutePath().getParent());
+    }
+
+    /** Whether a file name is one of the temporary files {@link #write} creates ({@code .NAME.RANDOM.tmp}). */
+    public static boolean isTemporary(String fileName) {
+        return fileName.startsWith(".") && fileName.endsWith(".tmp") && fileName.length() > 5;
+    }
+
+    /**
+     * Deletes the temporary files a killed writer left in {@code dir} (not in sub-folders). Only call it while
+     * holding the folder ({@link FolderLock}): another run's write in progress looks the same.
+     */
+    public static void deleteLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                if (isTemporary(p.getFileName().toString())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
     static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -1,21 +1,21 @@
-package dev.keel.djl.gpt2;
+package dev.keel.spi.train;
 
 /**
- * A tiny random generator whose whole state is one {@code long}, so a checkpoint can store the data
+ * A tiny random generator (Steele, Lea and Flood's SplitMix64) whose whole state is one {@code long}, so a checkpoint can store the data
  * position and a resumed run draws exactly the batches the uninterrupted run would have drawn.
  */
-final class SplitMix64 {
+public final class SplitMix64 {
     private long state;
 
-    SplitMix64(long state) {
+    public SplitMix64(long state) {
         this.state = state;
     }
 
-    long state() {
+    public long state() {
         return state;
     }
 
-    long nextLong() {
+    public long nextLong() {
         long z = (state += 0x9E3779B97F4A7C15L);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -23,7 +23,7 @@ final class SplitMix64 {
     }
 
     /** Uniform in {@code [0, bound)}. */
-    int nextInt(int bound) {
+    public int nextInt(int bound) {
         return (int) Math.floorMod(nextLong(), (long) bound);
     }
 
