@@ -43,6 +43,24 @@ public final class Json {
         return COMPACT.toJson(value);
     }
 
+    /**
+     * Parses one JSON object from data (a JSONL line, an HTTP body), failing with an
+     * {@link IllegalArgumentException} whose message is only the parser's reason: data is not a model file, so
+     * the advice {@link #parseObject} gives for model files does not apply.
+     */
+    public static Map<String, Object> parseData(String text) {
+        try {
+            Map<String, Object> map = GSON.fromJson(text, new TypeToken<Map<String, Object>>() { }.getType());
+            if (map == null) {
+                throw new IllegalArgumentException("it is empty");
+            }
+            return map;
+        } catch (JsonParseException | IllegalStateException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IllegalArgumentException(reason.replaceFirst("^[\\w.]+Exception: ", ""), e);
+        }
+    }
+
     public static Map<String, Object> parseObject(String text, String what) {
         try {
             Map<String, Object> map = GSON.fromJson(text, new TypeToken<Map<String, Object>>() { }.getType());

@@ -29,6 +29,10 @@ public final class ModelFolder {
     private ModelFolder() { }
 
     public static Path requireFolder(Path dir) {
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CheckpointException(dir + " is a file, not a model folder; pass the folder that holds "
+                    + CONFIG + " and " + WEIGHTS + " (written by 'keel pretrain', 'keel adapt' or 'keel import')");
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             throw new CheckpointException("model folder " + dir + " does not exist; pass a folder written by "
                     + "'keel pretrain' or 'keel adapt', or a Hugging Face folder with config.json and model.safetensors");

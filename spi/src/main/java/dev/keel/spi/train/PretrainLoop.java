@@ -307,16 +307,13 @@ public final class PretrainLoop {
         return sum / tc.evalIters();
     }
 
+    /**
+     * Estimates both losses, saves (the model when best, the resume state always), and only then reports and
+     * logs the evaluation: a logged or printed evaluation is one whose checkpoint is on disk.
+     */
     private void evaluate(int step) {
         lastTrain = estimate(train, step, 0);
         lastVal = estimate(val, step, 1);
-        listener.onEvent(new TrainingEvent.Evaluation(step, lastTrain, lastVal, Map.of()));
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", "eval");
-        line.put("step", step);
-        line.put("train_loss", lastTrain);
-        line.put("val_loss", lastVal);
-        log(line);
         boolean best = lastVal < bestVal;
         if (best) {
             bestVal = lastVal;
@@ -325,6 +322,13 @@ public final class PretrainLoop {
             saveModel(step, best);
         }
         saveResume(step);
+        listener.onEvent(new TrainingEvent.Evaluation(step, lastTrain, lastVal, Map.of()));
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", "eval");
+        line.put("step", step);
+        line.put("train_loss", lastTrain);
+        line.put("val_loss", lastVal);
+        log(line);
     }
 
     private KeelMetadata metadata(int step) {
