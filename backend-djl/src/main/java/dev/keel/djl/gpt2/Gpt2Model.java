@@ -294,7 +294,8 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         return out;
     }
 
-    static Tensor toTensor(String name, NDArray array) {
+    /** A copy of an engine array as a float32 tensor named {@code name}. */
+    public static Tensor toTensor(String name, NDArray array) {
         ByteBuffer bytes = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         copy.put(bytes).flip();

@@ -108,6 +108,21 @@ public final class AtomicFiles {
         forceDirectory(to.toAbsolutePath().getParent());
     }
 
+    /**
+     * Puts the complete folder {@code fresh} in the place of {@code current}: {@code current} is first renamed to
+     * {@code current.old}, so a crash at any moment leaves a complete folder under one of the two names (readers
+     * fall back to {@code .old}); the old one is deleted at the end.
+     */
+    public static void swapDirectory(Path fresh, Path current) throws IOException {
+        Path old = current.resolveSibling(current.getFileName() + ".old");
+        deleteTree(old);
+        if (Files.exists(current)) {
+            moveDirectory(current, old);
+        }
+        moveDirectory(fresh, current);
+        deleteTree(old);
+    }
+
     /** Whether a file name is one of the temporary files {@link #write} creates ({@code .NAME.RANDOM.tmp}). */
     public static boolean isTemporary(String fileName) {
         return fileName.startsWith(".") && fileName.endsWith(".tmp") && fileName.length() > 5;

@@ -181,19 +181,12 @@ public final class PretrainCheckpoint {
     public static void write(Path out, Gpt2Config config, List<Tensor> weights, List<Tensor> moments,
             Tokenizer tokenizer, KeelMetadata metadata, State state) {
         Path fresh = out.resolve(DIR + ".new");
-        Path current = out.resolve(DIR);
-        Path old = out.resolve(DIR + ".old");
         try {
             AtomicFiles.deleteTree(fresh);
             ModelFolder.write(fresh, config, weights, tokenizer, metadata);
             Safetensors.write(fresh.resolve(OPTIMIZER), moments, Map.of("step", Integer.toString(state.step())));
             AtomicFiles.writeString(fresh.resolve(STATE), Json.pretty(state.toJson()) + "\n");
-            AtomicFiles.deleteTree(old);
-            if (Files.exists(current)) {
-                AtomicFiles.moveDirectory(current, old);
-            }
-            AtomicFiles.moveDirectory(fresh, current);
-            AtomicFiles.deleteTree(old);
+            AtomicFiles.swapDirectory(fresh, out.resolve(DIR));
         } catch (IOException e) {
             throw new KeelException("cannot write the resume state in " + out + ": " + e.getMessage()
                     + "; check free disk space (the previous resume state is kept)", e);

@@ -227,7 +227,7 @@ public final class PretrainLoop {
                 }
                 throw stop.stopped("pre-training stopped at step " + step + " of " + steps + " as asked; the run "
                         + "is saved in " + out + " and continues from there with PretrainSpec.resume(true) (keel "
-                        + "pretrain ... --resume)", step, steps, out.resolve(PretrainCheckpoint.DIR));
+                        + "pretrain ... --resume)", step, steps, out);
             }
             step(step, schedule.learningRateAt(step));
         }
