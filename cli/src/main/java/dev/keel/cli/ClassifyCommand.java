@@ -12,6 +12,7 @@ import dev.keel.runtime.KeelRuntime;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.data.LabelledFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,8 +49,20 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Console console = Console.of(common);
+        if (out != null && Files.isDirectory(out)) {
+            throw new InvalidInputException("--out " + out + " is a folder; classify writes one JSON-lines file: give "
+                    + "a file path such as predictions.jsonl");
+        }
         List<LabelledExample> examples = LabelledFiles.read(input);
-        boolean labelled = examples.stream().allMatch(LabelledExample::hasLabel);
+        boolean labelled = examples.get(0).hasLabel();
+        for (int i = 0; i < examples.size(); i++) {
+            if (examples.get(i).hasLabel() != labelled) {
+                // as adapt refuses it: a file that labels some examples and not others is a mistake, not a choice
+                throw new InvalidInputException("input " + input + " labels example " + (labelled ? 1 : i + 1)
+                        + " but not example " + (labelled ? i + 1 : 1) + "; label every line to score the model, or "
+                        + "none to only predict");
+            }
+        }
         KeelRuntime runtime = common.runtime();
         List<String> texts = examples.stream().map(LabelledExample::text).toList();
         List<Prediction> predictions = new ArrayList<>(texts.size());

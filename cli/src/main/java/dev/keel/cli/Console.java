@@ -28,6 +28,12 @@ public final class Console {
         (json ? err : out).println(line);
     }
 
+    /** A warning: always to stderr, so it never mixes with results a script reads. */
+    public void warn(String line) {
+        endProgress();
+        err.println(line);
+    }
+
     /** A progress line that rewrites itself on a terminal; plain lines otherwise. */
     public void progress(String line) {
         PrintStream p = json ? err : out;
@@ -51,7 +57,7 @@ public final class Console {
      */
     public void result(Map<String, ?> values) {
         if (json) {
-            out.println(Json.compact(finite(values)));
+            out.println(Json.compactWithNulls(finite(values)));
         } else {
             values.forEach((k, v) -> out.println(k + ": " + (v instanceof Double d ? String.format("%.4f", d) : v)));
         }

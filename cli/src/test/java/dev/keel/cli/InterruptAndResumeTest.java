@@ -146,4 +146,34 @@ class InterruptAndResumeTest {
         assertThat(logged(out, "eval")).doesNotHaveDuplicates().contains(acknowledged);
         assertThat(ChildKeel.crashLogs(dir)).isEmpty();
     }
+
+    @Test
+    void sigterm_while_onnx_runtime_embeds_exits_143_without_a_crash_or_a_partial_file(@TempDir Path dir)
+            throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40_000; i++) {
+            text.append("sentence number ").append(i).append(" is about the weather and the sea\n");
+        }
+        Path input = Files.writeString(dir.resolve("in.txt"), text);
+        Path out = dir.resolve("vectors.jsonl");
+        ChildKeel child = ChildKeel.start(dir, "embed", "--backend", "onnx", "--model", "builtin:all-minilm-l6-v2",
+                "--input", input.toString(), "--out", out.toString());
+        child.awaitWhileAlive(() -> {
+            try {
+                return child.out().contains("1,024 lines");
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofMinutes(3), "two chunks embedded");
+        child.process().destroy(); // SIGTERM while batches run in ONNX Runtime
+        assertThat(child.process().waitFor(2, TimeUnit.MINUTES)).isTrue();
+        String err = child.err();
+        assertThat(child.process().exitValue()).as(err).isEqualTo(143);
+        assertThat(err).contains("stopped by SIGTERM after", "was not written");
+        assertThat(out).doesNotExist();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+        assertThat(ChildKeel.crashLogs(dir)).isEmpty();
+    }
 }

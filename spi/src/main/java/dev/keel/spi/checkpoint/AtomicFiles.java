@@ -108,6 +108,46 @@ public final class AtomicFiles {
         forceDirectory(to.toAbsolutePath().getParent());
     }
 
+    /** Writes the files of a folder into the (empty) folder it is given. */
+    public interface FolderWriter {
+        void write(Path dir) throws IOException;
+    }
+
+    /**
+     * Writes a whole folder at {@code target} (absent or empty) so that it appears complete or not at all: the
+     * writer fills a hidden temporary sibling, which is then renamed to {@code target}; on failure the sibling is
+     * deleted and {@code target} is as it was.
+     */
+    public static Path writeDirectory(Path target, FolderWriter writer) {
+        Path dst = target.toAbsolutePath().normalize();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dst.getParent());
+            tmp = Files.createTempDirectory(dst.getParent(), "." + dst.getFileName() + ".tmp-");
+            try {
+                // a temporary folder is owner-only; the model folder it becomes is meant to be shared
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system; its default permissions apply
+            }
+            writer.write(tmp);
+            moveDirectory(tmp, dst);
+            tmp = null;
+            return dst;
+        } catch (IOException e) {
+            throw new KeelException("cannot write " + dst + ": " + e.getMessage() + "; check free disk space and "
+                    + "permissions (nothing was written there)", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    deleteTree(tmp);
+                } catch (IOException ignored) {
+                    // a hidden leftover; the next write uses another name
+                }
+            }
+        }
+    }
+
     /**
      * Puts the complete folder {@code fresh} in the place of {@code current}: {@code current} is first renamed to
      * {@code current.old}, so a crash at any moment leaves a complete folder under one of the two names (readers

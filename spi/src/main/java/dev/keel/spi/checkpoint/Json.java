@@ -28,6 +28,8 @@ public final class Json {
             .disableHtmlEscaping()
             .create();
 
+    private static final Gson COMPACT_NULLS = COMPACT.newBuilder().serializeNulls().create();
+
     private Json() { }
 
     public static Gson gson() {
@@ -41,6 +43,11 @@ public final class Json {
     /** One line, for JSONL logs and the command line's {@code --json}. */
     public static String compact(Object value) {
         return COMPACT.toJson(value);
+    }
+
+    /** One line that keeps keys whose value is null (a result that says "no such figure" rather than omitting it). */
+    public static String compactWithNulls(Object value) {
+        return COMPACT_NULLS.toJson(value);
     }
 
     /**

@@ -43,6 +43,29 @@ public final class ModelFolder {
         return dir;
     }
 
+    /**
+     * Checks that a folder is a model every backend can open, as opening it to evaluate would: its config parses,
+     * its tokenizer loads and fits the vocabulary, and its weights are readable (a gpt2 folder's also have every
+     * tensor at its shape). Writers of derived folders (export) call it so they never copy a broken model.
+     */
+    public static ModelConfig requireComplete(Path dir) {
+        ModelConfig config = readConfig(dir);
+        Tokenizer tokenizer = readTokenizer(dir);
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new CheckpointException(dir + "'s tokenizer has " + tokenizer.vocabSize() + " tokens but the model's "
+                    + "vocabulary has " + config.vocabSize() + "; the tokenizer and config.json come from different "
+                    + "models: restore the model's own tokenizer");
+        }
+        if (!Files.exists(dir.resolve(WEIGHTS))) {
+            throw new CheckpointException(dir + " has no " + WEIGHTS + "; it is not a complete model folder");
+        }
+        Safetensors.Contents weights = readWeights(dir);
+        if (config instanceof dev.keel.api.model.Gpt2Config g) {
+            Gpt2Layout.normalize(weights.tensors(), g);
+        }
+        return config;
+    }
+
     public static ModelConfig readConfig(Path dir) {
         requireFolder(dir);
         return ModelConfig.fromHfConfig(Json.readObject(dir.resolve(CONFIG)));
