@@ -80,7 +80,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             t0 = System.nanoTime();
             int[] gold = labelled ? dev.keel.adapters.ClassificationData.of(examples, labels, input.toString()).labels() : null;
+            StopSignals.cooperate();
             for (int start = 0; start < texts.size(); start += CHUNK) {
+                StopSignals.checkpoint("after " + start + " of " + texts.size() + " texts; nothing was written");
                 predictions.addAll(session.classify(texts.subList(start, Math.min(texts.size(), start + CHUNK))).predictions());
                 console.progress(String.format("classified %d/%d on %s", predictions.size(), texts.size(), backend));
             }

@@ -176,4 +176,45 @@ class InterruptAndResumeTest {
         }
         assertThat(ChildKeel.crashLogs(dir)).isEmpty();
     }
+
+    @Test
+    void sigterm_during_adapt_saves_the_run_beside_the_output_and_the_same_command_finishes_it(@TempDir Path dir)
+            throws Exception {
+        System.setProperty("keel.cache.dir", dir.resolve("cache").toString());
+        Path base = AdaptClassifyTest.tinyBert(dir.resolve("base"));
+        Path train = AdaptClassifyTest.sentiment(dir.resolve("train.tsv"), 96, 1);
+        Path out = dir.resolve("adapted");
+        List<String> args = List.of("adapt", "--backend", "djl", "--base", base.toString(), "--method", "lora",
+                "--train", train.toString(), "--out", out.toString(), "--epochs", "100", "--batch", "16",
+                "--lr", "1e-2", "--max-length", "24");
+        ChildKeel child = ChildKeel.start(dir, array(args));
+        child.awaitWhileAlive(() -> {
+            try {
+                return child.out().contains(" loss ");
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofMinutes(3), "training steps");
+        child.process().destroy();
+        assertThat(child.process().waitFor(2, TimeUnit.MINUTES)).isTrue();
+        String err = child.err();
+        assertThat(child.process().exitValue()).as(err).isEqualTo(143);
+        Matcher m = Pattern.compile("stopped by SIGTERM at step (\\d+) of 600; the run is saved in (.+)\\. "
+                + "Continue it with: keel adapt").matcher(err);
+        assertThat(m.find()).as(err).isTrue();
+        assertThat(out).as("no half-written model").doesNotExist();
+        assertThat(dir.resolve(".adapted.partial").resolve("resume")).isDirectory();
+        assertThat(ChildKeel.crashLogs(dir)).isEmpty();
+
+        int stoppedAt = Integer.parseInt(m.group(1));
+        List<String> shorter = new ArrayList<>(args);
+        CliRunner.Result other = CliRunner.run(array(shorter.subList(0, shorter.size() - 2)));
+        assertThat(other.exitCode()).as("other settings must not take the stopped run's place").isEqualTo(2);
+        assertThat(other.err()).contains("stopped at step " + stoppedAt, "original settings");
+        // the stopped run continues from where it was: finish it quickly by running it with the same settings
+        CliRunner.Result resumed = CliRunner.run(array(args));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(dev.keel.spi.checkpoint.ModelFolder.readMetadata(out).method()).isEqualTo("lora");
+        assertThat(dir.resolve(".adapted.partial")).doesNotExist();
+    }
 }

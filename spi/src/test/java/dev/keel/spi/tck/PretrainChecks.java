@@ -260,6 +260,65 @@ public interface PretrainChecks extends KitBase {
                 .isGreaterThan(1e-6);
     }
 
+    @Test
+    default void a_run_asked_to_stop_saves_a_resumable_state_and_continues_exactly(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        TrainingConfig full = KitModels.training().maxSteps(8).decaySteps(8).evalInterval(4).evalIters(1).build();
+        List<Double> straight = new ArrayList<>();
+        if (pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("straight")).training(full).build(), straight)
+                == null) {
+            return;
+        }
+        Path out = dir.resolve("stopped");
+        List<Double> joined = new ArrayList<>();
+        dev.keel.api.train.TrainingListener stopAfterThree = new dev.keel.api.train.TrainingListener() {
+            @Override
+            public void onEvent(TrainingEvent e) {
+                if (e instanceof TrainingEvent.Step s) {
+                    joined.add(s.loss());
+                }
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return joined.size() >= 3;
+            }
+        };
+        PretrainSpec spec = KitModels.pretrain(corpus, out).training(full).build();
+        assertThatThrownBy(() -> provider().pretrainer(Device.cpu()).pretrain(spec, stopAfterThree))
+                .as("a listener asking to stop ends the run at the next step boundary")
+                .isInstanceOfSatisfying(dev.keel.api.train.TrainingStoppedException.class, e -> {
+                    assertThat(e.step()).isEqualTo(3);
+                    assertThat(e.maxSteps()).isEqualTo(8);
+                    assertThat(e.checkpoint()).contains(out);
+                });
+        assertThat(PretrainCheckpoint.savedStep(out)).as("the stopped step is saved").contains(3);
+
+        // Thread.interrupt() stops a run the same way, and the thread stays interrupted, as Java's convention asks
+        Thread self = Thread.currentThread();
+        PretrainSpec resume = KitModels.pretrain(corpus, out).training(full).resume(true).build();
+        try {
+            assertThatThrownBy(() -> provider().pretrainer(Device.cpu()).pretrain(resume, e -> {
+                if (e instanceof TrainingEvent.Step s) {
+                    joined.add(s.loss());
+                    if (s.step() == 5) {
+                        self.interrupt();
+                    }
+                }
+            })).isInstanceOfSatisfying(dev.keel.api.train.TrainingStoppedException.class,
+                    e -> assertThat(e.step()).isEqualTo(5));
+            assertThat(self.isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        pretrainOrRefuse(resume, joined);
+        assertThat(joined).hasSize(8);
+        for (int i = 0; i < 8; i++) {
+            assertThat(joined.get(i)).as("step %d", i + 1).isCloseTo(straight.get(i), within(1e-5));
+        }
+    }
+
     private static List<Tensor> randomMoments(Map<String, Tensor> weights, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<Tensor> out = new ArrayList<>();
