@@ -24,7 +24,16 @@ public final class KeelCli {
 
     public static void main(String[] args) {
         StopSignals.install();
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("keel: the JVM ran out of heap (" + e.getMessage() + "); nothing was written where "
+                    + "the verb writes atomically. Give it more with KEEL_JAVA_OPTS=-Xmx4g (now "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB)");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     public static int run(String... args) {
@@ -48,6 +57,9 @@ public final class KeelCli {
             cmd.getErr().println("keel " + cmd.getCommandName() + ": " + message(e));
             if (!badInput && System.getenv("KEEL_DEBUG") != null) {
                 e.printStackTrace(cmd.getErr());
+            }
+            if (StopSignals.requested()) {
+                return StopSignals.exitCode(); // whatever failed, it failed because the run was stopped
             }
             return badInput ? 2 : 1;
         });
