@@ -68,7 +68,7 @@ public final class AdaptRun implements AutoCloseable {
      * Starts (or continues) a run writing {@code spec.outputDir()}. Fails before any work when the output
      * folder is a file or is not empty, or when another run holds it or its sibling.
      *
-     * @param settings everything besides the spec that changes what the run computes (options, backend)
+     * @param settings everything besides the spec that changes what the run computes (the backend, say)
      */
     public static AdaptRun open(AdaptationSpec spec, Object settings) {
         Path target = spec.outputDir().toAbsolutePath().normalize();
@@ -152,14 +152,10 @@ public final class AdaptRun implements AutoCloseable {
     /** A digest of everything that decides what a run computes, so a resumed run is the run that stopped. */
     static String fingerprint(AdaptationSpec spec, Object settings) {
         Map<String, Object> parts = new LinkedHashMap<>();
-        parts.put("base", spec.base().toString());
-        parts.put("method", spec.method().name());
-        parts.put("task", spec.task().name());
+        parts.put("spec", spec.toString()); // every setting, the output folder included
         parts.put("train", fileFingerprint(spec.train()));
         parts.put("dev", fileFingerprint(spec.dev()));
-        parts.put("training", spec.training().toString());
-        parts.put("lora", String.valueOf(spec.lora()));
-        parts.put("max_length", spec.maxLength());
+        parts.put("reference", fileFingerprint(spec.reference()));
         parts.put("settings", String.valueOf(settings));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")

@@ -1,8 +1,13 @@
 package dev.keel.adapters;
 
 import dev.keel.api.CheckpointException;
+import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
+import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
@@ -10,6 +15,7 @@ import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
+import dev.keel.spi.infer.EventRelay;
 import dev.keel.spi.tokenize.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * The three kinds of adapted model folder and how each is opened. Every kind has {@code config.json} (the
@@ -79,32 +85,46 @@ public final class AdaptedModels {
     }
 
     /**
-     * Opens any adapted folder for classification: a head folder as a {@link HeadSession} over the base
-     * (opened with {@code opener}, so on the backend the caller chose), anything else with {@code opener} as
-     * it is.
+     * Opens any model folder as a host expects: a head folder as a {@link HeadSession} over its base, a LoRA
+     * folder merged once into a cached plain folder, a fully fine-tuned classifier as the backend's own
+     * classifier or, on a backend without one (ONNX Runtime), as a Java head over the backend's embeddings,
+     * and any other folder as {@code opener} opens it. Every kind reports exactly one event per call to
+     * {@code options}' listeners, naming the operation the caller invoked.
+     *
+     * @param opener opens a plain folder (or the base of a head) on the backend the caller chose, with the
+     *               options it is given
      */
-    public static InferenceSession open(Path folder, Function<ModelRef, InferenceSession> opener) {
+    public static InferenceSession open(Path folder, SessionOptions options,
+            BiFunction<ModelRef, SessionOptions, InferenceSession> opener) {
         ModelFolder.requireFolder(folder);
-        if (kind(folder) == Kind.FULL && Files.exists(folder.resolve(ModelFolder.WEIGHTS))) {
-            return withClassifier(folder, opener.apply(ModelRef.of(folder)));
+        Kind kind = kind(folder);
+        if (kind == Kind.HEAD) {
+            return openHead(folder, options, opener);
         }
-        if (kind(folder) == Kind.LORA) {
-            // merged once into a cache keyed by the adapter's bytes: every backend then serves a plain folder
-            Path merged = mergedCache(folder);
-            return withClassifier(merged, opener.apply(ModelRef.of(merged)));
+        if (kind == Kind.FULL && !Files.exists(folder.resolve(ModelFolder.WEIGHTS))) {
+            return opener.apply(ModelRef.of(folder), options); // a graph-only folder (model.onnx)
         }
-        if (kind(folder) != Kind.HEAD) {
-            return opener.apply(ModelRef.of(folder));
+        // merged once into a cache keyed by the adapter's bytes: every backend then serves a plain folder
+        Path plain = kind == Kind.LORA ? mergedCache(folder) : folder;
+        Map<String, Object> config = Json.readObject(plain.resolve(ModelFolder.CONFIG));
+        if (!(ModelConfig.fromHfConfig(config) instanceof BertConfig classifier) || classifier.labels().isEmpty()
+                || !"mean".equals(config.get(POOLING_KEY))) {
+            return opener.apply(ModelRef.of(plain), options); // not a Keel classifier: the backend's own session
         }
+        return withClassifier(plain, classifier, config, options, opener);
+    }
+
+    private static InferenceSession openHead(Path folder, SessionOptions options,
+            BiFunction<ModelRef, SessionOptions, InferenceSession> opener) {
         Map<String, Object> config = Json.readObject(folder.resolve(ModelFolder.CONFIG));
         Labels labels = Labels.of(labelsOf(config));
         ClassifierHead head = ClassifierHead.fromTensors(Safetensors.read(folder.resolve(HEAD_WEIGHTS)).tensors());
-        int maxLength = config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
-        InferenceSession base = opener.apply(base(folder));
+        EventRelay relay = new EventRelay(options.listeners());
+        InferenceSession base = opener.apply(base(folder), options.withListeners(List.of(relay)));
         try {
             String version = ModelFolder.readMetadata(folder).modelVersion();
-            return new HeadSession(base, head, labels, maxLength,
-                    HeadSession.describe(base.info(), labels, folder, version));
+            return new HeadSession(base, relay, head, labels, maxLength(config),
+                    HeadSession.describe(base.info(), labels, folder, version), options);
         } catch (RuntimeException e) {
             base.close();
             throw e;
@@ -112,36 +132,38 @@ public final class AdaptedModels {
     }
 
     /**
-     * A backend that embeds but has no classifier of its own (ONNX Runtime) still serves a fully fine-tuned
-     * classifier: its {@code classifier.*} layer reads the same mean-pooled features the backend embeds, so
-     * it runs as a Java head over them. Sessions that classify are returned as they are.
+     * A fully fine-tuned (or merged LoRA) classifier: the backend's session as it is when it classifies by
+     * itself, else its {@code classifier.*} layer as a Java head over the same mean-pooled features the
+     * backend embeds (ONNX Runtime has no classifier of its own). Whether it classifies is asked with an
+     * empty call whose event the relay keeps from the host, so the host sees only its own calls.
      */
-    static InferenceSession withClassifier(Path folder, InferenceSession session) {
+    private static InferenceSession withClassifier(Path folder, BertConfig classifier, Map<String, Object> config,
+            SessionOptions options, BiFunction<ModelRef, SessionOptions, InferenceSession> opener) {
+        EventRelay relay = new EventRelay(options.listeners());
+        InferenceSession session = opener.apply(ModelRef.of(folder), options.withListeners(List.of(relay)));
         try {
-            session.classify(List.of());
-            return session;
-        } catch (dev.keel.api.UnsupportedCapabilityException e) {
-            Map<String, Object> config = Json.readObject(folder.resolve(ModelFolder.CONFIG));
-            ModelConfig mc = ModelConfig.fromHfConfig(config);
-            if (!(mc instanceof dev.keel.api.model.BertConfig b) || b.labels().isEmpty()
-                    || !"mean".equals(config.get(POOLING_KEY))) {
-                return session; // not a Keel classifier: leave the session's own answer
-            }
             try {
-                Map<String, Tensor> tensors = ModelFolder.readWeights(folder).tensors();
-                Map<String, Tensor> head = new LinkedHashMap<>();
-                head.put(ClassifierHead.WEIGHT, tensors.get(ClassifierHead.WEIGHT));
-                head.put(ClassifierHead.BIAS, tensors.get(ClassifierHead.BIAS));
-                head.values().removeIf(java.util.Objects::isNull);
-                Labels labels = Labels.of(b.labels());
-                int maxLength = config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
-                return new HeadSession(session, ClassifierHead.fromTensors(head), labels, maxLength,
-                        HeadSession.describe(session.info(), labels, folder, session.info().version()));
-            } catch (RuntimeException inner) {
-                session.close();
-                throw inner;
+                relay.capture(() -> session.classify(List.of()));
+                return session; // its events reach the host through the relay
+            } catch (UnsupportedCapabilityException e) {
+                // no classifier in this backend: the head below reads the features it embeds
             }
+            Map<String, Tensor> tensors = ModelFolder.readWeights(folder).tensors();
+            Map<String, Tensor> head = new LinkedHashMap<>();
+            head.put(ClassifierHead.WEIGHT, tensors.get(ClassifierHead.WEIGHT));
+            head.put(ClassifierHead.BIAS, tensors.get(ClassifierHead.BIAS));
+            head.values().removeIf(java.util.Objects::isNull);
+            Labels labels = Labels.of(classifier.labels());
+            return new HeadSession(session, relay, ClassifierHead.fromTensors(head), labels, maxLength(config),
+                    HeadSession.describe(session.info(), labels, folder, session.info().version()), options);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
         }
+    }
+
+    private static int maxLength(Map<String, Object> config) {
+        return config.get(MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : AdaptationSpec.DEFAULT_MAX_LENGTH;
     }
 
     /** The merged full folder for a LoRA folder, under {@code java.io.tmpdir/keel-merged}, written once. */
@@ -182,7 +204,7 @@ public final class AdaptedModels {
      * because a gpt2 head folder carries them too, and only {@code BertConfig} models them.
      */
     static List<String> labelsOf(Map<String, Object> config) {
-        if (ModelConfig.fromHfConfig(config) instanceof dev.keel.api.model.BertConfig b && !b.labels().isEmpty()) {
+        if (ModelConfig.fromHfConfig(config) instanceof BertConfig b && !b.labels().isEmpty()) {
             return b.labels();
         }
         if (config.get("id2label") instanceof Map<?, ?> id2label && !id2label.isEmpty()) {
@@ -206,12 +228,12 @@ public final class AdaptedModels {
      */
     public static Map<String, Object> classifierConfig(ModelConfig base, Labels labels, int maxLength) {
         Map<String, Object> m;
-        if (base instanceof dev.keel.api.model.BertConfig bert) {
+        if (base instanceof BertConfig bert) {
             m = new LinkedHashMap<>(bert.withLabels(labels.names()).toHfConfig());
         } else {
             m = new LinkedHashMap<>(base.toHfConfig());
             // the label maps exactly as a bert classifier writes them, so both read back the same way
-            Map<String, Object> bert = dev.keel.api.model.BertConfig.miniLmL6().withLabels(labels.names()).toHfConfig();
+            Map<String, Object> bert = BertConfig.miniLmL6().withLabels(labels.names()).toHfConfig();
             m.put("id2label", bert.get("id2label"));
             m.put("label2id", bert.get("label2id"));
         }

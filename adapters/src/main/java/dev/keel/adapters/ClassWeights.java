@@ -1,11 +1,11 @@
 package dev.keel.adapters;
 
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.adapt.ClassWeighting;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
- * Per-class loss weights against class imbalance. {@code balanced} is scikit-learn's rule,
+ * Per-class loss weights against class imbalance, as {@link ClassWeighting} names them. {@code balanced} is scikit-learn's rule,
  * {@code n / (classes * count[c])}: each class then carries the same total weight, so a rare class is not
  * drowned out by a frequent one. {@code none} weighs every example alike.
  */
@@ -28,20 +28,19 @@ public final class ClassWeights {
         return w;
     }
 
-    /** {@code balanced}, {@code none}, or {@code auto} (balanced when the largest class is 1.5x the smallest). */
-    public static float[] parse(String mode, int[] counts) {
-        String m = mode == null ? "auto" : mode.trim().toLowerCase(Locale.ROOT);
-        switch (m) {
-            case "none":
+    /** The weights {@code weighting} gives classes with these example counts. */
+    public static float[] of(ClassWeighting weighting, int[] counts) {
+        switch (weighting) {
+            case NONE:
                 return none(counts.length);
-            case "balanced":
+            case BALANCED:
                 return balanced(counts);
-            case "auto":
+            case AUTO:
                 int min = Arrays.stream(counts).min().orElse(0);
                 int max = Arrays.stream(counts).max().orElse(0);
                 return max > 1.5 * min ? balanced(counts) : none(counts.length);
             default:
-                throw new InvalidInputException("unknown class weighting '" + mode + "'; expected auto, balanced or none");
+                throw new InvalidInputException("unknown class weighting " + weighting + "; expected auto, balanced or none");
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.api.data.TextCorpus;
+import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingListener;
 import dev.keel.api.train.TrainingResult;
@@ -32,26 +33,20 @@ import java.util.function.Function;
  * {@link InferenceSession#embed} (mean pooling, not normalised), trains a {@link ClassifierHead} in Java on
  * those frozen features, and writes a head folder ({@link AdaptedModels}). The backend only has to embed,
  * so ONNX Runtime, which cannot train, serves as the feature extractor as well as any training engine.
+ * It reads the spec's class weights, patience, head width and train subset; it trains whole epochs at a
+ * constant rate ({@code training.maxSteps()}, when set, is rounded up to whole epochs).
  */
-public final class HeadAdapter implements TunableAdapter {
+public final class HeadAdapter implements Adapter {
     private final Function<ModelRef, InferenceSession> opener;
     private final String backendName;
-    private final AdaptOptions options;
 
     /**
      * @param opener      opens the base on the chosen backend
      * @param backendName recorded in keel.json
-     * @param options     class weights, patience, head width and train subset
      */
-    public HeadAdapter(Function<ModelRef, InferenceSession> opener, String backendName, AdaptOptions options) {
+    public HeadAdapter(Function<ModelRef, InferenceSession> opener, String backendName) {
         this.opener = opener;
         this.backendName = backendName;
-        this.options = options;
-    }
-
-    @Override
-    public Adapter withOptions(AdaptOptions o) {
-        return new HeadAdapter(opener, backendName, o);
     }
 
     @Override
@@ -65,14 +60,14 @@ public final class HeadAdapter implements TunableAdapter {
                     + "full/lora on a gpt2 model for " + spec.task().name().toLowerCase(java.util.Locale.ROOT));
         }
         long started = System.nanoTime();
-        try (AdaptRun run = AdaptRun.open(spec, options + " on " + backendName)) {
+        try (AdaptRun run = AdaptRun.open(spec, "head on " + backendName)) {
             return adapt(spec, listener, run, started);
         }
     }
 
     private TrainingResult adapt(AdaptationSpec spec, TrainingListener listener, AdaptRun run, long started) {
         ClassificationData train = ClassificationData.readTraining(spec.train())
-                .subset(options.trainLimit(), spec.training().seed());
+                .subset(spec.trainLimit(), spec.training().seed());
         ClassificationData devData = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         TrainingStop stop = new TrainingStop(listener);
         try (InferenceSession base = opener.apply(spec.base())) {
@@ -84,14 +79,13 @@ public final class HeadAdapter implements TunableAdapter {
             if (stop.requested()) {
                 throw features.saveAndStop();
             }
-            float[] weights = ClassWeights.parse(options.classWeights(), train.counts());
-            int epochs = Math.max(1, spec.training().epochs());
+            float[] weights = ClassWeights.of(spec.classWeights(), train.counts());
+            int stepsPerEpoch = (x.length + spec.training().batchSize() - 1) / spec.training().batchSize();
+            int epochs = epochs(spec.training(), stepsPerEpoch);
             HeadTrainer.Options headOptions = new HeadTrainer.Options(epochs, spec.training().batchSize(),
-                    spec.training().learningRate(), spec.training().weightDecay(), options.headHidden(),
-                    options.patience(), weights,
-                    spec.training().seed());
+                    spec.training().learningRate(), spec.training().weightDecay(), spec.headHidden(),
+                    spec.patience(), weights, spec.training().seed());
             long baseParams = parameterCount(config);
-            int stepsPerEpoch = (x.length + headOptions.batchSize() - 1) / headOptions.batchSize();
             listener.onEvent(new TrainingEvent.Started("head", 0, epochs * stepsPerEpoch, baseParams, -1));
             HeadTrainer.Result r = HeadTrainer.train(x, train.labels(), train.classes().size(), devX,
                     devData == null ? null : devData.labels(), headOptions, e -> listener.onEvent(new TrainingEvent.Evaluation(
@@ -108,7 +102,7 @@ public final class HeadAdapter implements TunableAdapter {
             training.put("best_epoch", r.bestEpoch());
             training.put("learning_rate", headOptions.learningRate());
             training.put("batch_size", headOptions.batchSize());
-            training.put("hidden", options.headHidden());
+            training.put("hidden", spec.headHidden());
             training.put("class_weights", toList(weights));
             training.put("feature_backend", base.info().backend());
             training.put("train_examples", train.size());
@@ -211,6 +205,12 @@ public final class HeadAdapter implements TunableAdapter {
             run.saveResume(stop, state, Map.of("features", tensors));
             return run.stopped(stop, step, total);
         }
+    }
+
+    /** Whole epochs: {@code epochs}, or {@code maxSteps} rounded up to whole epochs when it is set. */
+    static int epochs(TrainingConfig training, int stepsPerEpoch) {
+        int steps = training.totalSteps(Math.max(1, stepsPerEpoch));
+        return Math.max(1, (steps + Math.max(1, stepsPerEpoch) - 1) / Math.max(1, stepsPerEpoch));
     }
 
     private static List<Float> toList(float[] w) {

@@ -3,6 +3,7 @@ package dev.keel.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.keel.api.adapt.ClassWeighting;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -74,7 +75,7 @@ class HeadTrainerTest {
         float[] w = ClassWeights.balanced(new int[] {90, 10});
         assertThat(w[0]).isCloseTo(100f / (2 * 90), within(1e-6f));
         assertThat(w[1]).isCloseTo(100f / (2 * 10), within(1e-6f));
-        assertThat(ClassWeights.parse("auto", new int[] {50, 50})).containsExactly(1f, 1f);
+        assertThat(ClassWeights.of(ClassWeighting.AUTO, new int[] {50, 50})).containsExactly(1f, 1f);
     }
 
     @Test

@@ -1,6 +1,11 @@
 package dev.keel.api;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
+import org.apiguardian.api.API;
+
 /** The lifecycle stages a backend can serve. */
+@API(status = STABLE, since = "0.1")
 public enum Capability {
     /** Train a model from scratch ({@link dev.keel.api.train.Pretrainer}). */
     PRETRAIN,

@@ -1,6 +1,9 @@
 package dev.keel.api;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * Where tensors live: the CPU, or one GPU by index.
@@ -8,6 +11,7 @@ import java.util.Locale;
  * @param kind  cpu or gpu
  * @param index the GPU ordinal; 0 for the CPU
  */
+@API(status = STABLE, since = "0.1")
 public record Device(Kind kind, int index) {
     public enum Kind { CPU, GPU }
 
@@ -28,7 +32,11 @@ public record Device(Kind kind, int index) {
         return new Device(Kind.GPU, index);
     }
 
-    /** Parses {@code cpu}, {@code gpu} or {@code gpu:N}, as the command line writes devices. */
+    /**
+     * Parses {@code cpu}, {@code gpu} or {@code gpu:N}, as the command line writes devices.
+     *
+     * @throws InvalidInputException for any other text
+     */
     public static Device parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         if (t.equals("cpu")) {

@@ -59,7 +59,9 @@ class ValueTypesTest {
     void a_gpt2_config_checks_heads_and_maps_to_hugging_face_keys_and_back() {
         assertThatThrownBy(() -> Gpt2Config.builder().vocabSize(65).embedding(130).heads(4).build())
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("not divisible by n_head 4");
-        assertThatThrownBy(() -> Gpt2Config.builder().build()).hasMessageContaining("vocabSize");
+        // the vocabulary may be left out: a pre-trainer takes it from the tokenizer (issue 16)
+        assertThat(Gpt2Config.builder().build().vocabSize()).isZero();
+        assertThat(Gpt2Config.builder().build().withVocabSize(65)).isEqualTo(Gpt2Config.builder().vocabSize(65).build());
         Gpt2Config c = Gpt2Config.builder().vocabSize(65).build();
         assertThat(ModelConfig.fromHfConfig(c.toHfConfig())).isEqualTo(c);
         // nanoGPT reports 0.80M parameters for its 4-layer, 128-wide character model (position embeddings included)

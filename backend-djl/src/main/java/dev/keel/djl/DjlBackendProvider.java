@@ -72,7 +72,7 @@ public final class DjlBackendProvider implements BackendProvider {
         }
         if (dev.keel.adapters.AdaptedModels.kind(model.path().orElseThrow()) == dev.keel.adapters.AdaptedModels.Kind.HEAD) {
             // a gpt2 head folder: the Java head over this backend's gpt2 embeddings, as for bert
-            return dev.keel.adapters.AdaptedModels.open(model.path().orElseThrow(), base -> open(base, options));
+            return dev.keel.adapters.AdaptedModels.open(model.path().orElseThrow(), options, this::open);
         }
         return Gpt2Session.open(model.path().orElseThrow(), options);
     }

@@ -4,10 +4,10 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.EmbeddingResult;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.tokenize.Encoding;
 import dev.keel.api.tokenize.Tokenizer;
-import dev.keel.spi.infer.InferenceEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -36,25 +36,14 @@ final class BertOnnxSession extends SessionSupport {
 
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
-        if (texts == null || embedding == null) {
-            throw new InvalidInputException("embed needs a list of texts and EmbeddingOptions (e.g. defaults())");
-        }
-        String id = InferenceEvents.newId();
-        List<String> recorded = new ArrayList<>(texts.size());
-        for (String t : texts) {
-            recorded.add(t == null ? "" : t); // the event still reports a refused call, nulls as empty
-        }
-        return call(id, "embed", recorded, call -> {
+        return call(Operation.EMBED, texts, call -> {
+            requireTexts(texts);
+            require(embedding, "the embedding options", "pass EmbeddingOptions.defaults()");
             if (embedding.maxLength() < 2) {
                 throw new InvalidInputException("max length must be at least 2 tokens (room for [CLS] and [SEP]), got "
                         + embedding.maxLength());
             }
-            int maxLength = Math.min(embedding.maxLength(), info.config().maxPositions());
-            for (int i = 0; i < texts.size(); i++) {
-                if (texts.get(i) == null) {
-                    throw new InvalidInputException("text " + i + " is null; pass empty strings, not nulls");
-                }
-            }
+            int maxLength = Math.min(embedding.maxLength(), info().config().maxPositions());
             long t0 = System.nanoTime();
             long tokens = 0;
             List<Encoding> encodings = new ArrayList<>(texts.size());
@@ -63,19 +52,20 @@ final class BertOnnxSession extends SessionSupport {
                 tokens += e.length();
                 encodings.add(e);
             }
-            call.tokenizeNanos = System.nanoTime() - t0;
-            call.event.inputTokens(tokens);
+            long tokenized = System.nanoTime() - t0;
+            call.tokenized(tokenized);
+            call.event().inputTokens(tokens);
             EmbeddingBatcher.Request request = batcher.submit(encodings);
             await(request);
-            long waited = System.nanoTime() - t0 - call.tokenizeNanos;
-            call.queueNanos = Math.max(0, waited - request.computeNanos.get());
+            long waited = System.nanoTime() - t0 - tokenized;
+            call.queued(Math.max(0, waited - request.computeNanos.get()));
             float[][] vectors = request.vectors;
             if (embedding.normalize()) {
                 for (float[] v : vectors) {
                     normalize(v);
                 }
             }
-            return new EmbeddingResult(id, vectors);
+            return new EmbeddingResult(call.id(), vectors);
         });
     }
 

@@ -204,9 +204,7 @@ final class EmbeddingBatcher implements AutoCloseable {
         long[] types = new long[b * len];
         for (int i = 0; i < b; i++) {
             Encoding e = batch.get(i).encoding();
-            System.arraycopy(e.ids(), 0, ids, i * len, e.length());
-            System.arraycopy(e.attentionMask(), 0, mask, i * len, e.length());
-            System.arraycopy(e.typeIds(), 0, types, i * len, e.length());
+            e.copyTo(ids, mask, types, i * len);
         }
         long[] shape = {b, len};
         Map<String, OnnxTensor> inputs = new HashMap<>();

@@ -12,6 +12,7 @@ import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
@@ -22,7 +23,6 @@ import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SlidingWindow;
-import dev.keel.spi.infer.InferenceEvents;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -132,11 +132,11 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public float[][] logits(int[] tokens) {
-        return call("logits", List.of(), call -> {
+        return call(Operation.LOGITS, List.of(), call -> {
             if (tokens == null || tokens.length == 0) {
                 throw new InvalidInputException("logits needs at least one token");
             }
-            call.event.inputTokens(tokens.length);
+            call.event().inputTokens(tokens.length);
             if (tokens.length > config.nPositions()) {
                 throw new InvalidInputException(tokens.length + " tokens exceed the model's context of "
                         + config.nPositions() + "; pass at most that many");
@@ -155,18 +155,17 @@ final class Gpt2OnnxSession extends SessionSupport {
     /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
-        String id = InferenceEvents.newId();
-        return call(id, "embed", texts == null ? List.of() : texts, call -> {
+        return call(Operation.EMBED, texts, call -> {
             if (!session.getOutputNames().contains(Gpt2Graph.HIDDEN)) {
-                throw new dev.keel.api.UnsupportedCapabilityException("the ONNX graph of " + info.location()
+                throw new dev.keel.api.UnsupportedCapabilityException("the ONNX graph of " + info().location()
                         + " has no " + Gpt2Graph.HIDDEN + " output (it was exported by an older Keel); delete its "
                         + OnnxModel.GRAPH + " to serve a fresh export, or export the folder again into a new folder (keel export --backend onnx --model DIR --out NEW_DIR)");
             }
             long t0 = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
-            call.tokenizeNanos = System.nanoTime() - t0;
-            call.event.inputTokens(CausalPooling.tokenCount(tokens));
-            return new EmbeddingResult(id, CausalPooling.pool(tokens, config.nEmbd(), options.maxBatchSize(),
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config.nEmbd(), options().maxBatchSize(),
                     embedding.normalize(), tokenizer.padId(), this::hiddenStates));
         });
     }
@@ -190,15 +189,15 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public EvaluationResult evaluate(TextCorpus corpus, Split split) {
-        if (corpus == null || split == null) {
-            throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
-        }
-        return call("evaluate", List.of(corpus.source().toString()), call -> {
+        return call(Operation.EVALUATE, sourceOf(corpus), call -> {
+            if (corpus == null || split == null) {
+                throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
+            }
             long t0 = System.nanoTime();
             TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
-            call.tokenizeNanos = System.nanoTime() - t0;
-            call.event.inputTokens(tokens.size());
-            int batch = (int) Math.max(1, Math.min(options.maxBatchSize(),
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(tokens.size());
+            int batch = (int) Math.max(1, Math.min(options().maxBatchSize(),
                     EVAL_LOGITS_BUDGET / ((long) config.nPositions() * config.vocabSize() * 4)));
             return BlockEvaluation.run(tokens, config.nPositions(), batch, (inputs, targets) -> {
                 int v = config.vocabSize();
@@ -232,17 +231,16 @@ final class Gpt2OnnxSession extends SessionSupport {
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        if (request == null) {
-            throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
-        }
-        String id = InferenceEvents.newId();
-        return call(id, "generate", List.of(request.prompt()), call -> {
+        return call(Operation.GENERATE, promptOf(request), call -> {
+            if (request == null) {
+                throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
+            }
             try (Cache cache = new Cache()) {
                 // the window slides past the context, so generation is bounded by max tokens only
-                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE,
+                Generation.Outcome o = Generation.run(call.id(), request, tokenizer, Integer.MAX_VALUE,
                         new SlidingWindow(config.nPositions(), cache, true),
                         listener == null ? TokenListener.NONE : listener);
-                call.event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
+                call.event().inputTokens(o.promptTokens()).outputTokens(o.result().tokenCount())
                         .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
                 return o.result();
             }

@@ -50,6 +50,12 @@ public final class OnnxBackendProvider implements BackendProvider {
                 .build();
     }
 
+    /** all-MiniLM-L6-v2 from the class path (float, and int8 quantized at load). */
+    @Override
+    public java.util.Map<String, ModelFamily> builtins() {
+        return java.util.Map.of(OnnxModel.BUILTIN_MINILM, ModelFamily.BERT, OnnxModel.BUILTIN_MINILM_INT8, ModelFamily.BERT);
+    }
+
     @Override
     public Availability availability() {
         return Availability.ifClassesPresent(getClass().getClassLoader(),

@@ -4,33 +4,21 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.KeelException;
-import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
-import dev.keel.spi.infer.InferenceEvents;
-import java.util.List;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import dev.keel.spi.infer.SessionBase;
 
 /**
- * What every ONNX session shares: the engine session, its info, admission (at most {@code maxQueue} calls
- * in flight), and one inference event per call, failed or not. Calls hold a read lock and {@link #close()}
- * the write lock, so closing never frees the engine under a running call.
+ * What every ONNX session adds to the shared {@link SessionBase} (lock, admission, closed check, one event
+ * per call): the engine session over the model's graph, and ONNX Runtime's failures named as such.
  */
-abstract class SessionSupport implements InferenceSession {
+abstract class SessionSupport extends SessionBase {
     protected final OrtSession session;
-    protected final ModelInfo info;
-    protected final SessionOptions options;
-    private final Semaphore admission;
-    private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private boolean closed;
 
     SessionSupport(OnnxModel model, SessionOptions options) {
-        this.options = options;
-        this.admission = new Semaphore(options.maxQueue());
-        this.info = new ModelInfo(model.config(), OnnxBackendProvider.NAME, options.device(), model.version(),
-                model.location());
+        super(new ModelInfo(model.config(), OnnxBackendProvider.NAME, options.device(), model.version(),
+                model.location()), options);
         OrtSession.SessionOptions so = Ort.options(options);
         try {
             this.session = model.onnxFile() != null
@@ -45,84 +33,19 @@ abstract class SessionSupport implements InferenceSession {
     }
 
     @Override
-    public ModelInfo info() {
-        return info;
-    }
-
-    /** One call in progress: its event, and the tokenize and queue time its body measured. */
-    static final class Call {
-        final InferenceEvents.Builder event;
-        long tokenizeNanos;
-        long queueNanos;
-
-        Call(InferenceEvents.Builder event) {
-            this.event = event;
-        }
-    }
-
-    /** The body of one API call; it fills in the event's tokens and timings as it learns them. */
-    interface Body<T> {
-        T run(Call call) throws OrtException;
-    }
-
-    /**
-     * Runs one API call: admission, the read lock, and exactly one event. A body records tokenize and queue
-     * time itself; compute is the rest of the wall time.
-     */
-    protected <T> T call(String id, String operation, List<String> inputs, Body<T> body) {
-        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info).inputs(inputs);
-        Call call = new Call(event);
-        long start = System.nanoTime();
-        boolean admitted = false;
-        lock.readLock().lock();
-        try {
-            if (closed) {
-                throw new KeelException("this onnx inference session is closed; open a new one");
-            }
-            if (!admission.tryAcquire()) {
-                throw new KeelException("the session is busy (" + options.maxQueue() + " calls in flight); retry "
-                        + "later, or open it with a larger SessionOptions.maxQueue");
-            }
-            admitted = true;
-            return body.run(call);
-        } catch (OrtException e) {
-            event.error(e);
-            throw new KeelException("ONNX Runtime failed during " + operation + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            event.error(e);
-            throw e;
-        } finally {
-            if (admitted) {
-                admission.release();
-            }
-            lock.readLock().unlock();
-            long wall = System.nanoTime() - start;
-            event.tokenize(call.tokenizeNanos).queue(call.queueNanos)
-                    .compute(Math.max(0, wall - call.tokenizeNanos - call.queueNanos)).emit(options.listeners());
-        }
-    }
-
-    protected <T> T call(String operation, List<String> inputs, Body<T> body) {
-        return call(InferenceEvents.newId(), operation, inputs, body);
+    protected KeelException failure(Operation operation, Exception e) {
+        return new KeelException("ONNX Runtime failed during " + operation.label() + ": " + e.getMessage(), e);
     }
 
     /** Releases subclass resources (under the write lock) before the engine session closes. */
     protected void closeResources() { }
 
     @Override
-    public void close() {
-        lock.writeLock().lock();
+    protected final void release() throws OrtException {
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
             closeResources();
-            session.close();
-        } catch (OrtException e) {
-            throw new KeelException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
         } finally {
-            lock.writeLock().unlock();
+            session.close();
         }
     }
 }

@@ -11,7 +11,9 @@ import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.infer.StopReason;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.KeelMetadata;
@@ -119,9 +121,9 @@ class Gpt2ExportTest {
                     (id, piece) -> streamed.append(piece));
             assertThat(r.tokens()).containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
             assertThat(r.text()).isEqualTo(tok.decode(r.tokens())).isEqualTo(streamed.toString());
-            assertThat(r.stopReason()).isEqualTo("length");
+            assertThat(r.stopReason()).isEqualTo(StopReason.LENGTH);
             assertThat(events).singleElement().satisfies(e -> {
-                assertThat(e.operation()).isEqualTo("generate");
+                assertThat(e.operation()).isEqualTo(Operation.GENERATE);
                 assertThat(e.outputTokens()).isEqualTo(12);
                 assertThat(e.inputTokens()).isEqualTo(3);
                 assertThat(e.timeToFirstTokenNanos()).isPositive();

@@ -8,6 +8,7 @@ import dev.keel.api.ModelRef;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.langchain4j.data.embedding.Embedding;
@@ -154,7 +155,7 @@ class MiniLmEmbeddingTest {
         assertThat(EVENTS).hasSize(1);
         InferenceEvent e = EVENTS.get(0);
         assertThat(e.id()).isEqualTo(r.inferenceId());
-        assertThat(e.operation()).isEqualTo("embed");
+        assertThat(e.operation()).isEqualTo(Operation.EMBED);
         assertThat(e.backend()).isEqualTo("onnx");
         assertThat(e.modelVersion()).isEqualTo("builtin:all-minilm-l6-v2");
         assertThat(e.inputs()).containsExactly("one", "two three");

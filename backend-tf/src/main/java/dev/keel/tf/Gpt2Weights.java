@@ -1,6 +1,6 @@
 package dev.keel.tf;
 
-import dev.keel.api.CheckpointException;
+import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.api.model.ModelFamily;
@@ -26,8 +26,9 @@ record Gpt2Weights(Gpt2Config config, Map<String, float[]> values) {
     static Gpt2Weights read(Path folder) {
         ModelConfig config = ModelFolder.readConfig(folder);
         if (!(config instanceof Gpt2Config gpt2)) {
-            throw new CheckpointException(folder + " holds a " + config.family() + " model; the tf backend serves "
-                    + ModelFamily.GPT2 + " only; use another backend (keel backends lists them)");
+            // the family is a capability the backend lacks, the same type as every backend reports it
+            throw new UnsupportedCapabilityException("backend 'tf' serves the " + ModelFamily.GPT2 + " family only, but "
+                    + folder + " holds a " + config.family() + " model; use a backend that declares it (keel backends)");
         }
         Safetensors.Contents contents = ModelFolder.readWeights(folder);
         Map<String, Tensor> tensors = Gpt2Layout.normalize(contents.tensors(), gpt2);

@@ -11,12 +11,11 @@ import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
-import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
-import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
@@ -24,8 +23,8 @@ import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.SessionBase;
 import dev.keel.spi.infer.SlidingWindow;
-import dev.keel.spi.infer.InferenceEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -55,14 +52,12 @@ import org.tensorflow.types.TInt32;
  * step. Sampling, streaming, stop strings and block evaluation are the shared {@code dev.keel.spi.infer}
  * pieces, so the same checkpoint and seed give the same text and loss as on every other backend.
  *
- * <p>Thread-safe: TensorFlow sessions accept concurrent runs, every call keeps its own cache, and a
- * read/write lock lets {@link #close()} wait for calls in flight.
+ * <p>Thread-safe: TensorFlow sessions accept concurrent runs, every call keeps its own cache, and the shared
+ * {@link SessionBase} lets {@link #close()} wait for calls in flight.
  */
-final class TfGpt2Session implements InferenceSession {
+final class TfGpt2Session extends SessionBase {
     private final Gpt2Config config;
     private final Tokenizer tokenizer;
-    private final ModelInfo info;
-    private final List<InferenceListener> listeners;
     private final int maxBatch;
     private final Graph graph;
     private final Session session;
@@ -73,15 +68,12 @@ final class TfGpt2Session implements InferenceSession {
     private final Map<Placeholder<TFloat32>, TFloat32> weights = new LinkedHashMap<>();
     private final Gpt2Graph model;
     private final Operand<TFloat32> tokenLosses;
-    private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private boolean closed;
 
     private TfGpt2Session(Path folder, Gpt2Weights w, Tokenizer tokenizer, SessionOptions options) {
+        super(new ModelInfo(w.config(), TfBackendProvider.NAME, options.device(), version(folder), folder), options);
         this.config = w.config();
         this.tokenizer = tokenizer;
-        this.listeners = options.listeners();
         this.maxBatch = options.maxBatchSize();
-        this.info = new ModelInfo(config, TfBackendProvider.NAME, options.device(), version(folder), folder);
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
@@ -136,20 +128,15 @@ final class TfGpt2Session implements InferenceSession {
     }
 
     @Override
-    public ModelInfo info() {
-        return info;
-    }
-
-    @Override
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
     @Override
     public float[][] logits(int[] tokens) {
-        return call("logits", List.of(), (event, tokenizeNanos) -> {
+        return call(Operation.LOGITS, List.of(), call -> {
             checkTokens(tokens, "logits");
-            event.inputTokens(tokens.length);
+            call.event().inputTokens(tokens.length);
             try (Result r = run(new int[][] {tokens}, null, model.logits)) {
                 float[] flat = TfTensors.read((TFloat32) r.get(0));
                 int v = config.vocabSize();
@@ -165,13 +152,12 @@ final class TfGpt2Session implements InferenceSession {
     /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
-        String id = InferenceEvents.newId();
-        return call(id, "embed", texts == null ? List.of() : texts, (event, tokenizeNanos) -> {
+        return call(Operation.EMBED, texts, call -> {
             long t0 = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
-            tokenizeNanos[0] = System.nanoTime() - t0;
-            event.inputTokens(CausalPooling.tokenCount(tokens));
-            return new EmbeddingResult(id, CausalPooling.pool(tokens, config.nEmbd(), maxBatch, embedding.normalize(),
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config.nEmbd(), maxBatch, embedding.normalize(),
                     tokenizer.padId(), rows -> {
                         try (Result r = run(rows, null, model.hidden)) {
                             float[] flat = TfTensors.read((TFloat32) r.get(0));
@@ -188,15 +174,15 @@ final class TfGpt2Session implements InferenceSession {
 
     @Override
     public EvaluationResult evaluate(TextCorpus corpus, Split split) {
-        if (corpus == null || split == null) {
-            throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
-        }
-        return call("evaluate", List.of(corpus.source().toString()), (event, tokenizeNanos) -> {
+        return call(Operation.EVALUATE, sourceOf(corpus), call -> {
+            if (corpus == null || split == null) {
+                throw new InvalidInputException("evaluate needs a corpus and a split (train, val or all)");
+            }
             long t0 = System.nanoTime();
             TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
-            tokenizeNanos[0] = System.nanoTime() - t0;
+            call.tokenized(System.nanoTime() - t0);
             checkVocab(tokens);
-            event.inputTokens(tokens.size());
+            call.event().inputTokens(tokens.size());
             return BlockEvaluation.run(tokens, config.nPositions(), maxBatch, (x, y) -> {
                 double sum = 0;
                 try (Result res = run(x, y, tokenLosses)) {
@@ -211,18 +197,17 @@ final class TfGpt2Session implements InferenceSession {
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        if (request == null) {
-            throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
-        }
-        String id = InferenceEvents.newId();
-        return call(id, "generate", List.of(request.prompt()), (event, tokenizeNanos) -> {
+        return call(Operation.GENERATE, promptOf(request), call -> {
+            if (request == null) {
+                throw new InvalidInputException("generate needs a request; build one with GenerationRequest.builder()");
+            }
             Cache cache = new Cache();
             try {
                 // the window slides past the context, so generation is bounded by max tokens only
-                Generation.Outcome o = Generation.run(id, request, tokenizer, Integer.MAX_VALUE,
+                Generation.Outcome o = Generation.run(call.id(), request, tokenizer, Integer.MAX_VALUE,
                         new SlidingWindow(config.nPositions(), cache, true),
                         listener == null ? TokenListener.NONE : listener);
-                event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
+                call.event().inputTokens(o.promptTokens()).outputTokens(o.result().tokenCount())
                         .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
                 return o.result();
             } finally {
@@ -355,54 +340,19 @@ final class TfGpt2Session implements InferenceSession {
         }
     }
 
-    private interface Body<T> {
-        T run(InferenceEvents.Builder event, long[] tokenizeNanos);
-    }
-
-    private <T> T call(String operation, List<String> inputs, Body<T> body) {
-        return call(InferenceEvents.newId(), operation, inputs, body);
-    }
-
-    /** Runs one API call under the read lock and reports exactly one event, failed or not. */
-    private <T> T call(String id, String operation, List<String> inputs, Body<T> body) {
-        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info).inputs(inputs);
-        long start = System.nanoTime();
-        long[] tokenizeNanos = {0};
-        lock.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("this tf inference session is closed; open a new one");
-            }
-            return body.run(event, tokenizeNanos);
-        } catch (RuntimeException e) {
-            event.error(e);
-            throw e instanceof KeelException || e instanceof IllegalStateException ? e : translate(e);
-        } finally {
-            lock.readLock().unlock();
-            event.tokenize(tokenizeNanos[0]).compute(System.nanoTime() - start - tokenizeNanos[0]).emit(listeners);
-        }
-    }
-
-    private static RuntimeException translate(RuntimeException e) {
+    /** TensorFlow reports bad feeds (shapes, ids) with IllegalArgumentException: the caller's input. */
+    @Override
+    protected KeelException failure(Operation operation, Exception e) {
         return e instanceof IllegalArgumentException || e instanceof NullPointerException
                 ? new InvalidInputException(e.getMessage(), e)
-                : new KeelException("TensorFlow failed: " + e.getMessage(), e);
+                : new KeelException("TensorFlow failed during " + operation.label() + ": " + e.getMessage(), e);
     }
 
     @Override
-    public void close() {
-        lock.writeLock().lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            session.close();
-            weights.values().forEach(Tensor::close);
-            graph.close();
-        } finally {
-            lock.writeLock().unlock();
-        }
+    protected void release() {
+        session.close();
+        weights.values().forEach(Tensor::close);
+        graph.close();
     }
 
     static Device requireCpu(Device device) {

@@ -8,6 +8,7 @@ import dev.keel.api.CheckpointException;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
+import dev.keel.api.SessionClosedException;
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
@@ -15,7 +16,9 @@ import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.infer.StopReason;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.Gpt2Layout;
@@ -101,7 +104,7 @@ class TfGpt2SessionTest {
     void greedy_generation_with_the_cache_follows_the_full_forward_pass() {
         GenerationRequest greedy = GenerationRequest.builder().prompt("what").maxTokens(20).greedy().build();
         GenerationResult result = session.generate(greedy);
-        assertThat(result.stopReason()).isEqualTo("length");
+        assertThat(result.stopReason()).isEqualTo(StopReason.LENGTH);
         assertThat(result.tokens()).hasSize(20);
         // Recompute every step from scratch, without the cache.
         List<Integer> ctx = new ArrayList<>();
@@ -146,7 +149,7 @@ class TfGpt2SessionTest {
         StringBuilder streamed = new StringBuilder();
         GenerationResult cut = session.generate(GenerationRequest.builder().prompt("so").maxTokens(12).greedy()
                 .stop(List.of(stop)).build(), (id, piece) -> streamed.append(piece));
-        assertThat(cut.stopReason()).isEqualTo("stop");
+        assertThat(cut.stopReason()).isEqualTo(StopReason.STOP);
         assertThat(cut.text()).isEqualTo(text.substring(0, text.indexOf(stop)));
         assertThat(streamed.toString()).isEqualTo(cut.text());
     }
@@ -177,7 +180,7 @@ class TfGpt2SessionTest {
         session.logits(encode("abc"));
         session.generate(GenerationRequest.builder().prompt("abc").maxTokens(3).build());
         assertThatThrownBy(() -> session.logits(new int[] {999})).isInstanceOf(InvalidInputException.class);
-        assertThat(EVENTS).extracting(InferenceEvent::operation).containsExactly("logits", "generate", "logits");
+        assertThat(EVENTS).extracting(InferenceEvent::operation).containsExactly(Operation.LOGITS, Operation.GENERATE, Operation.LOGITS);
         assertThat(EVENTS).allSatisfy(e -> {
             assertThat(e.backend()).isEqualTo("tf");
             assertThat(e.modelVersion()).isEqualTo("v-test");
@@ -309,7 +312,7 @@ class TfGpt2SessionTest {
         InferenceSession s = new TfBackendProvider().open(ModelRef.of(folder), SessionOptions.defaults());
         s.close();
         s.close();
-        assertThatThrownBy(() -> s.logits(new int[] {1})).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> s.logits(new int[] {1})).isInstanceOf(SessionClosedException.class)
                 .hasMessageContaining("closed");
     }
 }

@@ -1,13 +1,12 @@
 package dev.keel.cli;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.HeadAdapter;
-import dev.keel.adapters.TunableAdapter;
 import dev.keel.api.Capability;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.adapt.ClassWeighting;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.model.ModelFamily;
@@ -113,7 +112,7 @@ public final class AdaptCommand implements Callable<Integer> {
         AdaptationMethod m = AdaptationMethod.parse(method);
         AdaptationTask t = AdaptationTask.parse(task);
         KeelRuntime runtime = common.runtime();
-        ModelRef baseRef = ModelRef.parse(base);
+        ModelRef baseRef = common.model(base);
         double rate = lr != null ? lr : switch (m) {
             case HEAD -> 1e-3;
             case LORA -> 1e-3; // the SST-2 LoRA runs that met their goal used 1e-3 and 2e-3 (docs/benchmarks.md)
@@ -123,7 +122,6 @@ public final class AdaptCommand implements Callable<Integer> {
         TrainingConfig training = TrainingConfig.builder().maxSteps(maxSteps).epochs(passes).batchSize(batch)
                 .learningRate(rate).minLearningRate(0).warmupSteps(0).weightDecay(weightDecay).gradClip(1.0)
                 .seed(common.seed).build();
-        AdaptOptions options = new AdaptOptions(classWeights, patience, evalEvery, 0.1, headHidden, limit, reference);
         Adapter adapter;
         String backend;
         if (m == AdaptationMethod.HEAD) {
@@ -131,20 +129,19 @@ public final class AdaptCommand implements Callable<Integer> {
             backend = provider.name();
             ModelRef features = baseRef.isBuiltin() && !backend.equals("onnx") ? BaseModels.asFolder(runtime, baseRef, console) : baseRef;
             baseRef = features;
-            adapter = new HeadAdapter(ref -> BaseModels.open(common, runtime, ref, console), backend, options);
+            adapter = new HeadAdapter(ref -> BaseModels.open(common, runtime, ref, console), backend);
         } else {
             baseRef = BaseModels.asFolder(runtime, baseRef, console);
             ModelFamily family = ModelFolder.readConfig(baseRef.path().orElseThrow()).family();
             var provider = runtime.backend(Capability.ADAPT, family);
             backend = provider.name();
             adapter = provider.adapter(common.device());
-            if (adapter instanceof TunableAdapter tunable) {
-                adapter = tunable.withOptions(options);
-            }
         }
         AdaptationSpec spec = AdaptationSpec.builder().base(baseRef).method(m).task(t).train(train).dev(dev)
                 .training(training).lora(new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets))
-                .maxLength(maxLength).outputDir(out).build();
+                .maxLength(maxLength).outputDir(out).classWeights(ClassWeighting.parse(classWeights))
+                .patience(patience).evalEvery(evalEvery).headHidden(headHidden).trainLimit(limit)
+                .reference(reference).build();
         console.say("adapting " + baseRef + " with " + m.name().toLowerCase(java.util.Locale.ROOT) + " on " + backend);
         PretrainCommand.Progress progress = new PretrainCommand.Progress(console);
         TrainingResult r = adapter.adapt(spec, StopSignals.stopping(event -> {

@@ -35,6 +35,7 @@ final class BaseModels {
      * builtin models (the only backend that ships them), else the best for the family.
      */
     static BackendProvider inferenceBackend(CommonOptions common, KeelRuntime runtime, ModelRef ref) {
+        // builtins ship with onnx (OnnxBackendProvider.builtins()); any other backend serves their portable import
         boolean named = common.backend != null || runtime.backends().configuredName().isPresent();
         if (ref.isBuiltin() && !named && runtime.backends().find(ONNX).isPresent()) {
             return runtime.backends().select(ONNX, Capability.INFER, ModelFamily.BERT, common.device());
@@ -45,8 +46,15 @@ final class BaseModels {
 
     /** Opens a model on the inference backend, importing a builtin first when that backend needs a folder. */
     static InferenceSession open(CommonOptions common, KeelRuntime runtime, ModelRef ref, Console console) {
+        return open(common, runtime, ref, console, SessionOptions.builder().device(common.device()).build());
+    }
+
+    /** {@link #open(CommonOptions, KeelRuntime, ModelRef, Console)} with the given session options. */
+    static InferenceSession open(CommonOptions common, KeelRuntime runtime, ModelRef ref, Console console,
+            SessionOptions options) {
         BackendProvider p = inferenceBackend(common, runtime, ref);
-        ModelRef target = ref.isBuiltin() && !p.name().equals(ONNX) ? asFolder(runtime, ref, console) : ref;
-        return p.open(target, SessionOptions.builder().device(common.device()).build());
+        ModelRef target = ref.isBuiltin() && !p.builtins().containsKey(ref.builtinName().orElseThrow())
+                ? asFolder(runtime, ref, console) : ref;
+        return p.open(target, options);
     }
 }

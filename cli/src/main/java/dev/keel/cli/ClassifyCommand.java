@@ -6,6 +6,7 @@ import dev.keel.adapters.Labels;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.data.LabelledExample;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.Prediction;
 import dev.keel.api.model.BertConfig;
 import dev.keel.runtime.KeelRuntime;
@@ -36,7 +37,10 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "a folder written by keel adapt --task classify")
+    @Option(names = "--model", required = true, paramLabel = "DIR|registry:NAME@ALIAS",
+            description = "a folder written by keel adapt --task classify, or a registry reference")
+    String modelArg;
+
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "FILE",
@@ -53,6 +57,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             throw new InvalidInputException("--out " + out + " is a folder; classify writes one JSON-lines file: give "
                     + "a file path such as predictions.jsonl");
         }
+        model = common.modelFolder(modelArg);
         List<LabelledExample> examples = LabelledFiles.read(input);
         boolean labelled = examples.get(0).hasLabel();
         for (int i = 0; i < examples.size(); i++) {
@@ -69,7 +74,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         String backend;
         Labels labels;
         long t0;
-        try (InferenceSession session = AdaptedModels.open(model, ref -> BaseModels.open(common, runtime, ref, console))) {
+        try (InferenceSession session = AdaptedModels.open(model, SessionOptions.builder().device(common.device()).build(),
+                (ref, options) -> BaseModels.open(common, runtime, ref, console, options))) {
             backend = session.info().backend();
             if (session instanceof dev.keel.adapters.HeadSession head) {
                 labels = head.labels(); // a head over a gpt2 base: the base's config names no labels
@@ -98,7 +104,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                     row.put("confidence", p.confidence());
                     Map<String, Double> probs = new LinkedHashMap<>();
                     for (int k = 0; k < labels.size(); k++) {
-                        probs.put(labels.name(k), p.probabilities()[k]);
+                        probs.put(labels.name(k), p.probability(k));
                     }
                     row.put("probabilities", probs);
                     if (labelled) {

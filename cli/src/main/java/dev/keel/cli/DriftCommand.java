@@ -1,7 +1,6 @@
 package dev.keel.cli;
 
 import dev.keel.api.InvalidInputException;
-import dev.keel.api.ModelRef;
 import dev.keel.api.data.LabelledExample;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.monitors.drift.DriftMethod;
@@ -128,7 +127,7 @@ public final class DriftCommand implements Callable<Integer> {
         List<String> b = cur.stream().limit(maxEmbed).map(LabelledExample::text).toList();
         float[][] va;
         float[][] vb;
-        try (InferenceSession session = common.runtime().open(ModelRef.parse(model))) {
+        try (InferenceSession session = common.runtime().open(common.model(model))) {
             va = embed(console, session, a, "reference");
             vb = embed(console, session, b, "current");
         }

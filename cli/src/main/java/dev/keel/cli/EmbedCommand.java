@@ -1,7 +1,6 @@
 package dev.keel.cli;
 
 import dev.keel.api.InvalidInputException;
-import dev.keel.api.ModelRef;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
@@ -90,7 +89,7 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             KeelRuntime runtime = common.runtime();
             SessionOptions options = SessionOptions.builder().device(common.device()).maxBatchSize(batch).build();
-            try (InferenceSession session = runtime.open(ModelRef.parse(model), options)) {
+            try (InferenceSession session = runtime.open(common.model(model), options)) {
                 Run run = new Run(session, console);
                 console.say("embedding " + input + " with " + model + " on " + session.info().backend() + " ("
                         + session.info().device() + ")");

@@ -19,8 +19,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model folder")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|registry:NAME@ALIAS", description = "model folder or registry reference")
+    String model;
 
     @Option(names = "--corpus", required = true, paramLabel = "FILE", description = "UTF-8 text file or folder")
     Path corpus;
@@ -33,7 +33,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     public Integer call() {
         Console console = Console.of(common);
         Split which = Split.parse(split);
-        try (InferenceSession session = common.runtime().open(model)) {
+        try (InferenceSession session = common.runtime().open(common.modelFolder(model))) {
             console.say("evaluating " + model + " on the " + split + " split of " + corpus + " ("
                     + session.info().backend() + ", " + session.info().device() + ")");
             long start = System.nanoTime();

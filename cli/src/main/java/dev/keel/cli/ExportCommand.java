@@ -30,7 +30,9 @@ public final class ExportCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "a Keel model folder (bert or gpt2)")
+    @Option(names = "--model", required = true, paramLabel = "DIR|registry:NAME/VERSION", description = "a Keel model folder (bert or gpt2) or registry reference")
+    String modelArg;
+
     Path model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the exported folder goes")
@@ -39,6 +41,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Console console = Console.of(common);
+        model = common.modelFolder(modelArg);
         KeelRuntime runtime = common.runtime();
         ModelFamily family = ModelFolder.readConfig(model).family();
         BackendProvider exporter = runtime.backend(Capability.EXPORT, family);

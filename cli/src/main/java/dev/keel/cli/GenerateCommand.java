@@ -21,8 +21,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model folder")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|registry:NAME@ALIAS", description = "model folder or registry reference")
+    String model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the text to continue")
     String prompt;
@@ -56,7 +56,7 @@ public final class GenerateCommand implements Callable<Integer> {
             streamTo.print(piece);
             streamTo.flush();
         } : TokenListener.NONE;
-        try (InferenceSession session = common.runtime().open(model)) {
+        try (InferenceSession session = common.runtime().open(common.modelFolder(model))) {
             if (stream) {
                 streamTo.print(prompt);
             }
@@ -66,15 +66,15 @@ public final class GenerateCommand implements Callable<Integer> {
             } else if (!common.json) {
                 System.out.println(prompt + r.text());
             }
-            console.say(String.format("%d tokens, %.1f ms to the first, %.2f ms/token after (%s)", r.tokens().length,
+            console.say(String.format("%d tokens, %.1f ms to the first, %.2f ms/token after (%s)", r.tokenCount(),
                     r.timeToFirstTokenMs(), r.msPerToken(), r.stopReason()));
             if (common.json) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("text", r.text());
-                json.put("tokens", r.tokens().length);
+                json.put("tokens", r.tokenCount());
                 json.put("ms_per_token", r.msPerToken());
                 json.put("time_to_first_token_ms", r.timeToFirstTokenMs());
-                json.put("stop_reason", r.stopReason());
+                json.put("stop_reason", r.stopReason().label());
                 console.result(json);
             }
         }

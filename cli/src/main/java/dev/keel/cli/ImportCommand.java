@@ -1,6 +1,5 @@
 package dev.keel.cli;
 
-import dev.keel.api.ModelRef;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.runtime.KeelRuntime;
 import dev.keel.spi.checkpoint.ModelFolder;
@@ -36,7 +35,7 @@ public final class ImportCommand implements Callable<Integer> {
         KeelRuntime runtime = common.runtime();
         long t0 = System.nanoTime();
         console.progress("importing " + model + " into " + out);
-        Path folder = runtime.importModel(ModelRef.parse(model), out);
+        Path folder = runtime.importModel(common.model(model), out);
         console.endProgress();
         ModelConfig config = ModelFolder.readConfig(folder);
         long params = 0;

@@ -19,7 +19,7 @@ public final class KeelCli {
     /** Every verb, in the order --help lists them. Add new verbs here. */
     static List<Object> verbs() {
         return List.of(new BackendsCommand(), new PretrainCommand(), new EvaluateCommand(), new GenerateCommand(),
-                new EmbedCommand(), new ImportCommand(), new ExportCommand(), new AdaptCommand(), new ClassifyCommand(), new DriftCommand(), new MonitorCommand(), new DemoCommand());
+                new EmbedCommand(), new ImportCommand(), new ExportCommand(), new AdaptCommand(), new ClassifyCommand(), new DriftCommand(), new MonitorCommand(), new RegistryCommand(), new DemoCommand());
     }
 
     public static void main(String[] args) {
@@ -54,7 +54,7 @@ public final class KeelCli {
             }
             boolean badInput = e instanceof InvalidInputException || e instanceof CheckpointException
                     || e instanceof BackendNotFoundException || e instanceof UnsupportedCapabilityException;
-            cmd.getErr().println("keel " + cmd.getCommandName() + ": " + message(e));
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName(" ") + ": " + message(e));
             if (!badInput && System.getenv("KEEL_DEBUG") != null) {
                 e.printStackTrace(cmd.getErr());
             }

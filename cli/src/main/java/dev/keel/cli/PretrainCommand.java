@@ -52,8 +52,8 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--min-lr", defaultValue = "1e-4", description = "final learning rate (default: ${DEFAULT-VALUE})")
-    double minLr;
+    @Option(names = "--min-lr", description = "final learning rate (default: 1e-4, or --lr when that is lower)")
+    Double minLr;
 
     @Option(names = "--warmup", defaultValue = "100", description = "linear warmup steps (default: ${DEFAULT-VALUE})")
     int warmup;
@@ -85,12 +85,23 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Console console = Console.of(common);
-        TrainingConfig training = TrainingConfig.builder().maxSteps(iters).batchSize(batch).blockSize(block)
-                .learningRate(lr).minLearningRate(minLr).warmupSteps(warmup).weightDecay(weightDecay)
+        // the same settings, and the same defaults, as TrainingConfig's builder
+        TrainingConfig.Builder schedule = TrainingConfig.builder().maxSteps(iters).batchSize(batch).blockSize(block)
+                .learningRate(lr).warmupSteps(warmup).weightDecay(weightDecay)
                 .betas(0.9, beta2).gradClip(gradClip).seed(common.seed).evalInterval(evalInterval)
-                .evalIters(evalIters).logInterval(logInterval).build();
-        // the vocabulary comes from the tokenizer; 1 is a placeholder the pre-trainer replaces
-        Gpt2Config architecture = Gpt2Config.builder().vocabSize(1).blockSize(block).layers(layers).heads(heads)
+                .evalIters(evalIters).logInterval(logInterval);
+        if (minLr != null) {
+            schedule.minLearningRate(minLr);
+        }
+        TrainingConfig training = schedule.build();
+        if (training.warmupSteps() >= training.scheduleSteps()) {
+            // the trainers fit it and log a warning through SLF4J, which the command line does not bind
+            console.say("note: --warmup " + training.warmupSteps() + " is not shorter than the " + training.scheduleSteps()
+                    + "-step run; warming up over " + training.resolve(1).warmupSteps() + " steps instead, so the "
+                    + "learning rate reaches --lr " + lr);
+        }
+        // the vocabulary comes from the tokenizer
+        Gpt2Config architecture = Gpt2Config.builder().blockSize(block).layers(layers).heads(heads)
                 .embedding(embd).dropout(dropout).build();
         PretrainSpec spec = PretrainSpec.builder().architecture(architecture).tokenizer(TokenizerSpec.parse(tokenizer))
                 .corpus(corpus).training(training).outputDir(out).resume(resume).build();

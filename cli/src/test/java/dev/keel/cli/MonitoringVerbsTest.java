@@ -3,6 +3,7 @@ package dev.keel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.monitors.MonitorConfig;
 import dev.keel.monitors.MonitorHub;
@@ -118,7 +119,7 @@ class MonitoringVerbsTest {
     void monitor_prints_the_report_a_running_service_serves() throws Exception {
         try (MonitorHub hub = MonitorHub.builder().discover(MonitorConfig.empty()).alertInterval(Duration.ZERO).build()) {
             for (int i = 0; i < 50; i++) {
-                hub.onInference(new InferenceEvent("e" + i, Instant.now(), "embed", "v1", "test", "cpu", 1000, 0,
+                hub.onInference(new InferenceEvent("e" + i, Instant.now(), Operation.EMBED, "v1", "test", "cpu", 1000, 0,
                         2_000_000, List.of("a sentence"), 3, 0, 0, List.of(), List.of(), null));
             }
             hub.awaitIdle(Duration.ofSeconds(5));

@@ -2,6 +2,7 @@ package dev.keel.monitors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
 import java.time.Duration;
@@ -73,7 +74,7 @@ class BoundedMemoryTest {
 
     private static InferenceEvent event(int i, String[] texts, List<String> labels) {
         String text = texts[i % texts.length];
-        return new InferenceEvent("e" + i, Instant.now(), "classify", "v1", "test", "cpu", 20_000, 1_000,
+        return new InferenceEvent("e" + i, Instant.now(), Operation.CLASSIFY, "v1", "test", "cpu", 20_000, 1_000,
                 3_000_000 + (i % 97) * 10_000, List.of(text), 8, 0, 0, List.of(labels.get((i / 3) % 2)),
                 List.of(0.6 + (i % 40) / 100.0), null);
     }

@@ -3,7 +3,6 @@ package dev.keel.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.HeadAdapter;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
@@ -36,7 +35,7 @@ class AdaptedFolderTest {
                 "I hated it\t0", "a dull mess with terrible acting\t0", "a waste of time\t0", "painfully bad\t0") + "\n");
         Path out = dir.resolve("head");
         KeelRuntime keel = KeelRuntime.builder().build();
-        new HeadAdapter(keel::open, "onnx", AdaptOptions.defaults()).adapt(AdaptationSpec.builder()
+        new HeadAdapter(keel::open, "onnx").adapt(AdaptationSpec.builder()
                 .base(ModelRef.parse("builtin:all-minilm-l6-v2")).method(AdaptationMethod.HEAD)
                 .task(AdaptationTask.CLASSIFY).train(train).outputDir(out)
                 .training(TrainingConfig.builder().maxSteps(0).epochs(40).batchSize(4).learningRate(1e-2)
@@ -63,7 +62,7 @@ class AdaptedFolderTest {
                 "cab cab\ta", "aab bcc\ta", "xyz zyx\tx", "yzx xzy\tx", "zzy xxy\tx", "yyx zzx\tx") + "\n");
         Path out = dir.resolve("head");
         KeelRuntime djl = KeelRuntime.builder().backend("djl").build();
-        new HeadAdapter(djl::open, "djl", AdaptOptions.defaults()).adapt(AdaptationSpec.builder()
+        new HeadAdapter(djl::open, "djl").adapt(AdaptationSpec.builder()
                 .base(ModelRef.of(base)).method(AdaptationMethod.HEAD).task(AdaptationTask.CLASSIFY).train(train)
                 .outputDir(out).maxLength(16).training(TrainingConfig.builder().maxSteps(0).epochs(40).batchSize(4)
                         .learningRate(3e-2).minLearningRate(0).warmupSteps(0).build())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
@@ -14,6 +15,7 @@ import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingResult;
+import dev.keel.spi.Backends;
 import dev.keel.spi.checkpoint.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,6 +77,45 @@ class PortableModelsTest {
         for (int i = 0; i < texts.size(); i++) {
             assertThat(djl[i]).as(texts.get(i)).containsExactly(onnx[i], within(1e-3f));
         }
+    }
+
+    /** Issue 16: engine switching is configuration only for builtins too (-Dkeel.backend=djl, Keel.open). */
+    @Test
+    void a_builtin_opens_on_an_engine_that_does_not_ship_it_as_its_portable_import() {
+        List<String> texts = List.of("a wonderful film", "the soup was cold");
+        float[][] onnx;
+        try (InferenceSession s = KeelRuntime.builder().backend("onnx").build().open("builtin:all-minilm-l6-v2")) {
+            onnx = s.embed(texts).vectors();
+        }
+        String before = System.setProperty(Backends.PROPERTY, "djl");
+        try {
+            for (InferenceSession session : List.of(Keel.open("builtin:all-minilm-l6-v2"), Keel.open(MINILM))) {
+                try (InferenceSession s = session) {
+                    assertThat(s.info().backend()).isEqualTo("djl");
+                    assertThat(s.info().location()).isEqualTo(dir.resolve("models").resolve("all-minilm-l6-v2"));
+                    float[][] djl = s.embed(texts).vectors();
+                    for (int i = 0; i < texts.size(); i++) {
+                        assertThat(djl[i]).as(texts.get(i)).containsExactly(onnx[i], within(1e-3f));
+                    }
+                }
+            }
+            assertThatThrownBy(() -> Keel.open(Path.of("builtin:all-minilm-l6-v2")))
+                    .isInstanceOf(CheckpointException.class)
+                    .hasMessageContaining("Keel.open(\"builtin:all-minilm-l6-v2\")");
+        } finally {
+            if (before == null) {
+                System.clearProperty(Backends.PROPERTY);
+            } else {
+                System.setProperty(Backends.PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void a_builtin_no_backend_ships_is_refused_with_what_is_shipped() {
+        assertThatThrownBy(() -> KeelRuntime.builder().backend("djl").build().open("builtin:no-such-model"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("builtin:no-such-model")
+                .hasMessageContaining("builtin:all-minilm-l6-v2 (onnx)");
     }
 
     @Test

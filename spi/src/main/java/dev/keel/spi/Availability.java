@@ -1,5 +1,9 @@
 package dev.keel.spi;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
+import org.apiguardian.api.API;
+
 /**
  * Whether a backend can run here, decided without loading native code (class presence, OS and
  * architecture, a GPU native artifact on the class path).
@@ -7,6 +11,7 @@ package dev.keel.spi;
  * @param available true when the backend should work
  * @param reason    why not, and what to do; empty when available
  */
+@API(status = STABLE, since = "0.1")
 public record Availability(boolean available, String reason) {
     public static Availability yes() {
         return new Availability(true, "");

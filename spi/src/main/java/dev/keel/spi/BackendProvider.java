@@ -1,5 +1,7 @@
 package dev.keel.spi;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
 import dev.keel.api.ModelRef;
@@ -9,6 +11,7 @@ import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.train.Pretrainer;
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * What an engine module implements to plug into Keel, registered in
@@ -20,6 +23,7 @@ import java.nio.file.Path;
  * {@link UnsupportedCapabilityException}; {@link Backends} checks capabilities first and names an
  * alternative backend in its message.
  */
+@API(status = STABLE, since = "0.1")
 public interface BackendProvider {
     /** A short lower-case name, unique among providers: {@code djl}, {@code onnx}, {@code tf}. */
     String name();
@@ -40,22 +44,51 @@ public interface BackendProvider {
     /** Whether the engine can run here, decided without loading natives. */
     Availability availability();
 
+    /**
+     * The pre-trainer on {@code device}.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare PRETRAIN or the device
+     */
     default Pretrainer pretrainer(Device device) {
         throw unsupported(Capability.PRETRAIN);
     }
 
+    /**
+     * The adapter on {@code device}.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare ADAPT or the device
+     */
     default Adapter adapter(Device device) {
         throw unsupported(Capability.ADAPT);
     }
 
-    /** Opens a model folder (or a builtin model) for inference. */
+    /**
+     * Opens a model folder, or one of its {@link #builtins()}, for inference.
+     *
+     * @throws dev.keel.api.CheckpointException when the folder is missing or unreadable
+     * @throws UnsupportedCapabilityException when the backend does not serve the model's family, or is asked
+     *         for a builtin it does not ship
+     * @throws dev.keel.api.InvalidInputException when the reference or the options are null
+     */
     default InferenceSession open(ModelRef model, SessionOptions options) {
         throw unsupported(Capability.INFER);
     }
 
     /**
+     * The models this backend ships on the class path, by builtin name, with their family
+     * ({@code all-minilm-l6-v2} for onnx). Other backends serve them once imported into a portable folder
+     * ({@link #importModel} of a backend that ships them); {@code KeelRuntime} does that by itself.
+     */
+    default java.util.Map<String, dev.keel.api.model.ModelFamily> builtins() {
+        return java.util.Map.of();
+    }
+
+    /**
      * Writes {@code model} in this backend's native serving format into {@code target} (for example an
      * ONNX graph next to the weights), returning the folder that now serves on this backend.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare EXPORT for the model's family
+     * @throws dev.keel.api.CheckpointException when the model cannot be read or the target written
      */
     default Path export(ModelRef model, Path target) {
         throw unsupported(Capability.EXPORT);
@@ -66,6 +99,9 @@ public interface BackendProvider {
      * Keel folder at {@code target} (safetensors in the family's Hugging Face layout, config.json,
      * tokenizer.json, keel.json) and returns it. Hosts usually call {@code KeelRuntime.importModel}, which
      * picks the backend and caches the result.
+     *
+     * @throws UnsupportedCapabilityException when the backend does not declare IMPORT for the model
+     * @throws dev.keel.api.CheckpointException when the model cannot be read or the target written
      */
     default Path importModel(ModelRef model, Path target) {
         throw unsupported(Capability.IMPORT);

@@ -1,5 +1,7 @@
 package dev.keel.spi;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.BackendNotFoundException;
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
@@ -17,6 +19,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.apiguardian.api.API;
 
 /**
  * The discovered backends and the one rule for choosing among them: an explicit name, then the system
@@ -24,6 +27,7 @@ import java.util.stream.Collectors;
  * provider with the best priority that supports the requested stage, family and device.
  * Hosts without Guice use this directly; the Guice module uses it too.
  */
+@API(status = STABLE, since = "0.1")
 public final class Backends {
     public static final String PROPERTY = "keel.backend";
     public static final String ENVIRONMENT = "KEEL_BACKEND";

@@ -1,5 +1,7 @@
 package dev.keel.spi;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.Capability;
 import dev.keel.api.Device;
 import dev.keel.api.model.ModelFamily;
@@ -10,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apiguardian.api.API;
 
 /**
  * What a backend declares it can do: which stages for which model families, on which devices, reading
  * and writing which formats.
  */
+@API(status = STABLE, since = "0.1")
 public final class Capabilities {
     private final Map<Capability, Set<ModelFamily>> stages;
     private final Set<Device.Kind> devices;

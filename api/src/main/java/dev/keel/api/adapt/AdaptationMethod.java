@@ -1,9 +1,13 @@
 package dev.keel.api.adapt;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /** How much of the base model a fine-tune changes. */
+@API(status = STABLE, since = "0.1")
 public enum AdaptationMethod {
     /** Every weight is trainable. */
     FULL,
@@ -12,6 +16,11 @@ public enum AdaptationMethod {
     /** A task head on frozen features; works over any inference session. */
     HEAD;
 
+    /**
+     * Reads the command line's spelling (case-insensitive): head, lora or full.
+     *
+     * @throws InvalidInputException for any other text
+     */
     public static AdaptationMethod parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));

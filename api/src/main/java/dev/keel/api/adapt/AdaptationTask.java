@@ -1,9 +1,13 @@
 package dev.keel.api.adapt;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /** What the adapted model is for. */
+@API(status = STABLE, since = "0.1")
 public enum AdaptationTask {
     /** Supervised sequence classification from labelled text. */
     CLASSIFY,
@@ -12,6 +16,11 @@ public enum AdaptationTask {
     /** Supervised prompt/response tuning with the loss on response tokens only. */
     PROMPT_RESPONSE;
 
+    /**
+     * Reads the command line's spelling (case-insensitive): classify, causal-lm or prompt-response.
+     *
+     * @throws InvalidInputException for any other text
+     */
     public static AdaptationTask parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));

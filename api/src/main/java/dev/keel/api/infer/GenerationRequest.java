@@ -1,7 +1,10 @@
 package dev.keel.api.infer;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A sampling request for a causal LM. Temperature 0 means greedy decoding.
@@ -14,24 +17,32 @@ import java.util.List;
  * @param stop        strings that end the generation (not included in the output)
  * @param seed        random seed, so a request repeats exactly
  */
+@API(status = STABLE, since = "0.1")
 public record GenerationRequest(String prompt, int maxTokens, double temperature, int topK, double topP,
         List<String> stop, long seed) {
 
+    /**
+     * @throws InvalidInputException when a setting is out of range; the message names the field and the value
+     */
     public GenerationRequest {
         if (prompt == null) {
-            throw new InvalidInputException("prompt is null; pass the text to continue (may be empty)");
+            throw new InvalidInputException("GenerationRequest.prompt is null; pass the text to continue (may be empty)");
         }
         if (maxTokens < 0) {
-            throw new InvalidInputException("max tokens must be >= 0, got " + maxTokens);
+            throw new InvalidInputException("GenerationRequest.maxTokens: max tokens must be >= 0, got " + maxTokens);
         }
         if (temperature < 0 || !Double.isFinite(temperature)) {
-            throw new InvalidInputException("temperature must be >= 0, got " + temperature);
+            throw new InvalidInputException("GenerationRequest.temperature: temperature must be a finite number >= 0 "
+                    + "(0 for greedy), got " + temperature);
         }
         if (topK < 0) {
-            throw new InvalidInputException("top-k must be >= 0 (0 disables it), got " + topK);
+            throw new InvalidInputException("GenerationRequest.topK: top-k must be >= 0 (0 disables it), got " + topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new InvalidInputException("top-p must be in (0, 1], got " + topP);
+            throw new InvalidInputException("GenerationRequest.topP: top-p must be in (0, 1], got " + topP);
+        }
+        if (stop != null && stop.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new InvalidInputException("GenerationRequest.stop holds a null; pass stop strings, not nulls");
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
     }
@@ -62,6 +73,9 @@ public record GenerationRequest(String prompt, int maxTokens, double temperature
         public Builder seed(long v) { seed = v; return this; }
         public Builder greedy() { temperature = 0; return this; }
 
+        /**
+         * @throws InvalidInputException when a setting is out of range (see {@link GenerationRequest})
+         */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, maxTokens, temperature, topK, topP, stop, seed);
         }

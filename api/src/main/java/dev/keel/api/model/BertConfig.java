@@ -1,23 +1,46 @@
 package dev.keel.api.model;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
+import dev.keel.api.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * BERT hyper-parameters with Hugging Face's names. all-MiniLM-L6-v2 is
  * {@code vocab 30522, hidden 384, layers 6, heads 12, intermediate 1536, positions 512}.
  */
+@API(status = STABLE, since = "0.1")
 public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads,
         int intermediateSize, int maxPositionEmbeddings, int typeVocabSize, double hiddenDropout,
         double attentionDropout, double layerNormEps, List<String> labels) implements ModelConfig {
 
+    /**
+     * @throws InvalidInputException when a size is not positive, the heads do not divide the hidden size, a
+     *         dropout is outside [0, 1), or a label is null
+     */
     public BertConfig {
-        labels = labels == null ? List.of() : List.copyOf(labels);
+        if (vocabSize <= 0 || hiddenSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0
+                || intermediateSize <= 0 || maxPositionEmbeddings <= 0 || typeVocabSize <= 0) {
+            throw new InvalidInputException("bert sizes must be positive; got vocab_size " + vocabSize
+                    + ", hidden_size " + hiddenSize + ", num_hidden_layers " + numHiddenLayers
+                    + ", num_attention_heads " + numAttentionHeads + ", intermediate_size " + intermediateSize
+                    + ", max_position_embeddings " + maxPositionEmbeddings + ", type_vocab_size " + typeVocabSize);
+        }
         if (hiddenSize % numAttentionHeads != 0) {
-            throw new dev.keel.api.InvalidInputException("hidden_size " + hiddenSize
+            throw new InvalidInputException("hidden_size " + hiddenSize
                     + " is not divisible by num_attention_heads " + numAttentionHeads);
         }
+        if (!(hiddenDropout >= 0 && hiddenDropout < 1) || !(attentionDropout >= 0 && attentionDropout < 1)) {
+            throw new InvalidInputException("bert dropouts must be in [0, 1); got hidden_dropout_prob " + hiddenDropout
+                    + " and attention_probs_dropout_prob " + attentionDropout);
+        }
+        if (labels != null && labels.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new InvalidInputException("bert labels hold a null; name every class");
+        }
+        labels = labels == null ? List.of() : List.copyOf(labels);
     }
 
     /** The all-MiniLM-L6-v2 architecture. */

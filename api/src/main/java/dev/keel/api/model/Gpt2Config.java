@@ -1,14 +1,18 @@
 package dev.keel.api.model;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * GPT-2 hyper-parameters with Hugging Face's names ({@code n_embd}, {@code n_layer}, ...).
  *
- * @param vocabSize   tokens in the vocabulary
+ * @param vocabSize   tokens in the vocabulary; 0 for an architecture still to be paired with a tokenizer
+ *                    (a pre-trainer sets it from the tokenizer, see {@link #withVocabSize})
  * @param nPositions  the context length (block size)
  * @param nEmbd       the embedding width
  * @param nLayer      transformer blocks
@@ -17,16 +21,22 @@ import java.util.Map;
  * @param bias        whether linear layers and layer norms carry biases (GPT-2 does)
  * @param layerNormEpsilon the layer norm epsilon
  */
+@API(status = STABLE, since = "0.1")
 public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, int nHead, double dropout,
         boolean bias, double layerNormEpsilon) implements ModelConfig {
 
+    /**
+     * @throws InvalidInputException when a setting is out of range; the message names it and its value
+     */
     public Gpt2Config {
-        require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
+        require(vocabSize >= 0, "vocab_size must be positive (or 0 to take it from the tokenizer), got " + vocabSize);
         require(nPositions > 0, "n_positions (block size) must be positive, got " + nPositions);
-        require(nEmbd > 0 && nLayer > 0 && nHead > 0, "n_embd, n_layer and n_head must be positive");
+        require(nEmbd > 0 && nLayer > 0 && nHead > 0, "n_embd, n_layer and n_head must be positive, got n_embd "
+                + nEmbd + ", n_layer " + nLayer + ", n_head " + nHead);
         require(nEmbd % nHead == 0, "n_embd " + nEmbd + " is not divisible by n_head " + nHead
                 + "; pick heads that divide the embedding width");
         require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+        require(layerNormEpsilon > 0, "layer_norm_epsilon must be positive, got " + layerNormEpsilon);
     }
 
     private static void require(boolean ok, String message) {
@@ -47,6 +57,11 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
     @Override
     public int maxPositions() {
         return nPositions;
+    }
+
+    /** The same architecture with a vocabulary of {@code size} tokens (a tokenizer's). */
+    public Gpt2Config withVocabSize(int size) {
+        return new Gpt2Config(size, nPositions, nEmbd, nLayer, nHead, dropout, bias, layerNormEpsilon);
     }
 
     public int headSize() {
@@ -95,9 +110,12 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
                 ModelConfig.doubleValue(m, "layer_norm_epsilon", 1e-5));
     }
 
-    /** Builder with nanoGPT's small character-level defaults. */
+    /**
+     * Builder with nanoGPT's small character-level defaults. The vocabulary size may be left out: a
+     * pre-trainer takes it from the tokenizer, as {@link dev.keel.api.train.PretrainSpec} says.
+     */
     public static final class Builder {
-        private int vocabSize = -1;
+        private int vocabSize = 0;
         private int nPositions = 64;
         private int nEmbd = 128;
         private int nLayer = 4;
@@ -115,10 +133,10 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
         public Builder bias(boolean v) { this.bias = v; return this; }
         public Builder layerNormEpsilon(double v) { this.layerNormEpsilon = v; return this; }
 
+        /**
+         * @throws InvalidInputException when a setting is out of range (see {@link Gpt2Config})
+         */
         public Gpt2Config build() {
-            if (vocabSize <= 0) {
-                throw new InvalidInputException("Gpt2Config needs vocabSize; take it from the tokenizer");
-            }
             return new Gpt2Config(vocabSize, nPositions, nEmbd, nLayer, nHead, dropout, bias, layerNormEpsilon);
         }
     }

@@ -1,12 +1,16 @@
 package dev.keel.api.model;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.CheckpointException;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * The architecture hyper-parameters of a model, as {@code config.json} stores them.
  * Implementations map to and from Hugging Face's key names so real checkpoints load as they are.
  */
+@API(status = STABLE, since = "0.1")
 public interface ModelConfig {
     ModelFamily family();
 
@@ -18,18 +22,32 @@ public interface ModelConfig {
     /** The config as Hugging Face's {@code config.json} spells it, {@code model_type} included. */
     Map<String, Object> toHfConfig();
 
-    /** Reads a Hugging Face style config map, choosing the type by {@code model_type}. */
+    /**
+     * Reads a Hugging Face style config map, choosing the type by {@code model_type}.
+     *
+     * @throws CheckpointException when the map lacks a key, holds a value out of range, or names a family Keel
+     *         does not know
+     */
     static ModelConfig fromHfConfig(Map<String, ?> map) {
         Object type = map.get("model_type");
         if (type == null) {
             throw new CheckpointException("config.json has no \"model_type\"; expected \"gpt2\" or \"bert\"");
         }
         ModelFamily family = ModelFamily.of(type.toString());
-        if (family.equals(ModelFamily.GPT2)) {
-            return Gpt2Config.fromHfConfig(map);
-        }
-        if (family.equals(ModelFamily.BERT)) {
-            return BertConfig.fromHfConfig(map);
+        try {
+            if (family.equals(ModelFamily.GPT2)) {
+                Gpt2Config c = Gpt2Config.fromHfConfig(map);
+                if (c.vocabSize() <= 0) {
+                    throw new CheckpointException("config.json has vocab_size " + c.vocabSize()
+                            + "; a saved model needs its vocabulary size");
+                }
+                return c;
+            }
+            if (family.equals(ModelFamily.BERT)) {
+                return BertConfig.fromHfConfig(map);
+            }
+        } catch (dev.keel.api.InvalidInputException e) {
+            throw new CheckpointException("config.json is not a valid " + family + " config: " + e.getMessage(), e);
         }
         throw new CheckpointException("config.json names model_type \"" + type
                 + "\", which Keel does not know; supported families: gpt2, bert");

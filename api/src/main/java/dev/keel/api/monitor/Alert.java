@@ -1,6 +1,9 @@
 package dev.keel.api.monitor;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * A monitored value crossed its threshold.
@@ -12,4 +15,5 @@ import java.time.Instant;
  * @param message   a sentence for humans
  * @param raised    when
  */
+@API(status = STABLE, since = "0.1")
 public record Alert(String monitor, String metric, double value, double threshold, String message, Instant raised) { }

@@ -1,7 +1,10 @@
 package dev.keel.api.monitor;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.InvalidInputException;
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * What a user said about one inference, possibly much later.
@@ -12,9 +15,13 @@ import java.time.Instant;
  * @param score       a numeric rating (for SCORE), else NaN
  * @param timestamp   when the user said it
  */
+@API(status = STABLE, since = "0.1")
 public record Feedback(String inferenceId, Kind kind, String value, double score, Instant timestamp) {
     public enum Kind { THUMBS_UP, THUMBS_DOWN, LABEL, CORRECTION, SCORE, RETRY }
 
+    /**
+     * @throws InvalidInputException when the id is blank, the kind is null, or a LABEL or CORRECTION has no value
+     */
     public Feedback {
         if (inferenceId == null || inferenceId.isBlank()) {
             throw new InvalidInputException("feedback needs the inference id the call returned");

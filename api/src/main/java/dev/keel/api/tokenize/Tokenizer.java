@@ -1,14 +1,18 @@
 package dev.keel.api.tokenize;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Turns text into token ids and back. Implementations are thread-safe and engine-free.
  * Character and byte tokenizers are Keel's own; Hugging Face {@code tokenizer.json} files are read too.
  */
+@API(status = STABLE, since = "0.1")
 public interface Tokenizer {
-    /** A short kind name: {@code char}, {@code byte} or {@code hf}. */
-    String kind();
+    /** Which kind of tokenizer this is: {@code char}, {@code byte} or {@code hf}. */
+    TokenizerKind kind();
 
     int vocabSize();
 

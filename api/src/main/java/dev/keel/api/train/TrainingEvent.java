@@ -1,8 +1,12 @@
 package dev.keel.api.train;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /** What a training run reports while it runs. Listeners switch on the record type. */
+@API(status = STABLE, since = "0.1")
 public sealed interface TrainingEvent {
     /** The run began (or resumed at {@code startStep}). */
     record Started(String runId, int startStep, int maxSteps, long parameters, long trainableParameters)

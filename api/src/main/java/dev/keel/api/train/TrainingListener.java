@@ -1,5 +1,9 @@
 package dev.keel.api.train;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
+import org.apiguardian.api.API;
+
 /**
  * Receives {@link TrainingEvent}s on the training thread; keep it quick.
  *
@@ -8,6 +12,7 @@ package dev.keel.api.train;
  * {@link TrainingStoppedException}. That is how a host cancels a run without losing it, and how the command
  * line turns Ctrl-C and SIGTERM into a clean stop.
  */
+@API(status = STABLE, since = "0.1")
 @FunctionalInterface
 public interface TrainingListener {
     TrainingListener NONE = event -> { };

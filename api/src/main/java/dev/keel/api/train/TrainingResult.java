@@ -1,7 +1,10 @@
 package dev.keel.api.train;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import java.nio.file.Path;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * The outcome of a training or adaptation run.
@@ -18,6 +21,7 @@ import java.util.Map;
  * @param output       the model folder written
  * @param metrics      task metrics (accuracy, macro-F1, dev loss, ...)
  */
+@API(status = STABLE, since = "0.1")
 public record TrainingResult(int steps, double trainLoss, double valLoss, double bestValLoss, long parameters,
         long trainableParameters, double tokensPerSecond, double msPerStep, double wallSeconds, Path output,
         Map<String, Double> metrics) {

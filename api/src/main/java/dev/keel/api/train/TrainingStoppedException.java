@@ -1,8 +1,11 @@
 package dev.keel.api.train;
 
+import static org.apiguardian.api.API.Status.STABLE;
+
 import dev.keel.api.KeelException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * A training or adaptation run stopped early because it was asked to ({@link TrainingListener#stopRequested()}
@@ -10,6 +13,7 @@ import java.util.Optional;
  * lost: {@link #checkpoint()} names the folder a resumed run continues from ({@code PretrainSpec.resume(true)},
  * {@code keel pretrain --resume}; an adaptation continues when run again with the same spec).
  */
+@API(status = STABLE, since = "0.1")
 public class TrainingStoppedException extends KeelException {
     private final int step;
     private final int maxSteps;

@@ -55,7 +55,13 @@ public final class AdaptState {
                 throw new CheckpointException("the saved adaptation state has no matching " + e.getKey()
                         + "; delete the .partial folder next to the output folder to start over");
             }
-            e.getValue().set(t.toFloats());
+            // in place through an index assignment of an engine-owned copy: NDArray.set(float[]) goes through
+            // torchSet, which enters PyTorch's deprecated AutoNonVariableTypeMode and prints a warning
+            NDArray p = e.getValue();
+            try (ai.djl.ndarray.NDManager scratch = p.getManager().newSubManager()) {
+                p.set(new ai.djl.ndarray.index.NDIndex("..."), dev.keel.djl.DjlEngine.ownedFloats(scratch,
+                        t.toFloats(), p.getShape()));
+            }
         }
     }
 

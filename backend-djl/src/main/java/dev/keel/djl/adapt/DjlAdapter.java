@@ -1,9 +1,7 @@
 package dev.keel.djl.adapt;
 
 import dev.keel.djl.DjlEngine;
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.HeadAdapter;
-import dev.keel.adapters.TunableAdapter;
 import dev.keel.api.Device;
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.adapt.AdaptationMethod;
@@ -24,22 +22,11 @@ import dev.keel.spi.checkpoint.ModelFolder;
  * {@code head} (bert or gpt2) trains the engine-neutral Java head over this backend's embeddings (the same
  * code the CLI uses over ONNX Runtime, so a head is the same wherever its features come from).
  */
-public final class DjlAdapter implements TunableAdapter {
+public final class DjlAdapter implements Adapter {
     private final Device device;
-    private final AdaptOptions options;
 
     public DjlAdapter(Device device) {
-        this(device, AdaptOptions.defaults());
-    }
-
-    private DjlAdapter(Device device, AdaptOptions options) {
         this.device = device;
-        this.options = options;
-    }
-
-    @Override
-    public Adapter withOptions(AdaptOptions o) {
-        return new DjlAdapter(device, o);
     }
 
     @Override
@@ -53,15 +40,15 @@ public final class DjlAdapter implements TunableAdapter {
             }
             if (spec.method() == AdaptationMethod.HEAD) {
                 SessionOptions so = SessionOptions.builder().device(device).build();
-                return new HeadAdapter(ref -> BertSession.open(ref, so, DjlEngine.device(device)), "djl", options)
+                return new HeadAdapter(ref -> BertSession.open(ref, so, DjlEngine.device(device)), "djl")
                         .adapt(spec, listener);
             }
-            return BertFineTuning.run(spec, options, DjlEngine.device(device), listener);
+            return BertFineTuning.run(spec, DjlEngine.device(device), listener);
         }
         if (family.equals(ModelFamily.GPT2)) {
             if (spec.method() == AdaptationMethod.HEAD) {
                 SessionOptions so = SessionOptions.builder().device(device).build();
-                return new HeadAdapter(ref -> Gpt2Session.open(ref.path().orElseThrow(), so), "djl", options)
+                return new HeadAdapter(ref -> Gpt2Session.open(ref.path().orElseThrow(), so), "djl")
                         .adapt(spec, listener);
             }
             if (spec.task() == AdaptationTask.CLASSIFY) {
@@ -70,7 +57,7 @@ public final class DjlAdapter implements TunableAdapter {
                         + spec.method().name().toLowerCase(java.util.Locale.ROOT) + " adapts gpt2 to --task "
                         + "causal-lm or prompt-response, and full or lora classifiers need a bert model");
             }
-            return Gpt2Adaptation.run(spec, options, device, listener);
+            return Gpt2Adaptation.run(spec, device, listener);
         }
         throw new UnsupportedCapabilityException("the djl adapter handles bert and gpt2 models, not " + family);
     }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptRun;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.LoraAdapter;
@@ -35,8 +34,9 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
 import dev.keel.spi.data.TokenArray;
-import dev.keel.spi.tokenize.Tokenizers;
+import dev.keel.spi.train.Schedules;
 import dev.keel.spi.train.TrainingStop;
+import dev.keel.spi.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,7 +60,7 @@ import java.util.Random;
 final class Gpt2Adaptation {
     private Gpt2Adaptation() { }
 
-    static TrainingResult run(AdaptationSpec spec, AdaptOptions options, dev.keel.api.Device device,
+    static TrainingResult run(AdaptationSpec spec, dev.keel.api.Device device,
             TrainingListener listener) {
         long started = System.nanoTime();
         if (spec.method() != AdaptationMethod.FULL && spec.method() != AdaptationMethod.LORA) {
@@ -69,13 +69,13 @@ final class Gpt2Adaptation {
                     + " is not available for them");
         }
         Path baseDir = spec.base().path().orElseThrow(() -> new InvalidInputException("a gpt2 base is a folder"));
-        try (AdaptRun run = AdaptRun.open(spec, options + " on djl " + device)) {
-            return run(spec, options, device, listener, run, baseDir, started);
+        try (AdaptRun run = AdaptRun.open(spec, "djl " + device)) {
+            return run(spec, device, listener, run, baseDir, started);
         }
     }
 
-    private static TrainingResult run(AdaptationSpec spec, AdaptOptions options, dev.keel.api.Device device,
-            TrainingListener listener, AdaptRun run, Path baseDir, long started) {
+    private static TrainingResult run(AdaptationSpec spec, dev.keel.api.Device device, TrainingListener listener,
+            AdaptRun run, Path baseDir, long started) {
         boolean lora = spec.method() == AdaptationMethod.LORA;
         ModelConfig mc = ModelFolder.readConfig(baseDir);
         Gpt2Config config = (Gpt2Config) mc;
@@ -88,7 +88,7 @@ final class Gpt2Adaptation {
         Map<String, Double> metrics = new LinkedHashMap<>();
         Trainer trainer;
         TextCorpus domain = null;
-        TextCorpus reference = options.reference() == null ? null : TextCorpus.of(options.reference()).requireExists();
+        TextCorpus reference = spec.reference() == null ? null : TextCorpus.of(spec.reference()).requireExists();
         if (spec.task() == AdaptationTask.CAUSAL_LM) {
             domain = TextCorpus.of(spec.train()).requireExists();
             TokenArray train = CorpusTokenizer.tokenize(domain, tokenizer).split(Split.TRAIN);
@@ -112,7 +112,10 @@ final class Gpt2Adaptation {
             throw new UnsupportedCapabilityException("a gpt2 model adapts to causal-lm or prompt-response; "
                     + "classification runs on bert models");
         }
-        int steps = tc.maxSteps() > 0 ? tc.maxSteps() : Math.max(1, tc.epochs()) * trainer.stepsPerEpoch();
+        // the shared rule: steps from maxSteps, else from epochs; warmup steps, else the spec's share of the run
+        tc = Schedules.resolve(tc, trainer.stepsPerEpoch(), "gpt2 " + spec.method().name().toLowerCase(java.util.Locale.ROOT));
+        int steps = tc.maxSteps();
+        int warmup = Schedules.warmup(tc, spec.warmupFraction(), steps);
         ai.djl.Device djlDevice = DjlEngine.device(device);
         Engine engine = DjlEngine.pytorch();
         double lastLoss = Double.NaN;
@@ -130,7 +133,6 @@ final class Gpt2Adaptation {
             long trainableCount = lora ? model.loraParameterCount() : params;
             listener.onEvent(new TrainingEvent.Started("gpt2-" + spec.task().name().toLowerCase(java.util.Locale.ROOT),
                     run.resumedStep(), steps, params, trainableCount));
-            int warmup = Math.min(tc.warmupSteps(), steps / 10);
             Map<String, NDArray> trainable = lora ? model.loraArrays() : arrays(model);
             TrainingStop stop = new TrainingStop(listener);
             int first = 0;

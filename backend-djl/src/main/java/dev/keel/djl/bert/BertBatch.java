@@ -37,9 +37,9 @@ final class BertBatch implements AutoCloseable {
             Encoding e = encodings.get(b);
             for (int i = 0; i < t; i++) {
                 int k = b * t + i;
-                boolean present = i < e.length() && e.attentionMask()[i] != 0;
-                id[k] = i < e.length() ? e.ids()[i] : padId;
-                type[k] = i < e.length() ? e.typeIds()[i] : 0;
+                boolean present = i < e.length() && e.mask(i) != 0;
+                id[k] = i < e.length() ? e.id(i) : padId;
+                type[k] = i < e.length() ? e.typeId(i) : 0;
                 mk[k] = present ? 1f : 0f;
                 add[k] = present ? 0f : -1e9f;
                 real += present ? 1 : 0;

@@ -46,7 +46,7 @@ public final class BertClassifierTrainer {
      * @param maxSteps       optimisation steps; 0 derives them from epochs
      * @param batchSize      examples per step
      * @param learningRate   peak learning rate
-     * @param warmupFraction share of steps with linear warmup
+     * @param warmupFraction share of steps with linear warmup, used when warmupSteps is 0
      * @param weightDecay    AdamW decoupled decay on matrices
      * @param gradClip       global gradient norm limit, 0 for none
      * @param classWeights   per-class loss weights
@@ -54,14 +54,25 @@ public final class BertClassifierTrainer {
      * @param evalEvery      steps between dev evaluations; 0 evaluates once per epoch
      * @param maxLength      longest input in tokens
      * @param seed           shuffling and dropout order
+     * @param warmupSteps    steps of linear warmup; 0 takes warmupFraction of the run
      */
     public record Settings(AdaptationMethod method, int epochs, int maxSteps, int batchSize, double learningRate,
             double warmupFraction, double weightDecay, double gradClip, float[] classWeights, int patience,
-            int evalEvery, int maxLength, long seed) {
+            int evalEvery, int maxLength, long seed, int warmupSteps) {
         public Settings {
-            if (batchSize <= 0 || !(learningRate > 0) || (epochs <= 0 && maxSteps <= 0)) {
-                throw new InvalidInputException("fine-tuning needs batch > 0, learning rate > 0 and epochs or steps > 0");
+            if (batchSize <= 0 || !(learningRate > 0) || (epochs <= 0 && maxSteps <= 0) || warmupSteps < 0) {
+                throw new InvalidInputException("fine-tuning needs batch > 0, learning rate > 0, epochs or steps > 0 "
+                        + "and warmup >= 0; got batch " + batchSize + ", learning rate " + learningRate + ", epochs "
+                        + epochs + ", steps " + maxSteps + ", warmup " + warmupSteps);
             }
+        }
+
+        /** Settings whose warmup is a share of the run. */
+        public Settings(AdaptationMethod method, int epochs, int maxSteps, int batchSize, double learningRate,
+                double warmupFraction, double weightDecay, double gradClip, float[] classWeights, int patience,
+                int evalEvery, int maxLength, long seed) {
+            this(method, epochs, maxSteps, batchSize, learningRate, warmupFraction, weightDecay, gradClip,
+                    classWeights, patience, evalEvery, maxLength, seed, 0);
         }
     }
 
@@ -89,7 +100,7 @@ public final class BertClassifierTrainer {
         List<Encoding> devEnc = dev == null ? null : tokenizer.encodeBatch(dev.texts(), maxLength);
         int stepsPerEpoch = (enc.size() + s.batchSize() - 1) / s.batchSize();
         int total = s.maxSteps() > 0 ? s.maxSteps() : s.epochs() * stepsPerEpoch;
-        int warmup = (int) Math.round(total * s.warmupFraction());
+        int warmup = s.warmupSteps() > 0 ? s.warmupSteps() : (int) Math.round(total * s.warmupFraction());
         int evalEvery = s.evalEvery() > 0 ? s.evalEvery() : stepsPerEpoch;
 
         Map<String, NDArray> named = model.trainable(s.method());

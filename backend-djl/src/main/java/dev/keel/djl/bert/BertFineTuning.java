@@ -2,7 +2,6 @@ package dev.keel.djl.bert;
 
 import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptRun;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.ClassWeights;
@@ -26,6 +25,7 @@ import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.tokenize.Tokenizers;
+import dev.keel.spi.train.Schedules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,29 +43,29 @@ import java.util.Map;
 public final class BertFineTuning {
     private BertFineTuning() { }
 
-    public static TrainingResult run(AdaptationSpec spec, AdaptOptions options, ai.djl.Device device,
+    public static TrainingResult run(AdaptationSpec spec, ai.djl.Device device,
             TrainingListener listener) {
         long started = System.nanoTime();
         Path baseDir = spec.base().path().orElseThrow(() -> new CheckpointException("the djl backend fine-tunes "
                 + "bert folders; " + spec.base() + " is a builtin ONNX model: import it to a folder first (keel import --model " + spec.base()
                 + " --out DIR, or adapt through KeelRuntime.adapter, which imports it), or use "
                 + "--method head, which trains over any backend's embeddings"));
-        try (AdaptRun run = AdaptRun.open(spec, options + " on djl")) {
-            return run(spec, options, device, listener, run, baseDir, started);
+        try (AdaptRun run = AdaptRun.open(spec, "djl")) {
+            return run(spec, device, listener, run, baseDir, started);
         }
     }
 
-    private static TrainingResult run(AdaptationSpec spec, AdaptOptions options, ai.djl.Device device,
-            TrainingListener listener, AdaptRun run, Path baseDir, long started) {
+    private static TrainingResult run(AdaptationSpec spec, ai.djl.Device device, TrainingListener listener,
+            AdaptRun run, Path baseDir, long started) {
         ModelConfig mc = ModelFolder.readConfig(baseDir);
         if (!(mc instanceof BertConfig config)) {
             throw new CheckpointException(baseDir + " holds a " + mc.family() + " model; classification needs bert");
         }
         ClassificationData train = ClassificationData.readTraining(spec.train())
-                .subset(options.trainLimit(), spec.training().seed());
+                .subset(spec.trainLimit(), spec.training().seed());
         ClassificationData dev = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
-        float[] weights = ClassWeights.parse(options.classWeights(), train.counts());
+        float[] weights = ClassWeights.of(spec.classWeights(), train.counts());
         BertConfig base = config.withLabels(List.of());
         try (NDManager manager = DjlEngine.newManager(device);
                 BertModel model = BertModel.fromTensors(manager.newSubManager(), base,
@@ -74,10 +74,13 @@ public final class BertFineTuning {
             if (spec.method() == AdaptationMethod.LORA) {
                 model.addLora(spec.lora(), spec.training().seed());
             }
-            var t = spec.training();
+            // the shared rule: steps from maxSteps, else from epochs; a fixed warmup that does not fit is fitted
+            var t = Schedules.resolve(spec.training(), (train.size() + spec.training().batchSize() - 1)
+                    / spec.training().batchSize(), "bert " + spec.method().name().toLowerCase(java.util.Locale.ROOT));
             BertClassifierTrainer.Settings settings = new BertClassifierTrainer.Settings(spec.method(), t.epochs(),
-                    t.maxSteps(), t.batchSize(), t.learningRate(), options.warmupFraction(), t.weightDecay(),
-                    t.gradClip(), weights, options.patience(), options.evalEvery(), spec.maxLength(), t.seed());
+                    t.maxSteps(), t.batchSize(), t.learningRate(), spec.warmupFraction(), t.weightDecay(),
+                    t.gradClip(), weights, spec.patience(), spec.evalEvery(), spec.maxLength(), t.seed(),
+                    t.warmupSteps());
             BertClassifierTrainer.Outcome o = BertClassifierTrainer.train(model, tokenizer, train, dev, settings, listener,
                     run);
 

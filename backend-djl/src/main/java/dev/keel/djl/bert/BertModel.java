@@ -1,6 +1,5 @@
 package dev.keel.djl.bert;
 
-import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -14,9 +13,11 @@ import dev.keel.adapters.ClassifierHead;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.model.BertConfig;
+import dev.keel.djl.DjlEngine;
 import dev.keel.spi.checkpoint.BertLayout;
 import dev.keel.spi.checkpoint.Tensor;
 import java.util.ArrayList;
@@ -150,7 +151,7 @@ public final class BertModel implements AutoCloseable {
      */
     public void addLora(LoraConfig lc, long seed) {
         if (!lora.isEmpty()) {
-            throw new IllegalStateException("LoRA adapters are already attached");
+            throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
         List<String> targets = lc.targetModules().isEmpty() ? List.of("query", "value") : lc.targetModules();
         Random rnd = new Random(seed);
@@ -179,7 +180,7 @@ public final class BertModel implements AutoCloseable {
     /** Attaches trained adapters read from PEFT files (for unmerged serving and equivalence checks). */
     public void loadLora(LoraAdapter adapter) {
         if (!lora.isEmpty()) {
-            throw new IllegalStateException("LoRA adapters are already attached");
+            throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
         loraConfig = new LoraConfig(adapter.rank(), adapter.alpha(), 0, List.of());
         loraScale = DjlEngine.scalar(manager, (float) adapter.scaling());
@@ -291,7 +292,7 @@ public final class BertModel implements AutoCloseable {
         }
         if (method == AdaptationMethod.LORA) {
             if (lora.isEmpty()) {
-                throw new IllegalStateException("addLora before training with --method lora");
+                throw new KeelException("LoRA training needs adapters: call addLora before training with --method lora");
             }
             lora.forEach((module, ab) -> {
                 out.put(module + ".lora_A.weight", ab[0]);

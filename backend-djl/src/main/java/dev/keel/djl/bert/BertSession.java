@@ -1,8 +1,8 @@
 package dev.keel.djl.bert;
 
-import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
 import dev.keel.adapters.AdaptedModels;
+import dev.keel.adapters.ClassificationMetrics;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
@@ -13,15 +13,18 @@ import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.Prediction;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.api.tokenize.Encoding;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.djl.DjlEngine;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.checkpoint.Tensor;
-import dev.keel.spi.infer.InferenceEvents;
+import dev.keel.spi.infer.CausalPooling;
+import dev.keel.spi.infer.SessionBase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,20 +37,16 @@ import java.util.Map;
  * head folder (a Java head over this backend's embeddings). Safe for concurrent calls: the weights are
  * only read, and every call frees its own intermediate arrays.
  */
-public final class BertSession implements InferenceSession {
+public final class BertSession extends SessionBase {
     private final BertModel model;
     private final Tokenizer tokenizer;
-    private final ModelInfo info;
-    private final SessionOptions options;
     private final List<String> labels;
     private final int classifierMaxLength;
-    private volatile boolean closed;
 
     BertSession(BertModel model, Tokenizer tokenizer, ModelInfo info, SessionOptions options, int classifierMaxLength) {
+        super(info, options);
         this.model = model;
         this.tokenizer = tokenizer;
-        this.info = info;
-        this.options = options;
         this.labels = model.config().labels();
         this.classifierMaxLength = classifierMaxLength;
     }
@@ -60,7 +59,7 @@ public final class BertSession implements InferenceSession {
         ModelFolder.requireFolder(folder);
         AdaptedModels.Kind kind = AdaptedModels.kind(folder);
         if (kind == AdaptedModels.Kind.HEAD) {
-            return AdaptedModels.open(folder, base -> open(base, options, device));
+            return AdaptedModels.open(folder, options, (base, o) -> open(base, o, device));
         }
         ModelConfig mc = ModelFolder.readConfig(folder);
         if (!(mc instanceof BertConfig config)) {
@@ -85,13 +84,8 @@ public final class BertSession implements InferenceSession {
         Map<String, Object> raw = dev.keel.spi.checkpoint.Json.readObject(folder.resolve(ModelFolder.CONFIG));
         int maxLength = raw.get(AdaptedModels.MAX_LENGTH_KEY) instanceof Number n ? n.intValue() : 128;
         String version = ModelFolder.readMetadata(folder).modelVersion();
-        ModelInfo info = new ModelInfo(config, "djl", options.device(), version == null ? "unversioned" : version, folder);
+        ModelInfo info = new ModelInfo(config, "djl", options.device(), version, folder);
         return new BertSession(model, tok, info, options, maxLength);
-    }
-
-    @Override
-    public ModelInfo info() {
-        return info;
     }
 
     @Override
@@ -101,65 +95,44 @@ public final class BertSession implements InferenceSession {
 
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions opts) {
-        checkOpen(texts);
-        String id = InferenceEvents.newId();
-        var event = InferenceEvents.start(id, "embed", info).inputs(texts);
-        long t0 = System.nanoTime();
-        try {
+        return call(Operation.EMBED, texts, call -> {
+            requireTexts(texts);
+            require(opts, "embedding options", "pass EmbeddingOptions.defaults()");
+            long t0 = System.nanoTime();
             List<Encoding> enc = tokenizer.encodeBatch(texts, Math.min(opts.maxLength(), model.config().maxPositionEmbeddings()));
-            long t1 = System.nanoTime();
-            float[][] v = BertClassifierTrainer.features(model, enc, tokenizer, options.maxBatchSize());
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(enc.stream().mapToLong(Encoding::length).sum());
+            float[][] v = BertClassifierTrainer.features(model, enc, tokenizer, options().maxBatchSize());
             if (opts.normalize()) {
                 for (float[] row : v) {
-                    dev.keel.spi.infer.CausalPooling.normalized(row);
+                    CausalPooling.normalized(row);
                 }
             }
-            event.tokenize(t1 - t0).compute(System.nanoTime() - t1)
-                    .inputTokens(enc.stream().mapToLong(Encoding::length).sum()).emit(options.listeners());
-            return new EmbeddingResult(id, v);
-        } catch (RuntimeException e) {
-            event.error(e).emit(options.listeners());
-            throw e;
-        }
+            return new EmbeddingResult(call.id(), v);
+        });
     }
 
     @Override
     public ClassificationResult classify(List<String> texts) {
-        checkOpen(texts);
         if (!model.hasClassifier() || labels.isEmpty()) {
-            throw new dev.keel.api.UnsupportedCapabilityException("this bert model has no classifier; adapt it "
-                    + "first (keel adapt --task classify)");
+            return super.classify(texts); // refused as unsupported, and reported as this call's event
         }
-        String id = InferenceEvents.newId();
-        var event = InferenceEvents.start(id, "classify", info).inputs(texts);
-        long t0 = System.nanoTime();
-        try {
+        return call(Operation.CLASSIFY, texts, call -> {
+            requireTexts(texts);
+            long t0 = System.nanoTime();
             List<Encoding> enc = tokenizer.encodeBatch(texts, Math.min(classifierMaxLength, model.config().maxPositionEmbeddings()));
-            long t1 = System.nanoTime();
-            double[][] p = BertClassifierTrainer.probabilities(model, enc, tokenizer, options.maxBatchSize());
+            call.tokenized(System.nanoTime() - t0);
+            call.event().inputTokens(enc.stream().mapToLong(Encoding::length).sum());
+            double[][] p = BertClassifierTrainer.probabilities(model, enc, tokenizer, options().maxBatchSize());
             List<Prediction> out = new ArrayList<>(p.length);
             for (double[] row : p) {
-                int k = dev.keel.adapters.ClassificationMetrics.argmax(row);
+                int k = ClassificationMetrics.argmax(row);
                 out.add(new Prediction(labels.get(k), k, row[k], row));
             }
-            event.tokenize(t1 - t0).compute(System.nanoTime() - t1)
-                    .inputTokens(enc.stream().mapToLong(Encoding::length).sum())
-                    .outputs(out.stream().map(Prediction::label).toList())
-                    .confidences(out.stream().map(Prediction::confidence).toList()).emit(options.listeners());
-            return new ClassificationResult(id, out);
-        } catch (RuntimeException e) {
-            event.error(e).emit(options.listeners());
-            throw e;
-        }
-    }
-
-    private void checkOpen(List<String> texts) {
-        if (closed) {
-            throw new KeelException("the session is closed; open the model again");
-        }
-        if (texts == null || texts.stream().anyMatch(java.util.Objects::isNull)) {
-            throw new InvalidInputException("texts must be a list without nulls");
-        }
+            call.event().outputs(out.stream().map(Prediction::label).toList())
+                    .confidences(out.stream().map(Prediction::confidence).toList());
+            return new ClassificationResult(call.id(), out);
+        });
     }
 
     BertModel model() {
@@ -167,10 +140,8 @@ public final class BertSession implements InferenceSession {
     }
 
     @Override
-    public void close() {
-        closed = true;
+    protected void release() {
         model.close();
     }
-
 
 }

@@ -15,9 +15,10 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.keel.api.CheckpointException;
 import dev.keel.adapters.LoraAdapter;
+import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.djl.DjlEngine;
@@ -162,7 +163,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** Freezes the base and marks the LoRA adapters trainable (or frozen), so only they get gradients. */
     public void setLoraTrainable(boolean trainable) {
         if (lora.isEmpty()) {
-            throw new IllegalStateException("addLora before training with --method lora");
+            throw new KeelException("LoRA training needs adapters: call addLora before training with --method lora");
         }
         setTrainable(false);
         lora.values().forEach(ab -> {
@@ -212,7 +213,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** Attaches LoRA adapters as PEFT initialises them ({@link LoraAdapter#initialA}, drawn from {@code seed}). */
     public void addLora(LoraConfig lc, long seed) {
         if (!lora.isEmpty()) {
-            throw new IllegalStateException("LoRA adapters are already attached");
+            throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
         Random random = new Random(seed);
         for (String module : loraModules(config, lc.targetModules())) {
@@ -230,7 +231,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
     /** Attaches trained adapters read from PEFT files, unmerged (for equivalence checks with the merge). */
     public void loadLora(LoraAdapter adapter) {
         if (!lora.isEmpty()) {
-            throw new IllegalStateException("LoRA adapters are already attached");
+            throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
         for (String name : adapter.modules()) {
             String module = name.startsWith(Gpt2Layout.PREFIX) ? name : Gpt2Layout.PREFIX + name;

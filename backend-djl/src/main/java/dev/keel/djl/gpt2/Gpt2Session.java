@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
-import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
@@ -16,8 +15,8 @@ import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
-import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.ModelInfo;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.Gpt2Config;
@@ -31,13 +30,11 @@ import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
+import dev.keel.spi.infer.SessionBase;
 import dev.keel.spi.infer.SlidingWindow;
-import dev.keel.spi.infer.InferenceEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A GPT-2 model served in-process by DJL. Calls from many threads share the read-only weights; each call
@@ -46,20 +43,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and block evaluation are the engine-neutral ones of {@code dev.keel.spi.infer}, so every backend gives the
  * same text and loss for the same checkpoint.
  */
-public final class Gpt2Session implements InferenceSession {
+public final class Gpt2Session extends SessionBase {
     private final Gpt2Model model;
     private final Tokenizer tokenizer;
-    private final ModelInfo info;
-    private final SessionOptions options;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean useCache = true;
-    private boolean closed;
 
     private Gpt2Session(Gpt2Model model, Tokenizer tokenizer, ModelInfo info, SessionOptions options) {
+        super(info, options);
         this.model = model;
         this.tokenizer = tokenizer;
-        this.info = info;
-        this.options = options;
     }
 
     /**
@@ -93,11 +85,6 @@ public final class Gpt2Session implements InferenceSession {
     }
 
     @Override
-    public ModelInfo info() {
-        return info;
-    }
-
-    @Override
     public Tokenizer tokenizer() {
         return tokenizer;
     }
@@ -106,46 +93,23 @@ public final class Gpt2Session implements InferenceSession {
         return model.config();
     }
 
-    /**
-     * Runs one call under the session's read lock and emits its event, failed or not. The lock only keeps
-     * {@link #close} from freeing the weights under a running call; calls never wait for each other.
-     */
-    private <T> T call(String operation, BiFunction<String, InferenceEvents.Builder, T> body) {
-        String id = InferenceEvents.newId();
-        InferenceEvents.Builder event = InferenceEvents.start(id, operation, info);
-        long t = System.nanoTime();
-        lock.readLock().lock();
-        try {
-            event.queue(System.nanoTime() - t);
-            if (closed) {
-                throw new IllegalStateException("the session for " + info.location() + " is closed; open a new one");
-            }
-            return body.apply(id, event);
-        } catch (RuntimeException e) {
-            event.error(e);
-            throw e;
-        } finally {
-            lock.readLock().unlock();
-            event.emit(options.listeners());
-        }
-    }
-
     @Override
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        return call("generate", (id, event) -> {
+        return call(Operation.GENERATE, promptOf(request), call -> {
+            require(request, "the generation request", "build one with GenerationRequest.builder()");
             TimedTokenizer timed = new TimedTokenizer(tokenizer);
-            long begin = System.nanoTime();
             Generation.Outcome outcome;
             try (NDManager scope = model.manager().newSubManager();
                     WindowStepper stepper = new WindowStepper(scope, useCache)) {
                 // the window slides past the context, so generation is bounded by max tokens only
-                outcome = Generation.run(id, request, timed, Integer.MAX_VALUE,
-                        new SlidingWindow(config().nPositions(), stepper, useCache), listener);
+                outcome = Generation.run(call.id(), request, timed, Integer.MAX_VALUE,
+                        new SlidingWindow(config().nPositions(), stepper, useCache),
+                        listener == null ? TokenListener.NONE : listener);
+            } finally {
+                call.tokenized(timed.nanos());
             }
-            long total = System.nanoTime() - begin;
             GenerationResult result = outcome.result();
-            event.tokenize(timed.nanos()).compute(total - timed.nanos()).inputs(List.of(request.prompt()))
-                    .inputTokens(outcome.promptTokens()).outputTokens(result.tokens().length)
+            call.event().inputTokens(outcome.promptTokens()).outputTokens(result.tokenCount())
                     .firstToken(outcome.firstTokenNanos()).outputs(List.of(result.text()));
             return result;
         });
@@ -204,10 +168,9 @@ public final class Gpt2Session implements InferenceSession {
 
     @Override
     public float[][] logits(int[] tokens) {
-        return call("logits", (id, event) -> {
+        return call(Operation.LOGITS, List.of(), call -> {
             checkTokens(tokens);
-            event.inputTokens(tokens.length);
-            long t = System.nanoTime();
+            call.event().inputTokens(tokens.length);
             try (NDManager local = model.manager().newSubManager()) {
                 long[] ids = new long[tokens.length];
                 for (int i = 0; i < ids.length; i++) {
@@ -221,8 +184,6 @@ public final class Gpt2Session implements InferenceSession {
                     out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
                 }
                 return out;
-            } finally {
-                event.compute(System.nanoTime() - t);
             }
         });
     }
@@ -230,18 +191,13 @@ public final class Gpt2Session implements InferenceSession {
     /** Mean-pooled final hidden states (after {@code ln_f}) over each text's tokens; see {@link CausalPooling}. */
     @Override
     public EmbeddingResult embed(List<String> texts, EmbeddingOptions embedding) {
-        return call("embed", (id, event) -> {
-            event.inputs(texts);
+        return call(Operation.EMBED, texts, call -> {
             long t = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config().nPositions());
-            long computeStart = System.nanoTime();
-            event.tokenize(computeStart - t).inputTokens(CausalPooling.tokenCount(tokens));
-            try {
-                return new EmbeddingResult(id, CausalPooling.pool(tokens, config().nEmbd(), options.maxBatchSize(),
-                        embedding.normalize(), tokenizer.padId(), this::hiddenStates));
-            } finally {
-                event.compute(System.nanoTime() - computeStart);
-            }
+            call.tokenized(System.nanoTime() - t);
+            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config().nEmbd(),
+                    options().maxBatchSize(), embedding.normalize(), tokenizer.padId(), this::hiddenStates));
         });
     }
 
@@ -287,17 +243,14 @@ public final class Gpt2Session implements InferenceSession {
 
     @Override
     public EvaluationResult evaluate(TextCorpus corpus, Split split) {
-        return call("evaluate", (id, event) -> {
-            event.inputs(List.of(corpus.source().toString()));
+        return call(Operation.EVALUATE, sourceOf(corpus), call -> {
+            require(corpus, "the corpus", "pass TextCorpus.of(path)");
+            require(split, "the split", "pass Split.TRAIN, VAL or ALL");
             long t = System.nanoTime();
             TokenArray tokens = CorpusTokenizer.tokenize(corpus, tokenizer).split(split);
-            event.tokenize(System.nanoTime() - t).inputTokens(tokens.size());
-            long computeStart = System.nanoTime();
-            try {
-                return BlockEvaluation.run(tokens, config().nPositions(), options.maxBatchSize(), this::lossSum);
-            } finally {
-                event.compute(System.nanoTime() - computeStart);
-            }
+            call.tokenized(System.nanoTime() - t);
+            call.event().inputTokens(tokens.size());
+            return BlockEvaluation.run(tokens, config().nPositions(), options().maxBatchSize(), this::lossSum);
         });
     }
 
@@ -326,17 +279,7 @@ public final class Gpt2Session implements InferenceSession {
     }
 
     @Override
-    public void close() {
-        lock.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                model.close();
-            }
-        } catch (RuntimeException e) {
-            throw new KeelException("closing the session failed: " + e.getMessage(), e);
-        } finally {
-            lock.writeLock().unlock();
-        }
+    protected void release() {
+        model.close();
     }
 }

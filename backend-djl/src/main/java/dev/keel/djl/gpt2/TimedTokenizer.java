@@ -1,6 +1,7 @@
 package dev.keel.djl.gpt2;
 
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.tokenize.TokenizerKind;
 
 /** Wraps a tokenizer for one call and adds up the time spent in it, for the inference event's split. */
 final class TimedTokenizer implements Tokenizer {
@@ -16,7 +17,7 @@ final class TimedTokenizer implements Tokenizer {
     }
 
     @Override
-    public String kind() {
+    public TokenizerKind kind() {
         return delegate.kind();
     }
 

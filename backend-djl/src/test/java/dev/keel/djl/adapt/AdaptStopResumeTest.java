@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptRun;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
@@ -12,6 +11,7 @@ import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.adapt.ClassWeighting;
 import dev.keel.api.adapt.Adapter;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.train.PretrainSpec;
@@ -68,15 +68,14 @@ class AdaptStopResumeTest {
     }
 
     private static Adapter adapter() {
-        return ((DjlAdapter) new DjlBackendProvider().adapter(Device.cpu()))
-                .withOptions(new AdaptOptions("none", 0, 0, 0.1, 0, 0, null));
+        return new DjlBackendProvider().adapter(Device.cpu());
     }
 
     private AdaptationSpec spec(AdaptationMethod method, AdaptationTask task, Path train, Path out, int steps) {
         return AdaptationSpec.builder().base(ModelRef.of(base)).method(method).task(task).train(train)
                 .training(TrainingConfig.builder().maxSteps(steps).epochs(1).batchSize(8).blockSize(16)
                         .learningRate(5e-3).minLearningRate(0).warmupSteps(2).weightDecay(0.0).seed(3).build())
-                .maxLength(16).outputDir(out).build();
+                .maxLength(16).classWeights(ClassWeighting.NONE).patience(0).outputDir(out).build();
     }
 
     /** Records step losses and asks the run to stop once it has taken {@code stopAfter} steps (0: never). */

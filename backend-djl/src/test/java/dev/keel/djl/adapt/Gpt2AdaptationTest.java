@@ -2,7 +2,6 @@ package dev.keel.djl.adapt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.api.Device;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
@@ -60,10 +59,9 @@ class Gpt2AdaptationTest {
         Path domain = Files.writeString(dir.resolve("domain.txt"), repeat(new String[] {
             "the sea sat on the log.\n", "a cat ran to the sky.\n", "we see the dog and the mat.\n"}, 150));
         Path base = pretrained(original);
-        AdaptOptions options = AdaptOptions.defaults();
-        options = new AdaptOptions(options.classWeights(), 0, 0, 0.1, 0, 0, original);
-        TrainingResult r = new DjlAdapter(Device.cpu()).withOptions(options).adapt(
-                spec(base, AdaptationTask.CAUSAL_LM, domain, dir.resolve("adapted"), 40).build());
+        TrainingResult r = new DjlAdapter(Device.cpu()).adapt(
+                spec(base, AdaptationTask.CAUSAL_LM, domain, dir.resolve("adapted"), 40).patience(0).reference(original)
+                        .build());
 
         assertThat(r.metrics().get("dev_loss")).isLessThan(r.metrics().get("dev_loss_before") - 0.2);
         assertThat(r.metrics()).containsKeys("reference_loss_before", "reference_loss", "forgetting");

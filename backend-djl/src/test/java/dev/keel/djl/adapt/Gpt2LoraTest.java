@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.Device;
@@ -84,10 +83,9 @@ class Gpt2LoraTest {
     }
 
     private static TrainingResult adaptDomain(Path out, int steps) {
-        AdaptOptions d = AdaptOptions.defaults();
-        AdaptOptions options = new AdaptOptions(d.classWeights(), 0, 0, 0.1, 0, 0, original);
-        return new DjlAdapter(Device.cpu()).withOptions(options)
-                .adapt(lora(AdaptationTask.CAUSAL_LM, domain, out, LoraConfig.defaults(), steps).build());
+        return new DjlAdapter(Device.cpu())
+                .adapt(lora(AdaptationTask.CAUSAL_LM, domain, out, LoraConfig.defaults(), steps).patience(0)
+                        .reference(original).build());
     }
 
     @Test

@@ -4,7 +4,6 @@ import dev.keel.djl.DjlEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keel.adapters.AdaptOptions;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.InvalidInputException;
@@ -49,12 +48,11 @@ class BertAdaptationTest {
         return AdaptationSpec.builder().base(ModelRef.of(base)).method(method).train(train).dev(devFile)
                 .training(TrainingConfig.builder().maxSteps(0).epochs(epochs).batchSize(16).learningRate(lr)
                         .minLearningRate(0).warmupSteps(0).weightDecay(0.01).build())
-                .maxLength(32).outputDir(dir.resolve(out)).build();
+                .maxLength(32).outputDir(dir.resolve(out)).patience(0).build();
     }
 
     private static Adapter adapter() {
-        return ((DjlAdapter) new DjlBackendProvider().adapter(dev.keel.api.Device.cpu()))
-                .withOptions(new AdaptOptions("auto", 0, 0, 0.1, 0, 0, null));
+        return new DjlBackendProvider().adapter(dev.keel.api.Device.cpu());
     }
 
     @Test

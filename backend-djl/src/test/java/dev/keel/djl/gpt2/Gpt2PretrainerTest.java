@@ -141,7 +141,7 @@ class Gpt2PretrainerTest {
         Path corpus = TinyCorpus.write(dir);
         Path out = dir.resolve("new");
         assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out)
-                .tokenizer(new TokenizerSpec("wordpiece", null)).build()))
+                .tokenizer(TokenizerSpec.parse("wordpiece")).build()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("unknown tokenizer 'wordpiece'");
         assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out)
                 .tokenizer(TokenizerSpec.parse(dir.resolve("missing.json").toString())).build()))

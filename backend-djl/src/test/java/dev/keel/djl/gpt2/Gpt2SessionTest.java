@@ -12,7 +12,9 @@ import dev.keel.api.data.TextCorpus;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.infer.StopReason;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.djl.DjlEngine;
 import java.nio.file.Path;
@@ -63,7 +65,7 @@ class Gpt2SessionTest {
         assertThat(a.tokens()).hasSize(24).containsExactly(b.tokens());
         assertThat(a.text()).isEqualTo(b.text());
         assertThat(c.text()).isNotEqualTo(a.text());
-        assertThat(a.stopReason()).isEqualTo("length");
+        assertThat(a.stopReason()).isEqualTo(StopReason.LENGTH);
     }
 
     @Test
@@ -89,7 +91,7 @@ class Gpt2SessionTest {
         StringBuilder cut = new StringBuilder();
         GenerationResult stopped = session.generate(request().maxTokens(30).stop(List.of(stop)).build(),
                 (id, piece) -> cut.append(piece));
-        assertThat(stopped.stopReason()).isEqualTo("stop");
+        assertThat(stopped.stopReason()).isEqualTo(StopReason.STOP);
         assertThat(stopped.text()).isEqualTo(all.text().substring(0, all.text().indexOf(stop)));
         assertThat(cut.toString()).isEqualTo(stopped.text());
     }
@@ -139,7 +141,7 @@ class Gpt2SessionTest {
         assertThat(EVENTS).hasSize(2);
         InferenceEvent ok = EVENTS.get(0);
         assertThat(ok.id()).isEqualTo(r.inferenceId());
-        assertThat(ok.operation()).isEqualTo("generate");
+        assertThat(ok.operation()).isEqualTo(Operation.GENERATE);
         assertThat(ok.backend()).isEqualTo("djl");
         assertThat(ok.device()).isEqualTo("cpu");
         assertThat(ok.inputs()).containsExactly("the ");
@@ -151,7 +153,7 @@ class Gpt2SessionTest {
         assertThat(ok.error()).isNull();
         assertThat(ok.modelVersion()).isEqualTo(session.info().version());
         InferenceEvent failed = EVENTS.get(1);
-        assertThat(failed.operation()).isEqualTo("logits");
+        assertThat(failed.operation()).isEqualTo(Operation.LOGITS);
         assertThat(failed.error()).contains("999");
     }
 

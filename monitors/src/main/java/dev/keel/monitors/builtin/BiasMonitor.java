@@ -1,6 +1,7 @@
 package dev.keel.monitors.builtin;
 
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.Monitor;
@@ -107,7 +108,7 @@ public final class BiasMonitor implements Monitor, FeedbackJoin, DefaultAlerts {
     // counts per group: [predictions, predicted positive, labelled, TP, FP, actual positives, actual negatives]
     @Override
     public synchronized void onInference(InferenceEvent e) {
-        if (e.failed() || !"classify".equals(e.operation())) {
+        if (e.failed() || e.operation() != Operation.CLASSIFY) {
             return;
         }
         for (int i = 0; i < Math.min(e.inputs().size(), e.outputs().size()); i++) {

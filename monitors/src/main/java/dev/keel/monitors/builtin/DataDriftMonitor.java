@@ -1,6 +1,7 @@
 package dev.keel.monitors.builtin;
 
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.Monitor;
 import dev.keel.api.monitor.MonitorSnapshot;
@@ -97,7 +98,7 @@ public final class DataDriftMonitor implements Monitor, DefaultAlerts {
                 }
             }
         }
-        if ("classify".equals(e.operation())) {
+        if (e.operation() == Operation.CLASSIFY) {
             for (String label : e.outputs()) {
                 window.add("predicted_class", label);
             }

@@ -1,5 +1,6 @@
 package dev.keel.monitors.builtin;
 
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.Monitor;
 import dev.keel.api.monitor.MonitorSnapshot;
@@ -89,7 +90,7 @@ public final class GenerationQualityMonitor implements Monitor {
 
     @Override
     public synchronized void onInference(InferenceEvent e) {
-        if (e.failed() || !"generate".equals(e.operation()) || e.outputs().isEmpty()) {
+        if (e.failed() || e.operation() != Operation.GENERATE || e.outputs().isEmpty()) {
             return;
         }
         generations++;

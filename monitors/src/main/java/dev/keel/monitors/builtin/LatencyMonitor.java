@@ -63,7 +63,7 @@ public final class LatencyMonitor implements Monitor {
     @Override
     public synchronized void onInference(InferenceEvent e) {
         requests++;
-        byOperation.merge(String.valueOf(e.operation()), 1L, Long::sum);
+        byOperation.merge(e.operation().label(), 1L, Long::sum);
         long second = (e.timestamp() == null ? Instant.now() : e.timestamp()).getEpochSecond();
         if (firstSecond == Long.MIN_VALUE) {
             firstSecond = second;

@@ -67,7 +67,7 @@ public final class DriftTests {
                 yield new FeatureDrift(feature, "numeric", c.method(), c.statistic(), c.pValue(), c.threshold(),
                         c.drifted(), c.reference(), c.current());
             }
-            case AUTO -> throw new IllegalStateException("unreachable");
+            case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
     }
 
@@ -87,7 +87,7 @@ public final class DriftTests {
             case PSI -> new double[] {psiOfShares(proportions(ref), proportions(cur)), Double.NaN};
             case KS, WASSERSTEIN -> throw new InvalidInputException("feature '" + feature + "' is categorical; "
                     + m.id() + " needs numbers; use chisquare, z, jensenshannon or psi");
-            case AUTO -> throw new IllegalStateException("unreachable");
+            case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
         return decide(feature, "categorical", m, sp, threshold, reference.size(), current.size());
     }

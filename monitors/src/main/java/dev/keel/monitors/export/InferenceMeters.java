@@ -1,5 +1,6 @@
 package dev.keel.monitors.export;
 
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.Monitor;
@@ -41,14 +42,11 @@ public final class InferenceMeters implements Monitor {
     }
 
     /** OpenTelemetry's operation names where one fits, Keel's otherwise. */
-    static String operationName(String op) {
-        if (op == null) {
-            return "unknown";
-        }
+    static String operationName(Operation op) {
         return switch (op) {
-            case "generate" -> "text_completion";
-            case "embed" -> "embeddings";
-            default -> op;
+            case GENERATE -> "text_completion";
+            case EMBED -> "embeddings";
+            default -> op.label();
         };
     }
 

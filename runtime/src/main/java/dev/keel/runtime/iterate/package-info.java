@@ -1,4 +1,5 @@
 /**
- * Iteration plumbing that needs storage: the durable feedback store (SQLite) the retraining loop reads.
+ * Iteration plumbing that needs storage or the registry: the durable feedback store (SQLite) the retraining
+ * loop reads, and sessions that follow a registry alias as it moves.
  */
 package dev.keel.runtime.iterate;

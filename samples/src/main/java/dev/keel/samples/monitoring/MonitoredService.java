@@ -7,6 +7,7 @@ import dev.keel.api.KeelException;
 import dev.keel.api.ModelRef;
 import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.monitor.Feedback;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.monitors.MonitorConfig;
@@ -177,7 +178,7 @@ public final class MonitoredService implements AutoCloseable {
                 predictions.add(Map.of("label", p >= 0.5 ? "1" : "0", "confidence", Math.max(p, 1 - p)));
             }
             // the head is the host's own code, so the host reports the prediction; feedback on this id joins it
-            hub.onInference(new InferenceEvent(id, start, "classify", session.info().version(), session.info().backend(),
+            hub.onInference(new InferenceEvent(id, start, Operation.CLASSIFY, session.info().version(), session.info().backend(),
                     session.info().device().toString(), 0, 0, System.nanoTime() - t0, texts, 0, 0, 0, labels,
                     confidences, null));
         }

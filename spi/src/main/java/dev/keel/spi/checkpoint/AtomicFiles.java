@@ -1,5 +1,7 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.KeelException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -9,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.apiguardian.api.API;
 
 /**
  * Writes files so that a crash at any moment leaves either the old file or the new one, never a torn
  * mix: write a temporary file beside the target, force it to disk, rename it over the target, then force
  * the directory entry.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class AtomicFiles {
     private AtomicFiles() { }
 
@@ -186,7 +190,7 @@ public final class AtomicFiles {
     }
 
     /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
-    static void forceDirectory(Path dir) {
+    public static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {

@@ -1,8 +1,11 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.model.BertConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Tensor names and layouts of Hugging Face's {@code BertModel} (as {@code sentence-transformers/all-MiniLM-L6-v2}
@@ -23,6 +26,7 @@ import java.util.Map;
  *   pooler.dense.weight [hidden, hidden], pooler.dense.bias [hidden]   (optional)
  * </pre>
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class BertLayout {
     private BertLayout() { }
 

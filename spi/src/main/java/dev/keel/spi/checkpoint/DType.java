@@ -1,8 +1,12 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
+import org.apiguardian.api.API;
 
 /** Element types as safetensors names them. */
+@API(status = EXPERIMENTAL, since = "0.1")
 public enum DType {
     F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
 

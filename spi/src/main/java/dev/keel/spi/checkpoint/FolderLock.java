@@ -1,5 +1,7 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * An exclusive claim on a folder that a run writes into, so two runs never write one model folder at once.
@@ -26,6 +29,7 @@ import java.util.Optional;
  * drops the lock when its process dies however it dies, so a lock file left by a killed run is stale by
  * construction: the next run takes it over instead of asking the user to delete anything.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class FolderLock implements AutoCloseable {
     /** The lock file's name inside the locked folder; hidden, and ignored when a folder is checked for emptiness. */
     public static final String FILE = ".keel.lock";

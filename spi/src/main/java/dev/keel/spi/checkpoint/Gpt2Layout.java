@@ -1,11 +1,14 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import dev.keel.api.model.Gpt2Config;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Tensor names and layouts of Hugging Face's {@code GPT2LMHeadModel}, which every backend reads and writes.
@@ -24,6 +27,7 @@ import java.util.Map;
  * Checkpoints from the hub sometimes omit the {@code transformer.} prefix and carry the buffers
  * {@code attn.bias} / {@code attn.masked_bias}; {@link #normalize} accepts both forms.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Gpt2Layout {
     public static final String PREFIX = "transformer.";
 

@@ -1,5 +1,7 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
@@ -12,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /** JSON for Keel's files: numbers stay integers where they are integers, output is pretty and stable. */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Json {
     private static final Gson GSON = new GsonBuilder()
             .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)

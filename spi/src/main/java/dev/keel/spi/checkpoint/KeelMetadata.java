@@ -1,9 +1,12 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Keel's own record of a model folder ({@code keel.json}): which backend made it, its version, what it
@@ -21,6 +24,7 @@ import java.util.Map;
  * @param data            data fingerprints (name to sha-256)
  * @param metrics         quality figures
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record KeelMetadata(int formatVersion, String createdBy, String createdAt, String modelVersion, String base,
         String method, String task, List<String> lineage, Map<String, Object> training, Map<String, String> data,
         Map<String, Double> metrics) {

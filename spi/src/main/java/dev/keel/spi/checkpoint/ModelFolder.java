@@ -1,5 +1,7 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import dev.keel.api.model.ModelConfig;
 import dev.keel.api.tokenize.Tokenizer;
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Keel's portable model folder, in the Hugging Face layout:
@@ -21,6 +24,7 @@ import java.util.Map;
  * Every file is written atomically; {@code keel.json} is written last, so a folder whose keel.json is
  * present is complete.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class ModelFolder {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
@@ -34,8 +38,13 @@ public final class ModelFolder {
                     + CONFIG + " and " + WEIGHTS + " (written by 'keel pretrain', 'keel adapt' or 'keel import')");
         }
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new CheckpointException("model folder " + dir + " does not exist; pass a folder written by "
-                    + "'keel pretrain' or 'keel adapt', or a Hugging Face folder with config.json and model.safetensors");
+            String builtin = dir != null && dir.toString().startsWith("builtin:")
+                    ? " (to open a builtin model, pass ModelRef.parse(\"" + dir + "\") or Keel.open(\"" + dir
+                            + "\") rather than a path)"
+                    : "";
+            throw new CheckpointException("model folder " + dir + " does not exist" + builtin + "; pass a folder "
+                    + "written by 'keel pretrain' or 'keel adapt', or a Hugging Face folder with config.json and "
+                    + "model.safetensors");
         }
         if (!Files.exists(dir.resolve(CONFIG))) {
             throw new CheckpointException(dir + " has no " + CONFIG + "; it is not a model folder");
@@ -107,6 +116,10 @@ public final class ModelFolder {
      */
     public static void write(Path dir, ModelConfig config, Collection<Tensor> tensors, Tokenizer tokenizer,
             KeelMetadata metadata) {
+        if (config.vocabSize() <= 0) {
+            throw new dev.keel.api.InvalidInputException("a model folder needs its vocabulary size; the config has "
+                    + config.vocabSize() + " (set it from the tokenizer, e.g. Gpt2Config.withVocabSize)");
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

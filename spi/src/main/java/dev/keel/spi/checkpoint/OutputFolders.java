@@ -1,17 +1,21 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.apiguardian.api.API;
 
 /**
  * The one rule for folders Keel writes models into: a new run writes only into a folder that does not exist or
  * is empty (Keel never overwrites a model), never into a file, and never into a folder another run holds
  * ({@link FolderLock}). Checked before any work, so a refusal costs nothing and leaves everything as it was.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class OutputFolders {
     private OutputFolders() { }
 

@@ -1,6 +1,9 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
+import dev.keel.api.InvalidInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,12 +19,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header mapping
  * names to {@code dtype}, {@code shape} and {@code data_offsets}, then the raw data. Reads are memory-mapped
  * and validated (header bounds, offsets inside the file, sizes that match shapes); writes are atomic.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Safetensors {
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 
@@ -120,7 +125,8 @@ public final class Safetensors {
             info.put("shape", t.shape());
             info.put("data_offsets", new long[] {offset, offset + len});
             if (header.put(t.name(), info) != null) {
-                throw new IllegalArgumentException("duplicate tensor name " + t.name());
+                throw new InvalidInputException("two tensors are named " + t.name() + "; a safetensors file holds "
+                        + "each name once");
             }
             offset += len;
         }

@@ -1,14 +1,18 @@
 package dev.keel.spi.checkpoint;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.apiguardian.api.API;
 
 /**
  * A named, typed, shaped block of little-endian bytes, as safetensors stores it. The buffer may be a
  * slice of a memory-mapped file: read it, do not keep it past the life of its checkpoint.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record Tensor(String name, DType dtype, long[] shape, ByteBuffer data) {
     public Tensor {
         long expected = elementCount(shape) * dtype.bytes();

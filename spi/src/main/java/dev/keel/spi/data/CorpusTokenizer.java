@@ -1,5 +1,7 @@
 package dev.keel.spi.data;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.data.TextCorpus;
@@ -30,12 +32,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apiguardian.api.API;
 
 /**
  * Reads a text corpus (a UTF-8 file, or a folder of them in name order) and turns it into a
  * {@link TokenArray}, cached on disk under the corpus fingerprint and the tokenizer, so later runs
  * map the cached tokens instead of tokenizing again. Large files are streamed in chunks.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class CorpusTokenizer {
     /** System property naming the token cache folder (default {@code ~/.cache/keel/tokens}). */
     public static final String CACHE_PROPERTY = "keel.cache.dir";
@@ -147,7 +151,7 @@ public final class CorpusTokenizer {
                         Files.delete(p);
                     }
                 }
-                return tokenizer.kind() + "-" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
+                return tokenizer.kind().label() + "-" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
             } finally {
                 Files.deleteIfExists(tmp);
             }

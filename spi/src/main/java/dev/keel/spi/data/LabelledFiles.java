@@ -1,5 +1,7 @@
 package dev.keel.spi.data;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.data.LabelledExample;
 import dev.keel.spi.checkpoint.Json;
@@ -14,12 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Reads labelled examples as the command line contract describes them: TSV {@code text<TAB>label} without
  * header, CSV with a header naming {@code text} and {@code label}, JSONL with {@code text} and
  * {@code label} fields, or plain lines (unlabelled). Errors name the file and line.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class LabelledFiles {
     private LabelledFiles() { }
 

@@ -1,5 +1,7 @@
 package dev.keel.spi.data;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.apiguardian.api.API;
 
 /**
  * Reads a UTF-8 text file one line at a time, in memory bounded by the longest line kept, whatever the file's
@@ -21,6 +24,7 @@ import java.util.Arrays;
  * not UTF-8 fail with a message naming the line and the byte offset. Lines end at {@code \n}; a {@code \r}
  * before it and a byte-order mark at the start are dropped.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class TextLines implements AutoCloseable {
     /** One line: its 1-based number, its text (perhaps cut), and whether it was cut. */
     public record Line(long number, String text, boolean cut) { }

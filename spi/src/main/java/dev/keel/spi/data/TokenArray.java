@@ -1,12 +1,16 @@
 package dev.keel.spi.data;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.data.Split;
 import java.nio.IntBuffer;
+import org.apiguardian.api.API;
 
 /**
  * A tokenized corpus held as a compact int32 array (memory-mapped from Keel's token cache).
  * Read-only and thread-safe.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class TokenArray {
     private final IntBuffer tokens;
     private final int vocabSize;

@@ -1,14 +1,18 @@
 package dev.keel.spi.infer;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.spi.data.TokenArray;
+import org.apiguardian.api.API;
 
 /**
  * The deterministic evaluation every backend shares: cut the split into non-overlapping blocks of
  * {@code blockSize + 1} tokens (the last short block included), score each block's next-token predictions,
  * and average over all predicted tokens. The backend supplies the summed loss of a batch of blocks.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class BlockEvaluation {
     /** Sums of negative log-likelihood (nats) over every target of each block in a batch. */
     public interface BatchLoss {

@@ -1,5 +1,7 @@
 package dev.keel.spi.infer;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.tokenize.Tokenizer;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * The one definition of a decoder-only (gpt2) text embedding that every backend shares: the final hidden
@@ -16,6 +19,7 @@ import java.util.List;
  * out of the mean. A text therefore gets the same vector alone or inside any batch. Texts are grouped by
  * length before batching so short texts do not pay for a long one's padding.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class CausalPooling {
     private CausalPooling() { }
 

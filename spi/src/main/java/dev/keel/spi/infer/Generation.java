@@ -1,16 +1,21 @@
 package dev.keel.spi.infer;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
+import dev.keel.api.infer.StopReason;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.tokenize.Tokenizer;
 import java.util.Arrays;
+import org.apiguardian.api.API;
 
 /**
  * The engine-neutral part of generation: encode the prompt, step the model, sample, stream decoded text,
  * stop on length, end-of-text or a stop string, and time it. A backend supplies only the step function.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Generation {
     /** One model step. Implementations keep their own key/value cache between calls. */
     public interface Stepper {
@@ -51,7 +56,7 @@ public final class Generation {
         long first = 0;
         int[] out = new int[request.maxTokens()];
         int produced = 0;
-        String stopReason = "length";
+        StopReason stopReason = StopReason.LENGTH;
         String emitted = "";
         float[] logits = request.maxTokens() > 0 ? stepper.step(prompt) : null;
         while (produced < request.maxTokens()) {
@@ -60,7 +65,7 @@ public final class Generation {
                 first = System.nanoTime() - start;
             }
             if (next == tokenizer.endOfTextId()) {
-                stopReason = "eos";
+                stopReason = StopReason.EOS;
                 break;
             }
             out[produced++] = next;
@@ -72,7 +77,7 @@ public final class Generation {
                     listener.onToken(next, text.substring(emitted.length()));
                 }
                 emitted = text;
-                stopReason = "stop";
+                stopReason = StopReason.STOP;
                 break;
             }
             // hold back an incomplete multi-byte character (decoded as U+FFFD) and any tail that may be the
@@ -87,8 +92,8 @@ public final class Generation {
             }
         }
         long total = System.nanoTime() - start;
-        String finalText = stopReason.equals("stop") ? emitted : tokenizer.decode(Arrays.copyOf(out, produced));
-        if (!stopReason.equals("stop") && finalText.length() > emitted.length() && finalText.startsWith(emitted)) {
+        String finalText = stopReason == StopReason.STOP ? emitted : tokenizer.decode(Arrays.copyOf(out, produced));
+        if (stopReason != StopReason.STOP && finalText.length() > emitted.length() && finalText.startsWith(emitted)) {
             listener.onToken(-1, finalText.substring(emitted.length()));
         }
         double msPerToken = produced > 1 ? (total - first) / 1e6 / (produced - 1) : total / 1e6;

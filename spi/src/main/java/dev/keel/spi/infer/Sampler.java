@@ -1,8 +1,11 @@
 package dev.keel.spi.infer;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.infer.GenerationRequest;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.apiguardian.api.API;
 
 /**
  * Picks the next token from logits the way every backend must, so that the same checkpoint and seed give
@@ -10,6 +13,7 @@ import java.util.SplittableRandom;
  * the top-k tokens and then to the smallest set whose probability reaches top-p. Not thread-safe: one per
  * generation.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Sampler {
     private final double temperature;
     private final int topK;

@@ -1,7 +1,10 @@
 package dev.keel.spi.infer;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.ArrayList;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Generation past the context length, the same on every engine: the model reads the prompt's last
@@ -9,6 +12,7 @@ import java.util.List;
  * keeps the newer half, forgets its cache and reads that half again. Every backend uses this policy, so a
  * checkpoint gives the same greedy text everywhere however long the output.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class SlidingWindow implements Generation.Stepper {
     /** The engine's side: a model with a key/value cache. */
     public interface CachedModel {

@@ -1,14 +1,19 @@
 package dev.keel.spi.tokenize;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.tokenize.TokenizerKind;
 import java.nio.charset.StandardCharsets;
+import org.apiguardian.api.API;
 
 /** One token per UTF-8 byte: 256 ids, any text, no training. Decoding replaces broken sequences. */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class ByteTokenizer implements Tokenizer {
     @Override
-    public String kind() {
-        return "byte";
+    public TokenizerKind kind() {
+        return TokenizerKind.BYTE;
     }
 
     @Override

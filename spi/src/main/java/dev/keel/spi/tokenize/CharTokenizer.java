@@ -1,16 +1,21 @@
 package dev.keel.spi.tokenize;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.tokenize.TokenizerKind;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apiguardian.api.API;
 
 /**
  * One token per Unicode code point, over the code points seen in the training corpus, in sorted order
  * (nanoGPT's {@code shakespeare_char} vocabulary: 65 characters for Tiny Shakespeare).
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class CharTokenizer implements Tokenizer {
     private final int[] codePoints;
     private final Map<Integer, Integer> index = new HashMap<>();
@@ -22,7 +27,8 @@ public final class CharTokenizer implements Tokenizer {
         this.codePoints = sortedCodePoints.clone();
         for (int i = 0; i < codePoints.length; i++) {
             if (i > 0 && codePoints[i] <= codePoints[i - 1]) {
-                throw new IllegalArgumentException("code points must be sorted and distinct");
+                throw new InvalidInputException("a character tokenizer's code points must be sorted and distinct; "
+                        + "U+" + Integer.toHexString(codePoints[i]) + " follows U+" + Integer.toHexString(codePoints[i - 1]));
             }
             index.put(codePoints[i], i);
         }
@@ -40,8 +46,8 @@ public final class CharTokenizer implements Tokenizer {
     }
 
     @Override
-    public String kind() {
-        return "char";
+    public TokenizerKind kind() {
+        return TokenizerKind.CHAR;
     }
 
     @Override

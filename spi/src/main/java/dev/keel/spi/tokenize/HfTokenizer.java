@@ -1,9 +1,12 @@
 package dev.keel.spi.tokenize;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.tokenize.Encoding;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.tokenize.TokenizerKind;
 import dev.keel.spi.checkpoint.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * A Hugging Face {@code tokenizer.json} (BPE, WordPiece, ...) run by the Rust tokenizers library through
  * DJL's binding; the native library ships inside the jar. Thread-safe.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer tokenizer;
     private final String json;
@@ -86,8 +91,8 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     @Override
-    public String kind() {
-        return "hf";
+    public TokenizerKind kind() {
+        return TokenizerKind.HF;
     }
 
     @Override

@@ -1,23 +1,27 @@
 package dev.keel.spi.tokenize;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.data.TextCorpus;
 import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.api.train.TokenizerSpec;
-import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
+import dev.keel.spi.data.CorpusTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Loads and saves tokenizers in a model folder: Hugging Face's {@code tokenizer.json} as it is, or Keel's
  * {@code keel-tokenizer.json} for the character and byte tokenizers.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Tokenizers {
     public static final String HF_FILE = "tokenizer.json";
     public static final String KEEL_FILE = "keel-tokenizer.json";
@@ -30,11 +34,11 @@ public final class Tokenizers {
      */
     public static Tokenizer forTraining(TokenizerSpec spec, TextCorpus corpus) {
         switch (spec.kind()) {
-            case "char":
+            case CHAR:
                 return CorpusTokenizer.charVocabulary(corpus.requireExists());
-            case "byte":
+            case BYTE:
                 return new ByteTokenizer();
-            case "hf":
+            case HF:
                 if (spec.file() == null || !Files.isRegularFile(spec.file())) {
                     throw new InvalidInputException("tokenizer file " + spec.file() + " does not exist; pass a Hugging "
                             + "Face tokenizer.json, or --tokenizer char or byte");
@@ -45,8 +49,8 @@ public final class Tokenizers {
                     throw new InvalidInputException(e.getMessage(), e);
                 }
             default:
-                throw new InvalidInputException("unknown tokenizer '" + spec.kind()
-                        + "'; expected char, byte or a tokenizer.json file");
+                throw new InvalidInputException("unknown tokenizer kind " + spec.kind()
+                        + "; expected char, byte or a tokenizer.json file");
         }
     }
 
@@ -76,7 +80,11 @@ public final class Tokenizers {
                     }
                     return s.codePointAt(0);
                 }).toArray();
-                return new CharTokenizer(cps);
+                try {
+                    return new CharTokenizer(cps);
+                } catch (InvalidInputException e) {
+                    throw new CheckpointException(keel + ": " + e.getMessage(), e);
+                }
             default:
                 throw new CheckpointException(keel + " names tokenizer type \"" + type + "\"; expected char or byte");
         }
@@ -88,7 +96,7 @@ public final class Tokenizers {
             return;
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", tokenizer.kind());
+        m.put("type", tokenizer.kind().label());
         if (tokenizer instanceof CharTokenizer c) {
             m.put("vocab", java.util.Arrays.stream(c.codePoints()).mapToObj(Character::toString).toList());
         } else if (!(tokenizer instanceof ByteTokenizer)) {

@@ -1,5 +1,7 @@
 package dev.keel.spi.train;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.CheckpointException;
 import dev.keel.api.KeelException;
 import dev.keel.api.model.Gpt2Config;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Keel's one resume-state format for pre-training, the same for every engine, so a run started on one engine
@@ -34,6 +37,7 @@ import java.util.Optional;
  * through {@code resume.old/}, so a crash at any moment leaves one complete state ({@link #find} falls back to
  * {@code resume.old}).
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class PretrainCheckpoint {
     public static final String DIR = "resume";
     public static final String STATE = "state.json";

@@ -1,10 +1,13 @@
 package dev.keel.spi.train;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.train.TrainingConfig;
 import dev.keel.spi.checkpoint.Tensor;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * The engine-specific part of gpt2 pre-training; {@link PretrainLoop} does the rest. An engine builds a model
@@ -13,6 +16,7 @@ import java.util.Map;
  * of two or more dimensions only, bias-corrected moments, epsilon 1e-8, gradients clipped to a global norm
  * first; every engine computes the same update so a checkpoint moves between engines mid-run.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface PretrainEngine {
     /** The backend's name, recorded in keel.json and in the resume state. */
     String backend();

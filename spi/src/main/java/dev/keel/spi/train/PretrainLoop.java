@@ -1,5 +1,7 @@
 package dev.keel.spi.train;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
@@ -32,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apiguardian.api.API;
 
 /**
  * nanoGPT's pre-training recipe, once for every engine: random contiguous blocks from the train split (90%),
@@ -46,11 +49,12 @@ import java.util.SplittableRandom;
  * and everything the run needs is read and checked before anything is written, so bad input leaves it as it
  * was. On resume, what a killed run left half-done is tidied and the log is cut back to the resumed step.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class PretrainLoop {
     public static final String LOG = "train-log.jsonl";
 
     private final PretrainSpec spec;
-    private final TrainingConfig tc;
+    private TrainingConfig tc;
     private final TrainingListener listener;
     private final TrainingStop stop;
     private final PretrainEngine engine;
@@ -92,7 +96,8 @@ public final class PretrainLoop {
     private TrainingResult run() {
         if (!(spec.model() instanceof Gpt2Config architecture)) {
             throw new UnsupportedCapabilityException("backend '" + engine.backend() + "' pre-trains the gpt2 family "
-                    + "only, not " + spec.model().family() + "; pass a Gpt2Config");
+                    + "only, not " + spec.model().family() + "; pass a Gpt2Config, or pre-train "
+                    + spec.model().family() + " on a backend that declares it (keel backends)");
         }
         OutputFolders.requireFolderPath(out, "output folder");
         if (spec.resume()) {
@@ -150,9 +155,7 @@ public final class PretrainLoop {
 
     /** Reads and checks everything the run needs; writes nothing. */
     private void prepare(Gpt2Config architecture) {
-        config = new Gpt2Config(tokenizer.vocabSize(), architecture.nPositions(), architecture.nEmbd(),
-                architecture.nLayer(), architecture.nHead(), architecture.dropout(), architecture.bias(),
-                architecture.layerNormEpsilon());
+        config = architecture.withVocabSize(tokenizer.vocabSize());
         engine.check(config, tc);
         int block = tc.blockSize();
         if (block > config.nPositions()) {
@@ -168,11 +171,9 @@ public final class PretrainLoop {
         if (evaluates) {
             checkLongEnough(val, "val", all.size());
         }
-        steps = tc.maxSteps() > 0 ? tc.maxSteps()
-                : tc.epochs() * Math.max(1, train.size() / (tc.batchSize() * block));
-        if (steps <= 0) {
-            throw new InvalidInputException("the run asks for 0 steps; set maxSteps (--iters) or epochs");
-        }
+        // one rule for every trainer: steps from maxSteps, else from epochs; a warmup that does not fit is fitted
+        tc = Schedules.resolve(tc, Math.max(1, train.size() / (tc.batchSize() * block)), "gpt2 pre-training");
+        steps = tc.maxSteps();
         runId = HexFormat.of().toHexDigits(tc.seed() ^ corpus.hashCode()).substring(8);
         data = new SplitMix64(tc.seed());
         if (resumed != null) {
@@ -215,7 +216,6 @@ public final class PretrainLoop {
         int startStep = resumed != null ? resumed.state().step() : 0;
         long params = config.parameterCount();
         listener.onEvent(new TrainingEvent.Started(runId, startStep, steps, params, params));
-        TrainingConfig schedule = tc.maxSteps() == steps ? tc : tc.toBuilder().maxSteps(steps).build();
         for (int step = startStep; step < steps; step++) {
             // an evaluation due at a step runs before the step, and before a stop, so a resumed run never owes one
             if (evaluates && step % tc.evalInterval() == 0 && (step > startStep || resumed == null)) {
@@ -229,7 +229,7 @@ public final class PretrainLoop {
                         + "is saved in " + out + " and continues from there with PretrainSpec.resume(true) (keel "
                         + "pretrain ... --resume)", step, steps, out);
             }
-            step(step, schedule.learningRateAt(step));
+            step(step, tc.learningRateAt(step));
         }
         if (evaluates) {
             evaluate(steps);
@@ -336,7 +336,7 @@ public final class PretrainLoop {
         training.put("run_id", runId);
         training.put("step", step);
         training.putAll(KeelMetadata.trainingSettings(tc));
-        training.put("tokenizer", tokenizer.kind());
+        training.put("tokenizer", tokenizer.kind().label());
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (!Double.isNaN(lastVal)) {
             metrics.put("val_loss", lastVal);

@@ -1,9 +1,15 @@
 package dev.keel.spi.train;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import org.apiguardian.api.API;
+
 /**
- * A tiny random generator (Steele, Lea and Flood's SplitMix64) whose whole state is one {@code long}, so a checkpoint can store the data
- * position and a resumed run draws exactly the batches the uninterrupted run would have drawn.
+ * A tiny random generator (Steele, Lea and Flood's SplitMix64) whose whole state is one {@code long}, so a
+ * checkpoint can store the data position and a resumed run draws exactly the batches the uninterrupted run would
+ * have drawn, on any engine.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class SplitMix64 {
     private long state;
 

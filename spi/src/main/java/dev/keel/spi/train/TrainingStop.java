@@ -1,9 +1,12 @@
 package dev.keel.spi.train;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.train.TrainingListener;
 import dev.keel.api.train.TrainingStoppedException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * How a training loop notices that it should stop, and keeps its checkpoint writes safe meanwhile. A run stops
@@ -12,6 +15,7 @@ import java.nio.file.Path;
  * {@link #write}, which holds the interrupt back until the write is done and remembers it for the next
  * step boundary.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class TrainingStop {
     private final TrainingListener listener;
     private boolean interrupted;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
+import dev.keel.api.infer.StopReason;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.tokenize.ByteTokenizer;
 import dev.keel.spi.tokenize.CharTokenizer;
@@ -33,7 +34,7 @@ class GenerationTest {
                 64, counting(8), (id, piece) -> pieces.add(piece));
         assertThat(outcome.result().text()).isEqualTo("bcdef");
         assertThat(String.join("", pieces)).isEqualTo("bcdef");
-        assertThat(outcome.result().stopReason()).isEqualTo("length");
+        assertThat(outcome.result().stopReason()).isEqualTo(StopReason.LENGTH);
         assertThat(outcome.promptTokens()).isEqualTo(1);
     }
 
@@ -45,7 +46,7 @@ class GenerationTest {
                 .stop(List.of("de")).build(), tok, 64, counting(8), (id, p) -> pieces.add(p)).result();
         assertThat(r.text()).isEqualTo("bc");
         assertThat(String.join("", pieces)).isEqualTo("bc");
-        assertThat(r.stopReason()).isEqualTo("stop");
+        assertThat(r.stopReason()).isEqualTo(StopReason.STOP);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,10 +14,12 @@ import dev.keel.spi.BackendProvider;
 import dev.keel.spi.Backends;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Registration, naming, capabilities and the errors for what a backend does not do. */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface CoreChecks extends KitBase {
 
     @Test

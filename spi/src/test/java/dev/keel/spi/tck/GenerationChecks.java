@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -12,6 +13,7 @@ import dev.keel.api.infer.EvaluationResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.Tensor;
@@ -25,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * per call. A backend that does not declare inference for gpt2 must refuse the folder with
  * {@link UnsupportedCapabilityException}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface GenerationChecks extends KitBase {
     int[] TOKENS = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8};
 
@@ -156,7 +160,7 @@ public interface GenerationChecks extends KitBase {
                     assertThat(events).hasSize(2);
                     InferenceEvent ok = events.get(0);
                     assertThat(ok.id()).isEqualTo(r.inferenceId());
-                    assertThat(ok.operation()).isEqualTo("generate");
+                    assertThat(ok.operation()).isEqualTo(Operation.GENERATE);
                     assertThat(ok.backend()).isEqualTo(provider().name());
                     assertThat(ok.inputTokens()).isEqualTo(3);
                     assertThat(ok.outputTokens()).isEqualTo(5);

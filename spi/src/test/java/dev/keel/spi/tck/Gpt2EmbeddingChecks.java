@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -7,6 +8,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.infer.EmbeddingOptions;
 import dev.keel.api.infer.EmbeddingResult;
+import dev.keel.api.infer.Operation;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.Tensor;
@@ -16,6 +18,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * gets the same vector alone or padded inside a batch, inputs are cut to {@code min(maxLength, n_positions)}
  * tokens, normalisation gives unit vectors, an empty text is refused, and each call emits one event.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface Gpt2EmbeddingChecks extends KitBase {
     /** Mean of the reference hidden states over the first {@code limit} tokens of {@code text}. */
     private static float[] referenceEmbedding(Map<String, Tensor> tensors, String text, int limit) {
@@ -104,11 +108,11 @@ public interface Gpt2EmbeddingChecks extends KitBase {
                             .isInstanceOf(InvalidInputException.class).hasMessageContaining("text 1 is empty");
                     assertThat(events).hasSize(2);
                     assertThat(events.get(0).id()).isEqualTo(ok.inferenceId());
-                    assertThat(events.get(0).operation()).isEqualTo("embed");
+                    assertThat(events.get(0).operation()).isEqualTo(Operation.EMBED);
                     assertThat(events.get(0).backend()).isEqualTo(provider().name());
                     assertThat(events.get(0).inputTokens()).isEqualTo(5);
                     assertThat(events.get(0).error()).isNull();
-                    assertThat(events.get(1).operation()).isEqualTo("embed");
+                    assertThat(events.get(1).operation()).isEqualTo(Operation.EMBED);
                     assertThat(events.get(1).error()).contains("empty");
                     assertThat(session.embed(List.of()).vectors()).isEmpty();
                 });

@@ -1,5 +1,6 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.api.Capability;
@@ -13,8 +14,10 @@ import dev.keel.spi.checkpoint.Tensor;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 
 /** What every part of the compatibility kit needs: the provider under test. */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface KitBase {
     /** A fresh provider, constructed the way ServiceLoader constructs it. */
     BackendProvider provider();

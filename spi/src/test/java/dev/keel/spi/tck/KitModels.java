@@ -1,8 +1,12 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import dev.keel.api.model.BertConfig;
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.api.train.PretrainSpec;
 import dev.keel.api.train.TrainingConfig;
+import dev.keel.spi.checkpoint.BertLayout;
 import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
@@ -14,17 +18,24 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apiguardian.api.API;
 
 /**
  * Engine-neutral fixtures for the kit: a tiny GPT-2 folder written straight from random tensors (so a
  * backend that cannot train is checked too), and a small patterned corpus a tiny model learns in seconds.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class KitModels {
     /** Ten letters and a newline: the tiny model's vocabulary. */
     public static final CharTokenizer TOKENIZER = CharTokenizer.fromText("abcdefghij\n");
     public static final Gpt2Config GPT2 = new Gpt2Config(11, 16, 16, 2, 2, 0.0, true, 1e-5);
+    /** A bert encoder as small as the gpt2 one, over the same tokenizer. */
+    public static final BertConfig BERT = new BertConfig(11, 16, 2, 2, 32, 32, 2, 0.0, 0.0, 1e-12, List.of());
+    /** The classes of the kit's classifiers. */
+    public static final List<String> LABELS = List.of("negative", "positive");
     public static final String TEXT;
 
     static {
@@ -40,17 +51,34 @@ public final class KitModels {
 
     /** Random weights, biases and layer-norm parameters included so every tensor matters. */
     public static Map<String, Tensor> randomGpt2(Gpt2Config config, long seed) {
+        return random(Gpt2Layout.shapes(config), "ln_", seed);
+    }
+
+    /** Uniform values around 0, and around 1 for the layer norms' gains (named with {@code norm}). */
+    private static Map<String, Tensor> random(Map<String, long[]> shapes, String norm, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        Gpt2Layout.shapes(config).forEach((name, shape) -> {
+        shapes.forEach((name, shape) -> {
             float[] v = new float[Math.toIntExact(Tensor.elementCount(shape))];
-            boolean gain = name.contains("ln_") && name.endsWith("weight");
+            boolean gain = name.contains(norm) && name.endsWith("weight");
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) ((r.nextDouble() - 0.5) * 0.6 + (gain ? 1 : 0));
             }
             out.put(name, Tensor.ofFloats(name, shape, v));
         });
         return out;
+    }
+
+    /** A random bert encoder in Hugging Face's {@code BertModel} layout (no {@code bert.} prefix, no pooler). */
+    public static Map<String, Tensor> randomBert(BertConfig config, long seed) {
+        return random(BertLayout.shapes(config), "LayerNorm", seed);
+    }
+
+    /** Writes a complete bert model folder (an encoder, as an imported MiniLM is) and returns it. */
+    public static Path writeBert(Path dir, Map<String, Tensor> tensors) {
+        ModelFolder.write(dir, BERT, tensors.values(), TOKENIZER, KeelMetadata.create("kit", "import")
+                .withVersion("kit-bert-1"));
+        return dir;
     }
 
     /** Writes a complete gpt2 model folder and returns it. */

@@ -1,8 +1,11 @@
 package dev.keel.spi.tck;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.keel.api.model.Gpt2Config;
 import dev.keel.spi.checkpoint.Tensor;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * GPT-2's forward pass written out in plain Java from Hugging Face's modelling code, reading tensors in the
@@ -10,6 +13,7 @@ import java.util.Map;
  * Slow and obvious on purpose: every backend's logits must agree with it, which is what makes a checkpoint
  * give the same predictions on every engine.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class ReferenceGpt2 {
     private final Gpt2Config c;
     private final Map<String, Tensor> t;

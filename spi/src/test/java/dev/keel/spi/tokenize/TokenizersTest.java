@@ -7,6 +7,7 @@ import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.tokenize.Encoding;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.api.tokenize.TokenizerKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +72,7 @@ class TokenizersTest {
         }
         Files.writeString(dir.resolve("tokenizer.json"), json);
         Tokenizer tok = Tokenizers.load(dir);
-        assertThat(tok.kind()).isEqualTo("hf");
+        assertThat(tok.kind()).isEqualTo(TokenizerKind.HF);
         assertThat(tok.vocabSize()).isEqualTo(30522);
         assertThat(tok.encode("hello world")).containsExactly(7592, 2088);
         Encoding e = tok.encodeForModel("hello world", 16);
