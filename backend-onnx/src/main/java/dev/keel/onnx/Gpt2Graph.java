@@ -18,11 +18,16 @@ import java.util.Map;
  * {@code last_hidden_state [batch, sequence, n_embd]} (after {@code ln_f}, what an embedding pools).
  * Positions continue after the past, and each new token attends to the past and to earlier new tokens, so
  * a prompt can be fed at once and then one token per step. The LM head is tied to {@code wte}.
+ *
+ * <p>The input {@code left_padding} int64 {@code [batch]} (or {@code [1]}, broadcast; {@code [0]} when no row is
+ * padded) serves continuous batching: row {@code r}'s first {@code left_padding[r]} past positions are padding, masked out of attention
+ * and not counted in its positions, so sequences of different lengths step together in one run.
  */
 final class Gpt2Graph {
     static final String INPUT_IDS = "input_ids";
     static final String LOGITS = "logits";
     static final String HIDDEN = "last_hidden_state";
+    static final String LEFT_PADDING = "left_padding";
 
     private Gpt2Graph() { }
 
@@ -53,19 +58,27 @@ final class Gpt2Graph {
             g.input(pastKey(i), GraphBuilder.FLOAT, "batch", (long) heads, "past", (long) headSize);
             g.input(pastValue(i), GraphBuilder.FLOAT, "batch", (long) heads, "past", (long) headSize);
         }
+        g.input(LEFT_PADDING, GraphBuilder.INT64, "padded_rows");
+        String padding = g.op("Unsqueeze", LEFT_PADDING, g.longs(1));
 
         String past = g.op("Gather", g.op("Shape", pastKey(0)), g.longScalar(2), attr("axis", 0L));
         String seq = g.op("Gather", g.op("Shape", INPUT_IDS), g.longScalar(1), attr("axis", 0L));
         String total = g.op("Add", past, seq);
         String positions = g.op("Range", new String[] {past, total, g.longScalar(1)});
         String wte = param(g, w, "wte.weight", c.vocabSize(), e);
+        // [rows, sequence]: each row's positions start after its padding
+        String rowPositions = g.op("Sub", g.op("Unsqueeze", positions, g.longs(0)), padding);
         String x = g.op("Add", g.op("Gather", wte, INPUT_IDS),
-                g.op("Gather", param(g, w, "wpe.weight", c.nPositions(), e), positions));
+                g.op("Gather", param(g, w, "wpe.weight", c.nPositions(), e), rowPositions));
 
         // query at absolute position p sees keys 0..p: [sequence, past + sequence]
         String keys = g.op("Range", new String[] {g.longScalar(0), total, g.longScalar(1)});
-        String allowed = g.op("LessOrEqual", g.op("Unsqueeze", keys, g.longs(0)),
+        String causal = g.op("LessOrEqual", g.op("Unsqueeze", keys, g.longs(0)),
                 g.op("Unsqueeze", positions, g.longs(1)));
+        // and not a padded key of its row: [rows, 1, 1, past + sequence] & [sequence, past + sequence]
+        String unpadded = g.op("Unsqueeze", g.op("GreaterOrEqual", g.op("Unsqueeze", keys, g.longs(0)), padding),
+                g.longs(1, 2));
+        String allowed = g.op("And", unpadded, causal);
         String masked = g.scalar(-1e9f);
         String scale = g.scalar((float) (1 / Math.sqrt(headSize)));
 

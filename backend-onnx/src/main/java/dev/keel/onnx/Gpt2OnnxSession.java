@@ -23,6 +23,9 @@ import dev.keel.spi.infer.BlockEvaluation;
 import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SlidingWindow;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.infer.StepDecoding;
+import dev.keel.api.monitor.InferenceListener;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -37,7 +40,7 @@ import java.util.Map;
  * same text and loss here as on every other engine. Thread-safe: ONNX Runtime runs concurrent calls on one
  * session, and each generation keeps its own cache.
  */
-final class Gpt2OnnxSession extends SessionSupport {
+final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
     /** Logits held at once during evaluation, so a large vocabulary does not exhaust the heap. */
     private static final long EVAL_LOGITS_BUDGET = 64L << 20;
 
@@ -53,6 +56,17 @@ final class Gpt2OnnxSession extends SessionSupport {
     @Override
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** Continuous batching over this session's graph; close the batch before the session. */
+    @Override
+    public DecodeBatch openBatch() {
+        return new OnnxDecodeBatch(session, config, String.valueOf(info().location()));
+    }
+
+    @Override
+    public List<InferenceListener> eventListeners() {
+        return listeners();
     }
 
     /** One forward pass: logits {@code [batch][sequence*vocab]} and the new cache, valid until closed. */
@@ -101,6 +115,11 @@ final class Gpt2OnnxSession extends SessionSupport {
         OnnxTensor ids = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(flat), new long[] {b, t});
         owned.add(ids);
         inputs.put(Gpt2Graph.INPUT_IDS, ids);
+        if (session.getInputNames().contains(Gpt2Graph.LEFT_PADDING)) { // graphs exported before it lack it
+            OnnxTensor none = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(new long[1]), new long[] {1});
+            owned.add(none);
+            inputs.put(Gpt2Graph.LEFT_PADDING, none);
+        }
         for (int i = 0; i < config.nLayer(); i++) {
             OnnxTensor k;
             OnnxTensor v;

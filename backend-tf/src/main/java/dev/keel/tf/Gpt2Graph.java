@@ -45,6 +45,17 @@ final class Gpt2Graph {
      */
     Gpt2Graph(Ops tf, Gpt2Config config, Function<String, Operand<TFloat32>> weights, Operand<TInt32> ids,
             List<? extends Operand<TFloat32>> pastKeys, List<? extends Operand<TFloat32>> pastValues) {
+        this(tf, config, weights, ids, pastKeys, pastValues, null);
+    }
+
+    /**
+     * @param leftPadding {@code [batch]} (or {@code [1]}, broadcast), or null: row {@code r}'s first
+     *                    {@code leftPadding[r]} past positions are padding (a continuous batch's rows of
+     *                    different lengths), masked out of attention and not counted in its positions
+     */
+    Gpt2Graph(Ops tf, Gpt2Config config, Function<String, Operand<TFloat32>> weights, Operand<TInt32> ids,
+            List<? extends Operand<TFloat32>> pastKeys, List<? extends Operand<TFloat32>> pastValues,
+            Operand<TInt32> leftPadding) {
         this.tf = tf;
         this.c = config;
         this.w = weights;
@@ -59,13 +70,24 @@ final class Gpt2Graph {
 
         Operand<TInt32> flatIds = tf.reshape(ids, tf.constant(new int[] {-1}));
         Operand<TFloat32> tokenEmb = tf.gather(w.apply(Gpt2Layout.PREFIX + "wte.weight"), flatIds, tf.constant(0));
-        Operand<TFloat32> posEmb = tf.gather(w.apply(Gpt2Layout.PREFIX + "wpe.weight"), positions, tf.constant(0));
+        Operand<TInt32> padColumn = leftPadding == null ? null : tf.expandDims(leftPadding, tf.constant(1));
+        // with padding, [rows, time] positions: each row's start after its padding
+        Operand<TFloat32> posEmb = tf.gather(w.apply(Gpt2Layout.PREFIX + "wpe.weight"), padColumn == null ? positions
+                : tf.math.sub(tf.expandDims(positions, tf.constant(0)), padColumn), tf.constant(0));
         // [batch*time, E] + [time, E]: broadcast positions over the batch through a [batch, time, E] view.
         Operand<TFloat32> x = tf.reshape(
                 tf.math.add(tf.reshape(tokenEmb, concat(batch, time, tf.constant(new int[] {c.nEmbd()}))), posEmb),
                 tf.constant(new int[] {-1, c.nEmbd()}));
 
         Operand<TFloat32> bias = causalBias(past, timeScalar);
+        if (padColumn != null) {
+            // [rows, 1, 1, past + time]: a large negative on each row's padded keys
+            Operand<TInt32> cols = tf.expandDims(tf.range(tf.constant(0), tf.math.add(past, timeScalar), tf.constant(1)),
+                    tf.constant(0));
+            Operand<TFloat32> padded = tf.dtypes.cast(tf.math.less(cols, padColumn), TFloat32.class);
+            bias = tf.math.add(bias, tf.expandDims(tf.expandDims(tf.math.mul(padded, tf.constant(MASKED)),
+                    tf.constant(1)), tf.constant(1)));
+        }
         for (int i = 0; i < c.nLayer(); i++) {
             Operand<TFloat32> h = layerNorm(x, Gpt2Layout.block(i, "ln_1"));
             x = tf.math.add(x, attention(h, i, batch, time, bias,

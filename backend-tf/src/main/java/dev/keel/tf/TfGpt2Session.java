@@ -25,6 +25,9 @@ import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SessionBase;
 import dev.keel.spi.infer.SlidingWindow;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.infer.StepDecoding;
+import dev.keel.api.monitor.InferenceListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +58,7 @@ import org.tensorflow.types.TInt32;
  * <p>Thread-safe: TensorFlow sessions accept concurrent runs, every call keeps its own cache, and the shared
  * {@link SessionBase} lets {@link #close()} wait for calls in flight.
  */
-final class TfGpt2Session extends SessionBase {
+final class TfGpt2Session extends SessionBase implements StepDecoding {
     private final Gpt2Config config;
     private final Tokenizer tokenizer;
     private final int maxBatch;
@@ -65,6 +68,7 @@ final class TfGpt2Session extends SessionBase {
     private final Placeholder<TInt32> targets;
     private final List<Placeholder<TFloat32>> pastKeys = new ArrayList<>();
     private final List<Placeholder<TFloat32>> pastValues = new ArrayList<>();
+    private final Operand<TInt32> leftPadding;
     private final Map<Placeholder<TFloat32>, TFloat32> weights = new LinkedHashMap<>();
     private final Gpt2Graph model;
     private final Operand<TFloat32> tokenLosses;
@@ -92,7 +96,8 @@ final class TfGpt2Session extends SessionBase {
                 pastKeys.add(tf.withName("past_key_" + i).placeholder(TFloat32.class, Placeholder.shape(kv)));
                 pastValues.add(tf.withName("past_value_" + i).placeholder(TFloat32.class, Placeholder.shape(kv)));
             }
-            model = new Gpt2Graph(tf, config, byName::get, ids, pastKeys, pastValues);
+            leftPadding = tf.withName("left_padding").placeholderWithDefault(tf.constant(new int[] {0}), Shape.of(-1));
+            model = new Gpt2Graph(tf, config, byName::get, ids, pastKeys, pastValues, leftPadding);
             tokenLosses = model.tokenLosses(targets);
             session = new Session(graph, TfTensors.config(options.threads()));
         } catch (RuntimeException e) {
@@ -243,15 +248,42 @@ final class TfGpt2Session extends SessionBase {
         }
     }
 
-    /** One step: the given tokens after the cached keys and values; result 0 is the last logits. */
-    private Result runCached(int[] tokens, Result cache) {
+    /** Continuous batching over this session's graph; close the batch before the session. */
+    @Override
+    public DecodeBatch openBatch() {
+        return new TfDecodeBatch(config, this::runBatch);
+    }
+
+    @Override
+    public List<InferenceListener> eventListeners() {
+        return listeners();
+    }
+
+    /**
+     * One cached run, also a continuous batch's: equal-length rows after {@code past} (every layer's keys,
+     * then every layer's values; null: no past) with each row's left padding (null: none). Result 0 is each row's last logits, then the
+     * present keys and values in the same order.
+     */
+    Result runBatch(int[][] tokens, List<TFloat32> past, int[] padding) {
         Session.Runner runner = session.runner();
         List<Tensor> owned = new ArrayList<>();
         try {
-            TInt32 x = TfTensors.ints(tokens, 1, tokens.length);
+            TInt32 x = TfTensors.ints(flatten(tokens), tokens.length, tokens[0].length);
             owned.add(x);
             runner.feed(ids, x);
-            feedPast(runner, cache, 1, owned);
+            int layers = config.nLayer();
+            if (past == null) {
+                feedPast(runner, null, tokens.length, owned);
+            }
+            for (int i = 0; past != null && i < layers; i++) {
+                runner.feed(pastKeys.get(i), past.get(i));
+                runner.feed(pastValues.get(i), past.get(layers + i));
+            }
+            if (padding != null) {
+                TInt32 p = TfTensors.ints(padding, padding.length);
+                owned.add(p);
+                runner.feed(leftPadding, p);
+            }
             weights.forEach(runner::feed);
             runner.fetch(model.lastLogits);
             model.presentKeys.forEach(runner::fetch);
@@ -260,6 +292,18 @@ final class TfGpt2Session extends SessionBase {
         } finally {
             owned.forEach(Tensor::close);
         }
+    }
+
+    /** One step: the given tokens after the cached keys and values; result 0 is the last logits. */
+    private Result runCached(int[] tokens, Result cache) {
+        List<TFloat32> past = null;
+        if (cache != null) {
+            past = new ArrayList<>();
+            for (int i = 1; i <= 2 * config.nLayer(); i++) {
+                past.add((TFloat32) cache.get(i));
+            }
+        }
+        return runBatch(new int[][] {tokens}, past, null);
     }
 
     private void feedPast(Session.Runner runner, Result cache, int batch, List<Tensor> owned) {

@@ -19,7 +19,7 @@ public final class KeelCli {
     /** Every verb, in the order --help lists them. Add new verbs here. */
     static List<Object> verbs() {
         return List.of(new BackendsCommand(), new PretrainCommand(), new EvaluateCommand(), new GenerateCommand(),
-                new EmbedCommand(), new ImportCommand(), new ExportCommand(), new AdaptCommand(), new ClassifyCommand(), new DriftCommand(), new MonitorCommand(), new RegistryCommand(), new DemoCommand());
+                new EmbedCommand(), new ImportCommand(), new ExportCommand(), new AdaptCommand(), new ClassifyCommand(), new DriftCommand(), new MonitorCommand(), new RegistryCommand(), new ServeCommand(), new DemoCommand());
     }
 
     public static void main(String[] args) {

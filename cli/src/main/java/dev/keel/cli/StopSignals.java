@@ -22,6 +22,7 @@ final class StopSignals {
     private static final AtomicInteger RECEIVED = new AtomicInteger();
     private static volatile String signal;
     private static volatile boolean cooperative;
+    private static volatile boolean exitOnStop;
     private static volatile PrintStream err = System.err;
 
     private StopSignals() { }
@@ -46,6 +47,12 @@ final class StopSignals {
             Runtime.getRuntime().halt(code);
         }
         signal = s.getName();
+        if (exitOnStop) {
+            // the verb cleans up in its shutdown hooks (keel serve drains): exit as the JVM would have
+            Thread exit = new Thread(() -> System.exit(code), "keel-stop-exit");
+            exit.start();
+            return;
+        }
         if (cooperative) {
             err.println("keel: SIG" + s.getName() + " received: stopping at the next safe point and saving "
                     + "(send it again to exit at once)");
@@ -69,6 +76,14 @@ final class StopSignals {
     /** Declares that the running verb polls {@link #requested()} at safe points, so no watchdog is needed. */
     static void cooperate() {
         cooperative = true;
+    }
+
+    /**
+     * Declares that the running verb stops by exiting the JVM, its shutdown hooks doing the cleanup (a server
+     * draining its requests): a signal then exits at once, with 130 or 143, as the JVM's own handling would.
+     */
+    static void exitOnStop() {
+        exitOnStop = true;
     }
 
     /** Whether a stop was asked for. */

@@ -217,4 +217,25 @@ class InterruptAndResumeTest {
         assertThat(dev.keel.spi.checkpoint.ModelFolder.readMetadata(out).method()).isEqualTo("lora");
         assertThat(dir.resolve(".adapted.partial")).doesNotExist();
     }
+
+    @Test
+    void sigterm_to_keel_serve_still_drains_through_its_shutdown_hook_and_exits_143(@TempDir Path dir)
+            throws Exception {
+        Path model = AdaptClassifyTest.tinyGpt2(dir.resolve("gpt2"));
+        ChildKeel child = ChildKeel.start(dir, "serve", "--backend", "djl", "--model", "tiny=" + model, "--port", "0",
+                "--no-monitor");
+        child.awaitWhileAlive(() -> {
+            try {
+                return child.out().contains("ready at");
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofMinutes(3), "the server to be ready");
+        child.process().destroy();
+        assertThat(child.process().waitFor(2, TimeUnit.MINUTES)).isTrue();
+        String err = child.err();
+        assertThat(child.process().exitValue()).as(err).isEqualTo(143);
+        assertThat(err).contains("draining", "stopped");
+        assertThat(ChildKeel.crashLogs(dir)).isEmpty();
+    }
 }

@@ -29,6 +29,7 @@ import dev.keel.djl.DjlEngine;
 import dev.keel.djl.gpt2.AdamW;
 import dev.keel.djl.gpt2.Gpt2Model;
 import dev.keel.djl.gpt2.Gpt2Session;
+import dev.keel.spi.checkpoint.ChatTemplate;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.data.CorpusTokenizer;
@@ -185,6 +186,10 @@ final class Gpt2Adaptation {
             String baseRef = AdaptedModels.baseReference(spec.base());
             Map<String, Object> training = new LinkedHashMap<>(KeelMetadata.trainingSettings(tc));
             training.put("steps", steps);
+            if (spec.task() == AdaptationTask.PROMPT_RESPONSE) {
+                // what serving needs to shape a chat turn the way training shaped prompts (encodePairs)
+                training.put(ChatTemplate.KEY, ChatTemplate.VERBATIM);
+            }
             training.put("trainable_params", trainableCount);
             training.put("total_params", params);
             if (lora) {

@@ -312,9 +312,18 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
      * {@code cache} holds (null for a plain full pass). Results belong to {@code local}.
      */
     public NDArray forward(NDManager local, NDArray tokens, KvCache cache, boolean training) {
+        return forward(local, tokens, cache, training, null);
+    }
+
+    /**
+     * Like {@link #forward}, for rows whose cache is padded on the left (a continuous batch): row {@code r}'s
+     * first {@code leftPadding[r]} cached positions are masked out and its positions start after them. Null
+     * padding is the plain pass.
+     */
+    NDArray forward(NDManager local, NDArray tokens, KvCache cache, boolean training, int[] leftPadding) {
         NDArray headT = p("transformer.wte.weight").transpose();
         headT.attach(local);
-        return hidden(local, tokens, cache, training).matMul(headT);
+        return hidden(local, tokens, cache, training, leftPadding).matMul(headT);
     }
 
     /**
@@ -322,6 +331,10 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
      * logits, and what a gpt2 embedding averages. Results belong to {@code local}.
      */
     public NDArray hidden(NDManager local, NDArray tokens, KvCache cache, boolean training) {
+        return hidden(local, tokens, cache, training, null);
+    }
+
+    private NDArray hidden(NDManager local, NDArray tokens, KvCache cache, boolean training, int[] leftPadding) {
         long batch = tokens.getShape().get(0);
         long time = tokens.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
@@ -330,13 +343,18 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
                     + "context holds " + config.nPositions() + "; shorten the input");
         }
         float drop = training ? (float) config.dropout() : 0f;
-        NDArray positions = DjlEngine.ownedLongs(local, range(past, time), new Shape(time));
+        NDArray positions = leftPadding == null ? DjlEngine.ownedLongs(local, range(past, time), new Shape(time))
+                : DjlEngine.ownedLongs(local, paddedPositions(past, time, leftPadding), new Shape(batch, time));
         NDArray x = Embedding.embedding(tokens, p("transformer.wte.weight"), SparseFormat.DENSE).singletonOrThrow();
         NDArray pos = Embedding.embedding(positions, p("transformer.wpe.weight"), SparseFormat.DENSE)
                 .singletonOrThrow();
         x = dropout(x.add(pos), drop, training);
         NDArray mask = time > 1 ? causalMask.get(local, new NDIndex("{}:{}, :{}", past, past + time, past + time))
                 : null;
+        if (leftPadding != null) {
+            NDArray padded = keyPadding(local, leftPadding, past + Math.toIntExact(time));
+            mask = mask == null ? padded : padded.add(mask);
+        }
         for (int layer = 0; layer < config.nLayer(); layer++) {
             String b = Gpt2Layout.PREFIX + "h." + layer + ".";
             NDArray h = layerNorm(x, b + "ln_1");
@@ -348,6 +366,26 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
             cache.advance(Math.toIntExact(time));
         }
         return layerNorm(x, "transformer.ln_f");
+    }
+
+    /** Row r's positions {@code past - leftPadding[r] + t}: its padding takes no position. */
+    private static long[] paddedPositions(int past, long time, int[] leftPadding) {
+        long[] out = new long[Math.toIntExact(leftPadding.length * time)];
+        for (int r = 0; r < leftPadding.length; r++) {
+            for (int t = 0; t < time; t++) {
+                out[Math.toIntExact(r * time + t)] = past - leftPadding[r] + t;
+            }
+        }
+        return out;
+    }
+
+    /** {@code [B, 1, 1, keys]}: a large negative on each row's left padding, 0 elsewhere. */
+    private static NDArray keyPadding(NDManager local, int[] leftPadding, int keys) {
+        float[] bias = new float[leftPadding.length * keys];
+        for (int r = 0; r < leftPadding.length; r++) {
+            java.util.Arrays.fill(bias, r * keys, r * keys + leftPadding[r], MASKED);
+        }
+        return DjlEngine.ownedFloats(local, bias, new Shape(leftPadding.length, 1, 1, keys));
     }
 
     private static long[] range(long from, long count) {

@@ -32,6 +32,9 @@ import dev.keel.spi.infer.CausalPooling;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.SessionBase;
 import dev.keel.spi.infer.SlidingWindow;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.infer.StepDecoding;
+import dev.keel.api.monitor.InferenceListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +46,7 @@ import java.util.List;
  * and block evaluation are the engine-neutral ones of {@code dev.keel.spi.infer}, so every backend gives the
  * same text and loss for the same checkpoint.
  */
-public final class Gpt2Session extends SessionBase {
+public final class Gpt2Session extends SessionBase implements StepDecoding {
     private final Gpt2Model model;
     private final Tokenizer tokenizer;
     private volatile boolean useCache = true;
@@ -76,6 +79,17 @@ public final class Gpt2Session extends SessionBase {
         String version = metadata.modelVersion() != null ? metadata.modelVersion()
                 : dir.toAbsolutePath().getFileName() + "@" + dir.resolve(ModelFolder.WEIGHTS).toFile().lastModified();
         return new Gpt2Session(model, tokenizer, new ModelInfo(gpt2, "djl", options.device(), version, dir), options);
+    }
+
+    /** Continuous batching over this session's weights; close the batch before the session. */
+    @Override
+    public DecodeBatch openBatch() {
+        return new DjlDecodeBatch(model);
+    }
+
+    @Override
+    public List<InferenceListener> eventListeners() {
+        return listeners();
     }
 
     /** Switches the key/value cache off (each token then re-reads the whole context), for comparisons. */

@@ -20,6 +20,34 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
     }
 
+    /**
+     * A cache of {@code length} positions holding the given per-layer keys and values (moved into the
+     * cache's own manager), for rows a continuous batch assembled.
+     */
+    static KvCache of(NDManager parent, NDArray[] keys, NDArray[] values, int length) {
+        KvCache cache = new KvCache(parent, keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            keys[i].attach(cache.manager);
+            values[i].attach(cache.manager);
+            cache.keys[i] = keys[i];
+            cache.values[i] = values[i];
+        }
+        cache.length = length;
+        return cache;
+    }
+
+    int layers() {
+        return keys.length;
+    }
+
+    NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    NDArray values(int layer) {
+        return values[layer];
+    }
+
     /** Tokens held. */
     public int length() {
         return length;

@@ -87,5 +87,7 @@ class Gpt2AdaptationTest {
         TrainingResult r = new DjlAdapter(Device.cpu()).adapt(spec(base, AdaptationTask.PROMPT_RESPONSE, pairs,
                 dir.resolve("pr"), 30).dev(pairs).build());
         assertThat(r.metrics().get("dev_loss")).isLessThan(r.metrics().get("dev_loss_before") / 2);
+        assertThat(dev.keel.spi.checkpoint.ChatTemplate.read(r.output())).as("what chat serving shapes turns with")
+                .contains(new dev.keel.spi.checkpoint.ChatTemplate(dev.keel.spi.checkpoint.ChatTemplate.VERBATIM));
     }
 }

@@ -66,7 +66,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * adapted kinds need keel-adapters' test-jar on the test class path ({@link AdaptedFolders}).
  */
 @API(status = EXPERIMENTAL, since = "0.1")
-public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks,
+public abstract class BackendCompatibilityKit implements CoreChecks, PretrainChecks, GenerationChecks, StepDecodingChecks,
         Gpt2EmbeddingChecks {
 
     /** What the session checks open: each family Keel defines, and each adapted-folder kind over them. */

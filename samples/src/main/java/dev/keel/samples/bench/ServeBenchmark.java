@@ -1,0 +1,361 @@
+package dev.keel.samples.bench;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.keel.api.ModelRef;
+import dev.keel.api.infer.GenerationRequest;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.runtime.KeelRuntime;
+import dev.keel.server.KeelServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+/**
+ * {@code keel serve} under load, side by side in one run (the machine is shared and noisy, so compare ratios
+ * within the run): MiniLM embeddings (one sentence per request) and a Keel-pretrained gpt2 (64-token
+ * completions) at 1, 8 and 64 concurrent HTTP clients; generation tokens/s of 16 concurrent streams with
+ * continuous batching against one stream and against the same 16 decoded one request at a time; server
+ * overhead over in-process calls at one client; memory per idle model.
+ *
+ * <pre>
+ *   java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... dev.keel.samples.bench.ServeBenchmark --gpt2 DIR [--scale 1.0]
+ *        [--only memory | --only generation --backends djl,onnx,tf]
+ * </pre>
+ * {@code DIR} is a gpt2 folder written by {@code keel pretrain}; {@code --scale} multiplies the request
+ * counts (0.25 for a quick look); {@code --only memory} stops after the memory figures; {@code --only
+ * generation} measures the batching figures alone, on each named engine.
+ */
+public final class ServeBenchmark {
+    private static final String[] SENTENCES = {"a fine film", "the soup was cold and the service slow",
+        "one of the best movies of the year", "I would not recommend this hotel to anyone",
+        "the battery lasts two full days", "a dull, tedious mess", "the staff remembered our names",
+        "it boils water in a minute and shuts off reliably", "boring and far too long",
+        "an ugly, pointless movie", "warm, funny and charming", "the plot makes no sense"};
+    private static final String[] PROMPTS = {"ROMEO:", "JULIET:\nO ", "First Citizen:\n", "KING HENRY:\nWhat",
+        "MENENIUS:\nI tell you", "HAMLET:\nTo be", "LADY MACBETH:\n", "Second Servant:\nSir,"};
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+            .executor(Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "bench-http");
+                t.setDaemon(true);
+                return t;
+            })).build();
+
+    private ServeBenchmark() { }
+
+    public static void main(String[] args) throws Exception {
+        Path gpt2 = Path.of(arg(args, "--gpt2", "runs/shakespeare"));
+        double scale = Double.parseDouble(arg(args, "--scale", "1.0"));
+        if (!Files.exists(gpt2.resolve("config.json"))) {
+            System.err.println("no gpt2 folder at " + gpt2 + "; pre-train one first: bin/keel pretrain --corpus "
+                    + "input.txt --out " + gpt2 + " --iters 600");
+            System.exit(2);
+        }
+        System.out.printf(Locale.ROOT, "machine: %d cores, load average at start %s%n",
+                Runtime.getRuntime().availableProcessors(), load());
+
+        if (arg(args, "--only", "").equals("generation")) {
+            // the batching figures on chosen engines: --only generation --backends djl,onnx,tf
+            for (String backend : arg(args, "--backends", "onnx").split(",")) {
+                try (KeelServer server = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
+                        .maxQueue(256).maxBatch(32).maxTokensLimit(256).start()) {
+                    generation(server, gpt2, backend, (int) Math.max(1, Math.round(scale * 3)));
+                }
+            }
+            System.out.printf(Locale.ROOT, "load average at end %s%n", load());
+            System.exit(0);
+        }
+        memoryPerIdleModel(gpt2);
+        if (arg(args, "--only", "").equals("memory")) {
+            System.exit(0);
+        }
+
+        try (KeelServer server = KeelServer.builder().model("minilm", "builtin:all-minilm-l6-v2")
+                .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).maxTokensLimit(256).start()) {
+            String backends;
+            try (InferenceSession e = server.runtime().open(ModelRef.parse("builtin:all-minilm-l6-v2"));
+                    InferenceSession g = server.runtime().open(ModelRef.parse(gpt2.toString()))) {
+                backends = "minilm on " + e.info().backend() + ", gpt2 on " + g.info().backend() + " ("
+                        + g.info().config() + ")";
+            }
+            System.out.println("models: " + backends);
+
+            System.out.println();
+            System.out.println("== requests/s and latency (HTTP, keep-alive, JDK HttpClient)");
+            System.out.println("workload                         clients  requests  req/s     p50 ms    p99 ms");
+            for (int clients : new int[] {1, 8, 64}) {
+                int n = (int) Math.max(clients, Math.round(scale * (clients == 1 ? 300 : clients == 8 ? 800 : 1280)));
+                report("embeddings, 1 sentence", clients, load(clients, n, i -> post(server, "/v1/embeddings",
+                        "{\"model\":\"minilm\",\"input\":\"" + SENTENCES[i % SENTENCES.length] + "\"}")));
+            }
+            for (int clients : new int[] {1, 8, 64}) {
+                int n = (int) Math.max(clients, Math.round(scale * (clients == 1 ? 12 : clients == 8 ? 48 : 128)));
+                report("completions, 64 tokens", clients, load(clients, n, i -> post(server, "/v1/completions",
+                        completion(i, false))));
+            }
+
+            System.out.println();
+            System.out.println("== server overhead over in-process calls on the same session, 1 client (p50; "
+                    + "in-process and HTTP calls alternate)");
+            InferenceSession minilm = server.session("minilm");
+            InferenceSession g = server.session("gpt2");
+            int blocks = (int) Math.max(5, Math.round(scale * 30));
+            overhead("embeddings, 1 sentence", blocks, 10,
+                    i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])),
+                    i -> post(server, "/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
+                            + SENTENCES[i % SENTENCES.length] + "\"}"));
+            overhead("completions, 64 tokens", Math.max(3, blocks / 5), 4,
+                    i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length]).maxTokens(64)
+                            .temperature(0.8).seed(i).build()),
+                    i -> post(server, "/v1/completions", completion(i, false)));
+
+            generation(server, gpt2, null, (int) Math.max(1, Math.round(scale * 3)));
+        }
+        System.out.printf(Locale.ROOT, "load average at end %s%n", load());
+        System.exit(0);
+    }
+
+    /** Tokens/s of one stream and of 16 with continuous batching on {@code server}, and of 16 decoded one at a time. */
+    private static void generation(KeelServer server, Path gpt2, String backend, int perStream) throws Exception {
+        System.out.println();
+        System.out.println("== generation tokens/s, streams of 64 tokens (SSE)" + (backend == null ? "" : ", gpt2 on "
+                + backend));
+        double one = tokens(server, 1, perStream, "one stream");
+        double batched = tokens(server, 16, perStream, "16 streams, continuous batching");
+        try (KeelServer sequential = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
+                .maxQueue(256).maxBatch(1).maxTokensLimit(256).start()) {
+            double alone = tokens(sequential, 16, perStream, "16 streams, one decoded at a time (--max-batch 1)");
+            System.out.printf(Locale.ROOT, "continuous batching: %.2fx one stream, %.2fx one-at-a-time decoding%n",
+                    batched / one, batched / alone);
+        }
+    }
+
+    /** A sampled 64-token completion (seeded, so runs repeat); streamed with the usage chunk at the end. */
+    private static String completion(int i, boolean stream) {
+        JsonObject body = new JsonObject();
+        body.addProperty("model", "gpt2");
+        body.addProperty("prompt", PROMPTS[i % PROMPTS.length]);
+        body.addProperty("max_tokens", 64);
+        body.addProperty("temperature", 0.8);
+        body.addProperty("seed", i);
+        if (stream) {
+            body.addProperty("stream", true);
+            JsonObject options = new JsonObject();
+            options.addProperty("include_usage", true);
+            body.add("stream_options", options);
+        }
+        return body.toString();
+    }
+
+    // ---- memory
+
+    private static void memoryPerIdleModel(Path gpt2) {
+        System.out.println("== memory per idle model (native RSS + live heap after opening and warming; all copies "
+                + "stay open; run with -Xms = -Xmx and -XX:+AlwaysPreTouch so the heap's own pages do not move RSS)");
+        KeelRuntime runtime = KeelRuntime.builder().build();
+        List<InferenceSession> open = new ArrayList<>();
+        try {
+            for (String ref : new String[] {"builtin:all-minilm-l6-v2", gpt2.toString()}) {
+                long before = footprint();
+                open.add(warm(runtime.open(ModelRef.parse(ref))));
+                long first = footprint();
+                for (int copy = 0; copy < 3; copy++) {
+                    open.add(warm(runtime.open(ModelRef.parse(ref))));
+                }
+                long more = footprint();
+                InferenceSession s = open.get(open.size() - 1);
+                System.out.printf(Locale.ROOT, "%-26s on %-4s first %7.1f MB (engine start-up included if first on "
+                        + "it), each further copy %6.1f MB%n", ref.startsWith("builtin:") ? ref : "gpt2 (pretrained)",
+                        s.info().backend(), (first - before) / 1e6, (more - first) / 3e6);
+            }
+        } finally {
+            open.forEach(InferenceSession::close);
+        }
+        System.out.println();
+    }
+
+    private static InferenceSession warm(InferenceSession s) {
+        if (s.info().config().family().modelType().equals("gpt2")) {
+            s.generate(GenerationRequest.builder().prompt("ROMEO:").maxTokens(8).greedy().build());
+        } else {
+            s.embed(List.of("warm up"));
+        }
+        return s;
+    }
+
+    /** Resident memory plus the live Java heap, after a collection. */
+    private static long footprint() {
+        long rss = rss();
+        Runtime rt = Runtime.getRuntime();
+        return rss + rt.totalMemory() - rt.freeMemory();
+    }
+
+    private static long rss() {
+        System.gc();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            return Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        }
+        return 0;
+    }
+
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    // ---- load generation
+
+    private record Run(long[] latencies, long wallNanos, int errors) { }
+
+    private interface Call {
+        void run(int i) throws Exception;
+    }
+
+    private static Run load(int clients, int requests, Call call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        long[] latencies = new long[requests];
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            done.add(pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < requests) {
+                    long t = System.nanoTime();
+                    try {
+                        call.run(i);
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                    }
+                    latencies[i] = System.nanoTime() - t;
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        long wall = System.nanoTime() - start;
+        pool.shutdown();
+        return new Run(latencies, wall, errors.get());
+    }
+
+    private static long[] timed(int n, IntFunction<Object> call) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            call.apply(i);
+            out[i] = System.nanoTime() - t;
+        }
+        return out;
+    }
+
+    private static void post(KeelServer server, String path, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("HTTP " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    private static void report(String workload, int clients, Run run) {
+        System.out.printf(Locale.ROOT, "%-32s %7d  %8d  %7.1f  %8.2f  %8.2f%s%n", workload, clients,
+                run.latencies.length, run.latencies.length / (run.wallNanos / 1e9), percentile(run.latencies, 0.5),
+                percentile(run.latencies, 0.99), run.errors > 0 ? "  (" + run.errors + " errors)" : "");
+    }
+
+    private static void overhead(String workload, int blocks, int perBlock, IntFunction<Object> inProcess, Call http)
+            throws Exception {
+        int n = blocks * perBlock;
+        long[] local = new long[n];
+        long[] remote = new long[n];
+        for (int i = 0; i < n; i++) {
+            // alternate call by call, each after the same short pause, so both see the same load and the same
+            // scheduler treatment of a thread that wakes up (a busy box favours waking threads)
+            Thread.sleep(2);
+            long t = System.nanoTime();
+            inProcess.apply(i);
+            local[i] = System.nanoTime() - t;
+            Thread.sleep(2);
+            t = System.nanoTime();
+            http.run(i);
+            remote[i] = System.nanoTime() - t;
+        }
+        double l = percentile(local, 0.5);
+        double r = percentile(remote, 0.5);
+        System.out.printf(Locale.ROOT, "%-32s in-process %8.2f ms  HTTP %8.2f ms  overhead %+6.1f%% (%+.2f ms)%n",
+                workload, l, r, 100 * (r - l) / l, r - l);
+    }
+
+    private static double percentile(long[] nanos, double p) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))] / 1e6;
+    }
+
+    /** Streams {@code clients x perClient} 64-token completions and prints the generated tokens per second. */
+    private static double tokens(KeelServer server, int clients, int perClient, String label) throws Exception {
+        AtomicLong tokens = new AtomicLong();
+        Run run = load(clients, clients * perClient, i -> {
+            HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(completion(i, true))).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("data: {")) {
+                        JsonObject chunk = JsonParser.parseString(line.substring(6)).getAsJsonObject();
+                        if (chunk.has("usage") && !chunk.get("usage").isJsonNull()) {
+                            tokens.addAndGet(chunk.getAsJsonObject("usage").get("completion_tokens").getAsLong());
+                        }
+                    }
+                }
+            }
+        });
+        double perSecond = tokens.get() / (run.wallNanos / 1e9);
+        System.out.printf(Locale.ROOT, "%-52s %6d tokens in %6.2f s  %8.1f tokens/s  p50 %7.1f ms per stream%s%n",
+                label, tokens.get(), run.wallNanos / 1e9, perSecond, percentile(run.latencies, 0.5),
+                run.errors > 0 ? "  (" + run.errors + " errors)" : "");
+        return perSecond;
+    }
+
+    private static String arg(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}
