@@ -118,7 +118,8 @@ public final class FolderLock implements AutoCloseable {
                 ch.close();
                 throw busy(dir, readOwner(file));
             }
-            if (opened == null || !opened.equals(fileKey(file))) {
+            // (a file system without file keys cannot tell; there the lock is taken as it is)
+            if (opened != null && !opened.equals(fileKey(file))) {
                 lock.release();
                 ch.close();
                 return null;
