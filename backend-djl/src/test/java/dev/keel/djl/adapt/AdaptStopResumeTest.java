@@ -184,4 +184,22 @@ class AdaptStopResumeTest {
         assertThat(resumed.trainLoss()).isCloseTo(straight.trainLoss(), within(1e-9));
         assertThat(ModelFolder.readMetadata(out).method()).isEqualTo("head");
     }
+
+    @Test
+    void what_a_killed_adaptation_left_half_written_never_blocks_the_next_run() throws IOException {
+        Path out = dir.resolve("killed");
+        Path staging = AdaptRun.staging(out);
+        // a run killed mid-write: a partial config, a temporary file, and its lock file (stale: its process is gone)
+        Files.createDirectories(staging);
+        Files.writeString(staging.resolve("config.json"), "{\"model_ty");
+        Files.writeString(staging.resolve(".model.safetensors.123.tmp"), "half");
+        Files.writeString(staging.resolve(dev.keel.spi.checkpoint.FolderLock.FILE), "{\"pid\": 999999999}");
+        assertThat(out).as("the output folder never held a half-written model").doesNotExist();
+        TrainingResult r = adapter().adapt(spec(AdaptationMethod.FULL, AdaptationTask.CAUSAL_LM, domain, out, 3));
+        assertThat(r.output()).isEqualTo(out.toAbsolutePath().normalize());
+        assertThat(ModelFolder.readMetadata(out).method()).isEqualTo("full");
+        assertThat(out.resolve(".model.safetensors.123.tmp")).doesNotExist();
+        assertThat(out.resolve(dev.keel.spi.checkpoint.FolderLock.FILE)).doesNotExist();
+        assertThat(staging).doesNotExist();
+    }
 }
