@@ -11,7 +11,7 @@ import java.util.Map;
  * {@value #CALIBRATION_BINS} equal-width confidence bins.
  */
 public record ClassificationMetrics(int count, double accuracy, double macroF1, double[] f1, int[][] confusion,
-        double expectedCalibrationError, double loss) {
+        double expectedCalibrationError, double loss) implements java.io.Serializable {
 
     public static final int CALIBRATION_BINS = 10;
 
@@ -21,50 +21,115 @@ public record ClassificationMetrics(int count, double accuracy, double macroF1, 
             throw new InvalidInputException("metrics need one probability row per gold label and at least one "
                     + "example; got " + gold.length + " labels and " + probabilities.length + " rows");
         }
-        int k = probabilities[0].length;
-        int[][] confusion = new int[k][k];
-        double[] binConfidence = new double[CALIBRATION_BINS];
-        double[] binCorrect = new double[CALIBRATION_BINS];
-        int[] binCount = new int[CALIBRATION_BINS];
-        int correct = 0;
-        double loss = 0;
+        Tally tally = new Tally(probabilities[0].length);
         for (int i = 0; i < gold.length; i++) {
-            double[] p = probabilities[i];
+            tally.add(gold[i], probabilities[i]);
+        }
+        return tally.metrics();
+    }
+
+    /**
+     * The running sums behind the metrics, so they can be counted where the data lives and merged (a Spark
+     * aggregation): counts are exact whatever the grouping; the calibration and loss sums are doubles, so a
+     * different grouping changes them only in the last bits.
+     */
+    public static final class Tally implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int[][] confusion;
+        private final double[] binConfidence = new double[CALIBRATION_BINS];
+        private final double[] binCorrect = new double[CALIBRATION_BINS];
+        private final int[] binCount = new int[CALIBRATION_BINS];
+        private int count;
+        private int correct;
+        private double loss;
+
+        public Tally(int classes) {
+            if (classes < 1) {
+                throw new InvalidInputException("metrics need at least one class, got " + classes);
+            }
+            confusion = new int[classes][classes];
+        }
+
+        /** Adds one example: its gold class index and the predicted probabilities in label order. */
+        public Tally add(int gold, double[] p) {
+            if (p.length != confusion.length || gold < 0 || gold >= confusion.length) {
+                throw new InvalidInputException("an example needs a gold index in [0, " + confusion.length + ") and "
+                        + confusion.length + " probabilities; got " + gold + " and " + p.length);
+            }
             int pred = argmax(p);
-            confusion[gold[i]][pred]++;
-            boolean right = pred == gold[i];
+            confusion[gold][pred]++;
+            boolean right = pred == gold;
             correct += right ? 1 : 0;
-            loss -= Math.log(Math.max(p[gold[i]], 1e-12));
+            loss -= Math.log(Math.max(p[gold], 1e-12));
             int bin = Math.min(CALIBRATION_BINS - 1, (int) (p[pred] * CALIBRATION_BINS));
             binConfidence[bin] += p[pred];
             binCorrect[bin] += right ? 1 : 0;
             binCount[bin]++;
+            count++;
+            return this;
         }
-        double ece = 0;
-        for (int b = 0; b < CALIBRATION_BINS; b++) {
-            if (binCount[b] > 0) {
-                ece += Math.abs(binCorrect[b] - binConfidence[b]) / gold.length;
+
+        /** Adds another tally's examples to this one. */
+        public Tally merge(Tally other) {
+            if (other.confusion.length != confusion.length) {
+                throw new InvalidInputException("cannot merge metrics of " + other.confusion.length + " and "
+                        + confusion.length + " classes");
             }
+            for (int i = 0; i < confusion.length; i++) {
+                for (int j = 0; j < confusion.length; j++) {
+                    confusion[i][j] += other.confusion[i][j];
+                }
+            }
+            for (int b = 0; b < CALIBRATION_BINS; b++) {
+                binConfidence[b] += other.binConfidence[b];
+                binCorrect[b] += other.binCorrect[b];
+                binCount[b] += other.binCount[b];
+            }
+            count += other.count;
+            correct += other.correct;
+            loss += other.loss;
+            return this;
         }
-        double[] f1 = new double[k];
-        double f1Sum = 0;
-        int present = 0;
-        for (int c = 0; c < k; c++) {
-            int tp = confusion[c][c];
-            int goldC = 0;
-            int predC = 0;
-            for (int j = 0; j < k; j++) {
-                goldC += confusion[c][j];
-                predC += confusion[j][c];
-            }
-            f1[c] = goldC + predC == 0 ? 0 : 2.0 * tp / (goldC + predC);
-            if (goldC + predC > 0) {
-                f1Sum += f1[c];
-                present++;
-            }
+
+        public int count() {
+            return count;
         }
-        return new ClassificationMetrics(gold.length, (double) correct / gold.length, f1Sum / present, f1, confusion,
-                ece, loss / gold.length);
+
+        public ClassificationMetrics metrics() {
+            if (count == 0) {
+                throw new InvalidInputException("metrics need at least one example; got none");
+            }
+            int k = confusion.length;
+            double ece = 0;
+            for (int b = 0; b < CALIBRATION_BINS; b++) {
+                if (binCount[b] > 0) {
+                    ece += Math.abs(binCorrect[b] - binConfidence[b]) / count;
+                }
+            }
+            double[] f1 = new double[k];
+            double f1Sum = 0;
+            int present = 0;
+            for (int c = 0; c < k; c++) {
+                int tp = confusion[c][c];
+                int goldC = 0;
+                int predC = 0;
+                for (int j = 0; j < k; j++) {
+                    goldC += confusion[c][j];
+                    predC += confusion[j][c];
+                }
+                f1[c] = goldC + predC == 0 ? 0 : 2.0 * tp / (goldC + predC);
+                if (goldC + predC > 0) {
+                    f1Sum += f1[c];
+                    present++;
+                }
+            }
+            int[][] copy = new int[k][];
+            for (int i = 0; i < k; i++) {
+                copy[i] = confusion[i].clone();
+            }
+            return new ClassificationMetrics(count, (double) correct / count, f1Sum / present, f1, copy, ece,
+                    loss / count);
+        }
     }
 
     public static int argmax(double[] p) {

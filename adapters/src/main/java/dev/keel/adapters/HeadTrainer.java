@@ -40,10 +40,35 @@ public final class HeadTrainer {
     /** The trained head (best dev epoch), its history and the dev metrics of the kept weights. */
     public record Result(ClassifierHead head, List<Epoch> history, int bestEpoch, ClassificationMetrics dev) { }
 
+    /**
+     * Data-parallel training of one shard among several: the standardisation computed over all shards (so
+     * every worker's parameters live in one space), and a hook that sees the live parameter arrays after
+     * every batch and may overwrite them (with the workers' average). Every worker must see the same number
+     * of batches, and the hook must leave the parameters equal on all workers at each epoch's end, so that
+     * dev evaluation and early stopping decide alike everywhere.
+     *
+     * @param mean per-feature mean over all shards
+     * @param inv  per-feature 1 / standard deviation over all shards
+     * @param sync called after each batch
+     */
+    public record Distributed(float[] mean, float[] inv, ParameterSync sync) { }
+
+    /** Called after each batch with the parameters (weight rows and biases of every layer), changed in place. */
+    @FunctionalInterface
+    public interface ParameterSync {
+        void afterBatch(int batch, boolean epochEnd, List<float[]> parameters);
+    }
+
     private HeadTrainer() { }
 
     public static Result train(float[][] x, int[] y, int classes, float[][] devX, int[] devY, Options o,
             Consumer<Epoch> progress) {
+        return train(x, y, classes, devX, devY, o, progress, null);
+    }
+
+    /** Trains one shard of a data-parallel run when {@code distributed} is given; alone when it is null. */
+    public static Result train(float[][] x, int[] y, int classes, float[][] devX, int[] devY, Options o,
+            Consumer<Epoch> progress, Distributed distributed) {
         if (x.length == 0 || x.length != y.length) {
             throw new InvalidInputException("head training needs one label per feature row and at least one row");
         }
@@ -51,7 +76,12 @@ public final class HeadTrainer {
         Random rnd = new Random(o.seed());
         float[] mean = new float[d];
         float[] inv = new float[d];
-        standardisation(x, mean, inv);
+        if (distributed == null) {
+            standardisation(x, mean, inv);
+        } else {
+            System.arraycopy(distributed.mean(), 0, mean, 0, d);
+            System.arraycopy(distributed.inv(), 0, inv, 0, d);
+        }
 
         int h = o.hidden();
         int in2 = h == 0 ? d : h;
@@ -70,6 +100,12 @@ public final class HeadTrainer {
             order[i] = i;
         }
         int step = 0;
+        int batches = 0;
+        List<float[]> parameters = new ArrayList<>();
+        for (Param p : w1 == null ? List.of(w2) : List.of(w1, w2)) {
+            parameters.addAll(List.of(p.w));
+            parameters.add(p.b);
+        }
         float[] xs = new float[d];
         float[] hid = new float[in2];
         double[] z = new double[classes];
@@ -84,6 +120,9 @@ public final class HeadTrainer {
                     batchWeight += o.classWeights()[y[order[bi]]];
                 }
                 if (batchWeight == 0) {
+                    if (distributed != null) {
+                        distributed.sync().afterBatch(++batches, end == order.length, parameters);
+                    }
                     continue;
                 }
                 for (int bi = start; bi < end; bi++) {
@@ -137,6 +176,9 @@ public final class HeadTrainer {
                 w2.adamw(o.learningRate(), o.weightDecay(), step);
                 if (w1 != null) {
                     w1.adamw(o.learningRate(), o.weightDecay(), step);
+                }
+                if (distributed != null) {
+                    distributed.sync().afterBatch(++batches, end == order.length, parameters);
                 }
             }
             ClassifierHead head = fold(w1, w2, mean, inv);

@@ -60,14 +60,22 @@ public final class Labels {
             }
             seen.add(label);
         }
-        if (seen.size() < 2) {
-            throw new InvalidInputException(source + " uses only the label " + seen + "; a classifier needs "
-                    + "examples of at least two labels");
-        }
         if (seen.size() > MAX_CLASSES || seen.size() > Math.max(2, examples.size() * 0.9)) {
             throw new InvalidInputException(source + " has " + seen.size() + " distinct labels in "
                     + examples.size() + " examples; almost every example has its own label, so the label column "
                     + "probably holds text; check the file's columns");
+        }
+        return ordered(seen, source);
+    }
+
+    /**
+     * The label set of distinct labels counted elsewhere (a distributed count of a training set), ordered as
+     * {@link #fromExamples} orders them: integers numerically, names alphabetically.
+     */
+    public static Labels ordered(Set<String> seen, String source) {
+        if (seen.size() < 2) {
+            throw new InvalidInputException(source + " uses only the label " + seen + "; a classifier needs "
+                    + "examples of at least two labels");
         }
         long numeric = seen.stream().filter(Labels::isInteger).count();
         List<String> sorted = new ArrayList<>(seen);

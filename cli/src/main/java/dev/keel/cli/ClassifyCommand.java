@@ -50,6 +50,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.jsonl", description = "write one prediction per line")
     Path out;
 
+    @Option(names = "--spark", paramLabel = "MASTER_URL", description = SparkVerbs.OPTION_HELP)
+    String spark;
+
     @Override
     public Integer call() {
         Console console = Console.of(common);
@@ -67,6 +70,9 @@ public final class ClassifyCommand implements Callable<Integer> {
                         + " but not example " + (labelled ? i + 1 : 1) + "; label every line to score the model, or "
                         + "none to only predict");
             }
+        }
+        if (spark != null) {
+            return SparkVerbs.classify(this, examples, labelled, console);
         }
         KeelRuntime runtime = common.runtime();
         List<String> texts = examples.stream().map(LabelledExample::text).toList();
@@ -94,48 +100,55 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             console.endProgress();
             double secs = (System.nanoTime() - t0) / 1e9;
-            if (out != null) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < texts.size(); i++) {
-                    Prediction p = predictions.get(i);
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("text", texts.get(i));
-                    row.put("label", p.label());
-                    row.put("confidence", p.confidence());
-                    Map<String, Double> probs = new LinkedHashMap<>();
-                    for (int k = 0; k < labels.size(); k++) {
-                        probs.put(labels.name(k), p.probability(k));
-                    }
-                    row.put("probabilities", probs);
-                    if (labelled) {
-                        row.put("gold", examples.get(i).label().trim());
-                    }
-                    sb.append(Json.compact(row)).append('\n');
-                }
-                AtomicFiles.writeString(out, sb.toString());
-            }
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("count", texts.size());
-            if (labelled) {
-                double[][] probs = predictions.stream().map(Prediction::probabilities).toArray(double[][]::new);
-                ClassificationMetrics m = ClassificationMetrics.of(gold, probs);
-                console.say(m.confusionTable(labels));
-                json.put("accuracy", m.accuracy());
-                json.put("macro_f1", m.macroF1());
-                json.put("ece", m.expectedCalibrationError());
-            } else if (out == null) {
-                for (int i = 0; i < Math.min(texts.size(), 20); i++) {
-                    console.say(String.format("%-10s %.3f  %s", predictions.get(i).label(),
-                            predictions.get(i).confidence(), texts.get(i)));
-                }
-            }
-            json.put("sentences_per_s", texts.size() / Math.max(secs, 1e-9));
-            json.put("backend", backend);
-            if (out != null) {
-                json.put("out", out.toString());
-            }
-            console.result(json);
+            report(console, examples, labelled, predictions, labels, gold, secs, backend);
         }
         return 0;
+    }
+
+    /** Writes --out and prints the result (metrics when labelled): the same for a local and a Spark run. */
+    void report(Console console, List<LabelledExample> examples, boolean labelled, List<Prediction> predictions,
+            Labels labels, int[] gold, double secs, String backend) {
+        List<String> texts = examples.stream().map(LabelledExample::text).toList();
+        if (out != null) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < texts.size(); i++) {
+                Prediction p = predictions.get(i);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("text", texts.get(i));
+                row.put("label", p.label());
+                row.put("confidence", p.confidence());
+                Map<String, Double> probs = new LinkedHashMap<>();
+                for (int k = 0; k < labels.size(); k++) {
+                    probs.put(labels.name(k), p.probability(k));
+                }
+                row.put("probabilities", probs);
+                if (labelled) {
+                    row.put("gold", examples.get(i).label().trim());
+                }
+                sb.append(Json.compact(row)).append('\n');
+            }
+            AtomicFiles.writeString(out, sb.toString());
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("count", texts.size());
+        if (labelled) {
+            double[][] probs = predictions.stream().map(Prediction::probabilities).toArray(double[][]::new);
+            ClassificationMetrics m = ClassificationMetrics.of(gold, probs);
+            console.say(m.confusionTable(labels));
+            json.put("accuracy", m.accuracy());
+            json.put("macro_f1", m.macroF1());
+            json.put("ece", m.expectedCalibrationError());
+        } else if (out == null) {
+            for (int i = 0; i < Math.min(texts.size(), 20); i++) {
+                console.say(String.format("%-10s %.3f  %s", predictions.get(i).label(),
+                        predictions.get(i).confidence(), texts.get(i)));
+            }
+        }
+        json.put("sentences_per_s", texts.size() / Math.max(secs, 1e-9));
+        json.put("backend", backend);
+        if (out != null) {
+            json.put("out", out.toString());
+        }
+        console.result(json);
     }
 }

@@ -66,6 +66,9 @@ public final class DriftCommand implements Callable<Integer> {
             description = "texts per side to embed with --model (default: ${DEFAULT-VALUE})")
     int maxEmbed;
 
+    @Option(names = "--spark", paramLabel = "MASTER_URL", description = SparkVerbs.OPTION_HELP)
+    String spark;
+
     @Override
     public Integer call() {
         Console console = Console.of(common);
@@ -81,7 +84,9 @@ public final class DriftCommand implements Callable<Integer> {
         List<LabelledExample> cur = LabelledFiles.read(current);
         console.say(String.format(Locale.ROOT, "reference %s: %d texts; current %s: %d texts", reference, ref.size(),
                 current, cur.size()));
-        DriftReport drift = TextDrift.compareExamples(ref, cur, m, threshold == null ? Double.NaN : threshold, driftShare);
+        DriftReport drift = spark != null
+                ? SparkVerbs.textDrift(this, ref, cur, m, threshold == null ? Double.NaN : threshold, console)
+                : TextDrift.compareExamples(ref, cur, m, threshold == null ? Double.NaN : threshold, driftShare);
         List<Map<String, Object>> tests = new ArrayList<>();
         for (FeatureDrift t : drift.tests()) {
             tests.add(t.toMap());
@@ -127,9 +132,14 @@ public final class DriftCommand implements Callable<Integer> {
         List<String> b = cur.stream().limit(maxEmbed).map(LabelledExample::text).toList();
         float[][] va;
         float[][] vb;
-        try (InferenceSession session = common.runtime().open(common.model(model))) {
-            va = embed(console, session, a, "reference");
-            vb = embed(console, session, b, "current");
+        if (spark != null) {
+            va = SparkVerbs.embedForDrift(this, a);
+            vb = SparkVerbs.embedForDrift(this, b);
+        } else {
+            try (InferenceSession session = common.runtime().open(common.model(model))) {
+                va = embed(console, session, a, "reference");
+                vb = embed(console, session, b, "current");
+            }
         }
         EmbeddingDrift.DomainClassifierResult auc = EmbeddingDrift.domainClassifier(va, vb, common.seed);
         EmbeddingDrift.MmdResult mmd = EmbeddingDrift.mmd(va, vb, 100, 500, common.seed);

@@ -62,6 +62,9 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "256", description = "tokens per sentence at most (default: ${DEFAULT-VALUE})")
     int maxLength;
 
+    @Option(names = "--spark", paramLabel = "MASTER_URL", description = SparkVerbs.OPTION_HELP)
+    String spark;
+
     @Override
     public Integer call() {
         Console console = Console.of(common);
@@ -78,6 +81,9 @@ public final class EmbedCommand implements Callable<Integer> {
         if (Files.exists(out) && Files.exists(input) && out.toAbsolutePath().normalize()
                 .equals(input.toAbsolutePath().normalize())) {
             throw new InvalidInputException("--out " + out + " is the input file; write the vectors elsewhere");
+        }
+        if (spark != null) {
+            return SparkVerbs.embed(this, console);
         }
         StopSignals.cooperate();
         int maxBytes = Math.max(16_384, maxLength * BYTES_PER_TOKEN);
@@ -123,7 +129,6 @@ public final class EmbedCommand implements Callable<Integer> {
         private final Console console;
         private final Tokenizer tokenizer;
         private final long started = System.nanoTime();
-        private final Map<String, Object> row = new LinkedHashMap<>();
         private long count;
         private long truncated;
         private long firstTruncated;
@@ -141,15 +146,11 @@ public final class EmbedCommand implements Callable<Integer> {
             for (int i = 0; i < vectors.length; i++) {
                 TextLines.Line line = chunk.get(i);
                 boolean cut = line.cut() || longerThanMax(line.text());
-                row.clear();
-                row.put("text", line.text());
-                row.put("embedding", vectors[i]);
                 if (cut) {
-                    row.put("truncated", true);
                     truncated++;
                     firstTruncated = firstTruncated == 0 ? line.number() : firstTruncated;
                 }
-                w.write(Json.compact(row));
+                w.write(jsonLine(line.text(), vectors[i], cut));
                 w.write('\n');
                 dim = vectors[i].length;
             }
@@ -179,5 +180,21 @@ public final class EmbedCommand implements Callable<Integer> {
             console.result(result);
             return 0;
         }
+    }
+
+    /** One output line: {@code {"text": ..., "embedding": [...]}}. */
+    static String jsonLine(String text, float[] vector) {
+        return jsonLine(text, vector, false);
+    }
+
+    /** One output line, with {@code "truncated": true} when the text was longer than the engine read. */
+    static String jsonLine(String text, float[] vector, boolean truncated) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("text", text);
+        row.put("embedding", vector);
+        if (truncated) {
+            row.put("truncated", true);
+        }
+        return Json.compact(row);
     }
 }

@@ -29,10 +29,16 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "which part of the corpus (default: ${DEFAULT-VALUE})")
     String split;
 
+    @Option(names = "--spark", paramLabel = "MASTER_URL", description = SparkVerbs.OPTION_HELP)
+    String spark;
+
     @Override
     public Integer call() {
         Console console = Console.of(common);
         Split which = Split.parse(split);
+        if (spark != null) {
+            return SparkVerbs.evaluate(this, which, console);
+        }
         try (InferenceSession session = common.runtime().open(common.modelFolder(model))) {
             console.say("evaluating " + model + " on the " + split + " split of " + corpus + " ("
                     + session.info().backend() + ", " + session.info().device() + ")");

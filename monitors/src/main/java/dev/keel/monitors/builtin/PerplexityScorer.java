@@ -32,19 +32,44 @@ public interface PerplexityScorer {
             double nll = 0;
             int n = 0;
             for (int pos = firstOutput; pos < window.length; pos++) {
-                float[] row = logits[pos - 1];
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : row) {
-                    max = Math.max(max, v);
-                }
-                double z = 0;
-                for (float v : row) {
-                    z += Math.exp(v - max);
-                }
-                nll += -(row[window[pos]] - max - Math.log(z));
+                nll += tokenLoss(logits[pos - 1], window[pos]);
                 n++;
             }
             return n == 0 ? Double.NaN : Math.exp(nll / n);
         };
+    }
+
+    /** The cross-entropy (nats) of {@code target} under one position's logits, in double precision. */
+    static double tokenLoss(float[] logits, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double z = 0;
+        for (float v : logits) {
+            z += Math.exp(v - max);
+        }
+        return -(logits[target] - max - Math.log(z));
+    }
+
+    /**
+     * The summed next-token loss of {@code tokens[from..]} given what precedes each, scored by
+     * {@link InferenceSession#logits} in non-overlapping windows of at most {@code context} tokens (as
+     * {@code evaluate} cuts a corpus into blocks): element 0 the summed nats, element 1 the tokens scored.
+     */
+    static double[] sequenceLoss(InferenceSession session, int[] tokens, int context) {
+        double nll = 0;
+        int n = 0;
+        int start = 0;
+        while (start < tokens.length - 1) {
+            int len = Math.min(context, tokens.length - 1 - start);
+            float[][] logits = session.logits(Arrays.copyOfRange(tokens, start, start + len));
+            for (int p = 0; p < len; p++) {
+                nll += tokenLoss(logits[p], tokens[start + p + 1]);
+                n++;
+            }
+            start += len;
+        }
+        return new double[] {nll, n};
     }
 }

@@ -4,13 +4,11 @@ import dev.keel.api.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.commons.math3.distribution.NormalDistribution;
-import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.apache.commons.math3.stat.inference.KolmogorovSmirnovTest;
 
@@ -56,14 +54,31 @@ public final class DriftTests {
         if (m == DriftMethod.AUTO) {
             m = choose(true, reference.length, distinct(reference, current));
         }
+        if (m == DriftMethod.KS) {
+            // Commons Math breaks ties in small samples with jitter over the raw values: test the arrays
+            return decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length);
+        }
+        return numeric(feature, ValueHistogram.of(reference, current), m, threshold);
+    }
+
+    /**
+     * A numeric feature from its value counts: what a distributed count (Spark) delivers. The same arithmetic
+     * as the array form, so both give the same statistics; only a KS test of samples whose sizes multiply to
+     * less than {@link ValueHistogram#KS_LARGE_PRODUCT} needs the arrays.
+     */
+    public static FeatureDrift numeric(String feature, ValueHistogram histogram, DriftMethod method, double threshold) {
+        long refRows = histogram.referenceRows();
+        long curRows = histogram.currentRows();
+        requireRows(feature, refRows, curRows);
+        DriftMethod m = method == DriftMethod.AUTO ? choose(true, rows(refRows), histogram.distinct()) : method;
         return switch (m) {
-            case KS -> decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length);
-            case WASSERSTEIN -> decide(feature, "numeric", m, new double[] {wassersteinNormed(reference, current), Double.NaN},
-                    threshold, reference.length, current.length);
-            case PSI -> decide(feature, "numeric", m, new double[] {psi(reference, current), Double.NaN}, threshold,
-                    reference.length, current.length);
+            case KS -> decide(feature, "numeric", m, histogram.ks(), threshold, refRows, curRows);
+            case WASSERSTEIN -> decide(feature, "numeric", m, new double[] {histogram.wassersteinNormed(), Double.NaN},
+                    threshold, refRows, curRows);
+            case PSI -> decide(feature, "numeric", m, new double[] {histogram.psi(), Double.NaN}, threshold, refRows,
+                    curRows);
             case CHI_SQUARE, Z_TEST, JENSEN_SHANNON -> {
-                FeatureDrift c = categorical(feature, asLabels(reference), asLabels(current), m, threshold);
+                FeatureDrift c = categorical(feature, histogram.asCategories(), m, threshold);
                 yield new FeatureDrift(feature, "numeric", c.method(), c.statistic(), c.pValue(), c.threshold(),
                         c.drifted(), c.reference(), c.current());
             }
@@ -75,11 +90,34 @@ public final class DriftTests {
     public static FeatureDrift categorical(String feature, List<String> reference, List<String> current,
             DriftMethod method, double threshold) {
         requireRows(feature, reference.size(), current.size());
-        Set<String> categories = new TreeSet<>(reference);
-        categories.addAll(current);
-        DriftMethod m = method == DriftMethod.AUTO ? choose(false, reference.size(), categories.size()) : method;
-        long[] ref = counts(reference, categories);
-        long[] cur = counts(current, categories);
+        SortedMap<String, long[]> counts = new TreeMap<>();
+        for (String v : reference) {
+            counts.computeIfAbsent(v, k -> new long[2])[0]++;
+        }
+        for (String v : current) {
+            counts.computeIfAbsent(v, k -> new long[2])[1]++;
+        }
+        return categorical(feature, counts, method, threshold);
+    }
+
+    /**
+     * A categorical feature from its category counts ({reference, current} per category, in category order):
+     * what a distributed count delivers.
+     */
+    public static FeatureDrift categorical(String feature, SortedMap<String, long[]> counts, DriftMethod method,
+            double threshold) {
+        long[] ref = new long[counts.size()];
+        long[] cur = new long[counts.size()];
+        int i = 0;
+        for (long[] c : counts.values()) {
+            ref[i] = c[0];
+            cur[i] = c[1];
+            i++;
+        }
+        long refRows = Arrays.stream(ref).sum();
+        long curRows = Arrays.stream(cur).sum();
+        requireRows(feature, refRows, curRows);
+        DriftMethod m = method == DriftMethod.AUTO ? choose(false, rows(refRows), counts.size()) : method;
         double[] sp = switch (m) {
             case CHI_SQUARE -> chiSquare(ref, cur);
             case Z_TEST -> zTest(ref, cur);
@@ -89,14 +127,14 @@ public final class DriftTests {
                     + m.id() + " needs numbers; use chisquare, z, jensenshannon or psi");
             case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
-        return decide(feature, "categorical", m, sp, threshold, reference.size(), current.size());
+        return decide(feature, "categorical", m, sp, threshold, refRows, curRows);
     }
 
     private static FeatureDrift decide(String feature, String kind, DriftMethod m, double[] statAndP, double threshold,
-            int refRows, int curRows) {
+            long refRows, long curRows) {
         double t = Double.isNaN(threshold) ? m.defaultThreshold() : threshold;
         boolean drifted = m.isPValue() ? statAndP[1] < t : statAndP[0] >= t;
-        return new FeatureDrift(feature, kind, m, statAndP[0], statAndP[1], t, drifted, refRows, curRows);
+        return new FeatureDrift(feature, kind, m, statAndP[0], statAndP[1], t, drifted, rows(refRows), rows(curRows));
     }
 
     /** Kolmogorov-Smirnov statistic and p-value. */
@@ -134,34 +172,12 @@ public final class DriftTests {
 
     /** Wasserstein-1 distance between the empirical distributions over the reference standard deviation. */
     public static double wassersteinNormed(double[] reference, double[] current) {
-        double sd = new StandardDeviation(false).evaluate(reference);
-        return wasserstein(reference, current) / Math.max(sd, 0.001);
+        return ValueHistogram.of(reference, current).wassersteinNormed();
     }
 
     /** The area between the two empirical distribution functions. */
     public static double wasserstein(double[] a, double[] b) {
-        double[] x = a.clone();
-        double[] y = b.clone();
-        Arrays.sort(x);
-        Arrays.sort(y);
-        double[] all = new double[x.length + y.length];
-        System.arraycopy(x, 0, all, 0, x.length);
-        System.arraycopy(y, 0, all, x.length, y.length);
-        Arrays.sort(all);
-        double area = 0;
-        int i = 0;
-        int j = 0;
-        for (int k = 0; k < all.length - 1; k++) {
-            double v = all[k];
-            while (i < x.length && x[i] <= v) {
-                i++;
-            }
-            while (j < y.length && y[j] <= v) {
-                j++;
-            }
-            area += Math.abs((double) i / x.length - (double) j / y.length) * (all[k + 1] - v);
-        }
-        return area;
+        return ValueHistogram.of(a, b).wasserstein();
     }
 
     /** Jensen-Shannon distance (the square root of the divergence, natural log) between count vectors. */
@@ -186,8 +202,7 @@ public final class DriftTests {
      * {@code (cur - ref) * ln(cur / ref)} with empty bins counted as 0.0001.
      */
     public static double psi(double[] reference, double[] current) {
-        double[] edges = decileEdges(reference);
-        return psiOfShares(proportions(binCounts(reference, edges)), proportions(binCounts(current, edges)));
+        return ValueHistogram.of(reference, current).psi();
     }
 
     /** PSI of two distributions over the same bins. */
@@ -201,29 +216,6 @@ public final class DriftTests {
         return sum;
     }
 
-    /** The distinct inner cut points at the reference's 10%, 20%, ... 90% quantiles. */
-    static double[] decileEdges(double[] reference) {
-        double[] sorted = reference.clone();
-        Arrays.sort(sorted);
-        TreeSet<Double> edges = new TreeSet<>();
-        for (int k = 1; k < 10; k++) {
-            int idx = (int) Math.ceil(k * sorted.length / 10.0) - 1;
-            edges.add(sorted[Math.max(0, Math.min(sorted.length - 1, idx))]);
-        }
-        edges.remove(sorted[sorted.length - 1]);
-        return edges.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    /** Bin k holds values in (edge[k-1], edge[k]]; the last bin is above the last edge. */
-    static long[] binCounts(double[] values, double[] edges) {
-        long[] counts = new long[edges.length + 1];
-        for (double v : values) {
-            int pos = Arrays.binarySearch(edges, v);
-            counts[pos >= 0 ? pos : -pos - 1]++;
-        }
-        return counts;
-    }
-
     public static double[] proportions(long[] counts) {
         double n = Arrays.stream(counts).sum();
         double[] p = new double[counts.length];
@@ -231,18 +223,6 @@ public final class DriftTests {
             p[i] = n == 0 ? 0 : counts[i] / n;
         }
         return p;
-    }
-
-    public static long[] counts(List<String> values, Set<String> categories) {
-        Map<String, Integer> index = new LinkedHashMap<>();
-        for (String c : categories) {
-            index.put(c, index.size());
-        }
-        long[] counts = new long[categories.size()];
-        for (String v : values) {
-            counts[index.get(v)]++;
-        }
-        return counts;
     }
 
     private static long[][] dropEmpty(long[] a, long[] b) {
@@ -277,15 +257,17 @@ public final class DriftTests {
         return s.size();
     }
 
-    private static List<String> asLabels(double[] values) {
-        List<String> out = new ArrayList<>(values.length);
-        for (double v : values) {
-            out.add(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v));
-        }
-        return out;
+    /** A numeric value as a category name: integers without a fraction, others as Java prints them. */
+    static String label(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
-    private static void requireRows(String feature, int ref, int cur) {
+    /** Row counts are reported as ints; a count past that range is reported as its largest value. */
+    private static int rows(long n) {
+        return (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    private static void requireRows(String feature, long ref, long cur) {
         if (ref == 0 || cur == 0) {
             throw new InvalidInputException("feature '" + feature + "' has " + ref + " reference and " + cur
                     + " current values; drift needs at least one row on each side");

@@ -33,11 +33,25 @@ public final class TextDescriptors {
     public static TextDescriptors fit(List<String> reference) {
         Map<String, Integer> df = new HashMap<>();
         for (String text : reference) {
-            for (String w : new HashSet<>(words(text))) {
+            for (String w : documentWords(text)) {
                 df.merge(w, 1, Integer::sum);
             }
         }
         return new TextDescriptors(List.copyOf(reference), df);
+    }
+
+    /**
+     * Descriptors over a vocabulary counted elsewhere (a distributed count of the reference texts): word to
+     * the number of reference texts that hold it. {@link #describeReference()} needs the texts themselves and
+     * is not available; {@link #describeReference(String)} describes one reference text.
+     */
+    public static TextDescriptors fromDocumentFrequency(Map<String, Integer> documentFrequency) {
+        return new TextDescriptors(List.of(), Map.copyOf(documentFrequency));
+    }
+
+    /** The words a vocabulary is counted from: each distinct word of a text once. */
+    public static Set<String> documentWords(String text) {
+        return new HashSet<>(words(text));
     }
 
     public int vocabularySize() {
@@ -53,9 +67,14 @@ public final class TextDescriptors {
     public double[][] describeReference() {
         double[][] rows = new double[reference.size()][];
         for (int i = 0; i < rows.length; i++) {
-            rows[i] = describe(reference.get(i), w -> documentFrequency.getOrDefault(w, 0) <= 1);
+            rows[i] = describeReference(reference.get(i));
         }
         return rows;
+    }
+
+    /** One reference text's descriptors, its own words left out of the vocabulary (seen in no other text). */
+    public double[] describeReference(String text) {
+        return describe(text, w -> documentFrequency.getOrDefault(w, 0) <= 1);
     }
 
     /** Column {@code k} of {@code rows}. */

@@ -25,9 +25,7 @@ public final class TextDrift {
             throw new InvalidInputException("drift needs texts on both sides; got " + reference.size()
                     + " reference and " + current.size() + " current texts");
         }
-        if (!(driftShare > 0 && driftShare <= 1)) {
-            throw new InvalidInputException("drift share must be in (0, 1], got " + driftShare);
-        }
+        checkDriftShare(driftShare);
         TextDescriptors descriptors = TextDescriptors.fit(reference.stream().map(LabelledExample::text).toList());
         double[][] ref = descriptors.describeReference();
         double[][] cur = current.stream().map(e -> descriptors.describe(e.text())).toArray(double[][]::new);
@@ -37,11 +35,24 @@ public final class TextDrift {
                     TextDescriptors.column(cur, k), method, threshold));
         }
         if (reference.stream().allMatch(LabelledExample::hasLabel) && current.stream().allMatch(LabelledExample::hasLabel)) {
-            DriftMethod labelMethod = method == DriftMethod.KS || method == DriftMethod.WASSERSTEIN ? DriftMethod.AUTO : method;
-            tests.add(DriftTests.categorical("label", reference.stream().map(LabelledExample::label).toList(),
-                    current.stream().map(LabelledExample::label).toList(), labelMethod, threshold));
+            tests.add(DriftTests.categorical(LABEL, reference.stream().map(LabelledExample::label).toList(),
+                    current.stream().map(LabelledExample::label).toList(), labelMethod(method), threshold));
         }
         return new DriftReport(tests, driftShare);
+    }
+
+    /** The feature name of the label mix. */
+    public static final String LABEL = "label";
+
+    /** Labels are categories: a numbers-only method asked for the descriptors falls back to auto for them. */
+    public static DriftMethod labelMethod(DriftMethod method) {
+        return method == DriftMethod.KS || method == DriftMethod.WASSERSTEIN ? DriftMethod.AUTO : method;
+    }
+
+    public static void checkDriftShare(double driftShare) {
+        if (!(driftShare > 0 && driftShare <= 1)) {
+            throw new InvalidInputException("drift share must be in (0, 1], got " + driftShare);
+        }
     }
 
     private static List<LabelledExample> plain(List<String> texts) {
