@@ -174,7 +174,9 @@ public final class EmbedCommand implements Callable<Integer> {
             result.put("count", count);
             result.put("dim", dim);
             result.put("sentences_per_s", count / Math.max(seconds, 1e-9));
-            result.put("truncated", truncated);
+            if (truncated > 0) {
+                result.put("truncated", truncated); // present when some lines were cut, as the warning says
+            }
             result.put("backend", session.info().backend());
             result.put("out", out.toString());
             console.result(result);

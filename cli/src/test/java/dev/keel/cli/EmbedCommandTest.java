@@ -23,7 +23,7 @@ class EmbedCommandTest {
                 input.toString(), "--out", out.toString(), "--batch", "2", "--json");
         assertThat(r.exitCode()).as("stderr: %s", r.err()).isEqualTo(0);
         Map<String, Object> json = Json.parseObject(r.lastLine(), "stdout");
-        assertThat(json).containsKeys("count", "dim", "sentences_per_s");
+        assertThat(json).containsKeys("count", "dim", "sentences_per_s").doesNotContainKey("truncated");
         assertThat(((Number) json.get("count")).intValue()).isEqualTo(4);
         assertThat(((Number) json.get("dim")).intValue()).isEqualTo(384);
         assertThat(((Number) json.get("sentences_per_s")).doubleValue()).isPositive();
