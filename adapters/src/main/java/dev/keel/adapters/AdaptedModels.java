@@ -293,27 +293,6 @@ public final class AdaptedModels {
         }
     }
 
-    /**
-     * Refuses an output folder that already holds files, before any training starts: mixing the files of
-     * two runs (say a full checkpoint and a head) would make the folder's kind ambiguous, and overwriting a
-     * good model by accident loses it.
-     */
-    public static void requireFreshOutput(Path out) {
-        if (Files.isRegularFile(out)) {
-            throw new InvalidInputException("output " + out + " is a file; give a folder path for the adapted model");
-        }
-        if (Files.isDirectory(out)) {
-            try (var s = Files.list(out)) {
-                if (s.findAny().isPresent()) {
-                    throw new InvalidInputException("output folder " + out + " is not empty; choose a "
-                            + "new folder or delete this one first (Keel never overwrites a model)");
-                }
-            } catch (IOException e) {
-                throw new CheckpointException("cannot list " + out + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
     static void createDirectories(Path dir) {
         try {
             Files.createDirectories(dir);
