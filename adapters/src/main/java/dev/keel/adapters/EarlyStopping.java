@@ -43,6 +43,19 @@ public final class EarlyStopping {
         return best;
     }
 
+    /** What a resumed run needs to continue counting: best, best evaluation, evaluations, evaluations since best. */
+    public double[] state() {
+        return new double[] {best, bestEvaluation, evaluations, sinceBest};
+    }
+
+    /** Continues from {@link #state()} saved by a stopped run. */
+    public void restore(double[] state) {
+        best = state[0];
+        bestEvaluation = (int) state[1];
+        evaluations = (int) state[2];
+        sinceBest = (int) state[3];
+    }
+
     /** 1-based index of the best evaluation, or -1 before the first. */
     public int bestEvaluation() {
         return bestEvaluation;

@@ -16,10 +16,13 @@ import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingListener;
 import dev.keel.api.train.TrainingResult;
+import dev.keel.api.train.TrainingStoppedException;
 import dev.keel.spi.checkpoint.BertLayout;
 import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.Safetensors;
+import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.train.TrainingStop;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,14 +61,25 @@ public final class HeadAdapter implements Adapter {
                     + "full/lora on a gpt2 model for " + spec.task().name().toLowerCase(java.util.Locale.ROOT));
         }
         long started = System.nanoTime();
-        AdaptedModels.requireFreshOutput(spec.outputDir());
+        try (AdaptRun run = AdaptRun.open(spec, "head on " + backendName)) {
+            return adapt(spec, listener, run, started);
+        }
+    }
+
+    private TrainingResult adapt(AdaptationSpec spec, TrainingListener listener, AdaptRun run, long started) {
         ClassificationData train = ClassificationData.readTraining(spec.train(), spec.labelNames())
                 .subset(spec.trainLimit(), spec.training().seed());
         ClassificationData devData = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
+        TrainingStop stop = new TrainingStop(listener);
         try (InferenceSession base = opener.apply(spec.base())) {
             ModelConfig config = base.info().config();
-            float[][] x = embed(base, train.texts(), spec.maxLength(), "train", listener);
-            float[][] devX = devData == null ? null : embed(base, devData.texts(), spec.maxLength(), "dev", listener);
+            Features features = new Features(run, stop, train.size() + (devData == null ? 0 : devData.size()));
+            float[][] x = features.embed(base, train.texts(), spec.maxLength(), "train", listener);
+            float[][] devX = devData == null ? null
+                    : features.embed(base, devData.texts(), spec.maxLength(), "dev", listener);
+            if (stop.requested()) {
+                throw features.saveAndStop();
+            }
             float[] weights = ClassWeights.of(spec.classWeights(), train.counts());
             int stepsPerEpoch = (x.length + spec.training().batchSize() - 1) / spec.training().batchSize();
             int epochs = epochs(spec.training(), stepsPerEpoch);
@@ -109,14 +123,95 @@ public final class HeadAdapter implements Adapter {
                     .withBase(AdaptedModels.baseReference(spec.base()), "classify", List.of(AdaptedModels.baseReference(spec.base())))
                     .withTraining(training).withData(data).withMetrics(metrics)
                     .withVersion("head-" + Long.toHexString(System.currentTimeMillis()));
-            AdaptedModels.writeHeadFolder(spec.outputDir(), config, train.classes(), spec.maxLength(), r.head(), meta);
+            AdaptedModels.writeHeadFolder(run.dir(), config, train.classes(), spec.maxLength(), r.head(), meta);
+            Path out = run.publish();
             double trainLoss = r.history().get(r.bestEpoch() - 1).trainLoss();
             double devLoss = r.dev() == null ? Double.NaN : r.dev().loss();
             double wall = (System.nanoTime() - started) / 1e9;
             TrainingResult result = new TrainingResult(r.history().size() * stepsPerEpoch, trainLoss, devLoss,
-                    devLoss, baseParams + headParams, headParams, 0, 0, wall, spec.outputDir(), metrics);
+                    devLoss, baseParams + headParams, headParams, 0, 0, wall, out, metrics);
             listener.onEvent(new TrainingEvent.Finished(result));
             return result;
+        }
+    }
+
+    /**
+     * The frozen features of a head run, which are most of its cost: embedded chunk by chunk, and on a stop saved
+     * with the run, so the next run embeds only what is left (the head itself trains again, in seconds).
+     */
+    private static final class Features {
+        private static final int CHUNK = 256;
+        private final AdaptRun run;
+        private final TrainingStop stop;
+        private final int total;
+        private final Map<String, float[][]> splits = new LinkedHashMap<>();
+        private final Map<String, Integer> done = new LinkedHashMap<>();
+
+        Features(AdaptRun run, TrainingStop stop, int total) {
+            this.run = run;
+            this.stop = stop;
+            this.total = total;
+        }
+
+        /** Mean-pooled features, in chunks so progress shows, a stop is noticed, and no engine batch grows huge. */
+        float[][] embed(InferenceSession base, List<String> texts, int maxLength, String what,
+                TrainingListener listener) {
+            float[][] out = new float[texts.size()][];
+            splits.put(what, out);
+            int start = resumed(what, out);
+            done.put(what, start);
+            long t0 = System.nanoTime();
+            for (; start < texts.size(); start += CHUNK) {
+                if (stop.requested()) {
+                    throw saveAndStop();
+                }
+                int end = Math.min(texts.size(), start + CHUNK);
+                float[][] v = base.embed(texts.subList(start, end), new EmbeddingOptions(false, maxLength)).vectors();
+                System.arraycopy(v, 0, out, start, v.length);
+                done.put(what, end);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                listener.onEvent(new TrainingEvent.Step(end, texts.size(), Double.NaN, 0, end / Math.max(secs, 1e-9),
+                        1000 * secs / Math.max(1, (end + CHUNK - 1) / CHUNK)));
+            }
+            return out;
+        }
+
+        /** Copies the rows a stopped run had embedded into {@code out}; returns how many. */
+        private int resumed(String what, float[][] out) {
+            if (run.resumed().isEmpty() || !(run.resumed().get().get(what + "_done") instanceof Number n)
+                    || n.intValue() == 0) {
+                return 0;
+            }
+            Tensor t = run.resumedTensors("features").get(what);
+            int rows = n.intValue();
+            int dim = (int) t.shape()[1];
+            float[] flat = t.toFloats();
+            for (int i = 0; i < rows; i++) {
+                out[i] = java.util.Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+            }
+            return rows;
+        }
+
+        TrainingStoppedException saveAndStop() {
+            List<Tensor> tensors = new java.util.ArrayList<>();
+            Map<String, Object> state = new LinkedHashMap<>();
+            int step = 0;
+            for (Map.Entry<String, float[][]> e : splits.entrySet()) {
+                int rows = done.get(e.getKey());
+                step += rows;
+                state.put(e.getKey() + "_done", rows);
+                if (rows > 0) {
+                    int dim = e.getValue()[0].length;
+                    float[] flat = new float[rows * dim];
+                    for (int i = 0; i < rows; i++) {
+                        System.arraycopy(e.getValue()[i], 0, flat, i * dim, dim);
+                    }
+                    tensors.add(Tensor.ofFloats(e.getKey(), new long[] {rows, dim}, flat));
+                }
+            }
+            state.put("step", step);
+            run.saveResume(stop, state, Map.of("features", tensors));
+            return run.stopped(stop, step, total);
         }
     }
 
@@ -132,23 +227,6 @@ public final class HeadAdapter implements Adapter {
             l.add(v);
         }
         return l;
-    }
-
-    /** Mean-pooled features, in chunks so progress shows and no engine batch grows huge. */
-    static float[][] embed(InferenceSession base, List<String> texts, int maxLength, String what,
-            TrainingListener listener) {
-        float[][] out = new float[texts.size()][];
-        int chunk = 256;
-        long t0 = System.nanoTime();
-        for (int start = 0; start < texts.size(); start += chunk) {
-            int end = Math.min(texts.size(), start + chunk);
-            float[][] v = base.embed(texts.subList(start, end), new EmbeddingOptions(false, maxLength)).vectors();
-            System.arraycopy(v, 0, out, start, v.length);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            listener.onEvent(new TrainingEvent.Step(end, texts.size(), Double.NaN, 0, end / Math.max(secs, 1e-9),
-                    1000 * secs / Math.max(1, (end + chunk - 1) / chunk)));
-        }
-        return out;
     }
 
     /** Parameters of a model from its architecture alone (bert: every encoder tensor). */

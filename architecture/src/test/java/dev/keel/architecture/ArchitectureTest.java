@@ -41,10 +41,21 @@ class ArchitectureTest {
 
         @Test
         void spi_depends_on_api_and_never_on_wiring_backends_or_plugins() {
-            noClasses().that().resideInAPackage("dev.keel.spi..").should().dependOnClassesThat()
+            // dev.keel.spi.tck is the compatibility kit's own module (keel-tck), checked below
+            noClasses().that().resideInAPackage("dev.keel.spi..").and().resideOutsideOfPackage("dev.keel.spi.tck..")
+                    .should().dependOnClassesThat()
                     .resideInAnyPackage("dev.keel.runtime..", "dev.keel.cli..", "dev.keel.monitors..",
                             "dev.keel.adapters..", "dev.keel.registry..", "dev.keel.djl..", "dev.keel.onnx..",
                             "dev.keel.tf..", "com.google.inject..")
+                    .check(keel);
+        }
+
+        @Test
+        void the_kit_tests_a_backend_through_spi_and_the_adapters_and_never_names_one() {
+            noClasses().that().resideInAPackage("dev.keel.spi.tck..").should().dependOnClassesThat()
+                    .resideInAnyPackage("dev.keel.runtime..", "dev.keel.cli..", "dev.keel.monitors..",
+                            "dev.keel.registry..", "dev.keel.djl..", "dev.keel.onnx..", "dev.keel.tf..",
+                            "com.google.inject..")
                     .check(keel);
         }
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -42,6 +43,7 @@ final class EmbeddingBatcher implements AutoCloseable {
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
     private final Semaphore engine;
+    private final int parallel;
     private volatile boolean closed;
 
     /** One caller's call: where the pooled vectors go and how long its rows spent in the engine. */
@@ -70,7 +72,7 @@ final class EmbeddingBatcher implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.maxQueue = maxQueue;
         this.admission = new Semaphore(maxQueue);
-        int parallel = Math.min(2, Runtime.getRuntime().availableProcessors());
+        this.parallel = Math.min(2, Runtime.getRuntime().availableProcessors());
         this.engine = new Semaphore(parallel);
         for (int i = 0; i < parallel; i++) {
             Thread worker = new Thread(this::loop, "keel-onnx-embed-" + i + "-" + name);
@@ -101,6 +103,11 @@ final class EmbeddingBatcher implements AutoCloseable {
         request.done.whenComplete((r, e) -> admission.release());
         if (encodings.size() <= maxBatch && queue.isEmpty() && engine.tryAcquire()) {
             try {
+                if (closed) {
+                    request.done.completeExceptionally(new KeelException("the session was closed while the call "
+                            + "waited"));
+                    return request;
+                }
                 List<Row> rows = new ArrayList<>(encodings.size());
                 for (int i = 0; i < encodings.size(); i++) {
                     rows.add(new Row(request, i, encodings.get(i)));
@@ -149,6 +156,9 @@ final class EmbeddingBatcher implements AutoCloseable {
                 }
                 engine.acquireUninterruptibly();
                 try {
+                    if (closed) {
+                        break; // close() is waiting for running batches; start no new one
+                    }
                     runBatch(batch);
                 } finally {
                     engine.release();
@@ -241,17 +251,38 @@ final class EmbeddingBatcher implements AutoCloseable {
         left.forEach(c -> c.rows().forEach(r -> r.request().done.completeExceptionally(e)));
     }
 
+    /**
+     * Stops the batcher and returns only when no batch runs any more, on a worker or on a caller's thread, so the
+     * session can close the engine under no native call: a JVM that exits (or frees the ORT session) while
+     * ONNX Runtime still computes a batch crashes in native code. Waits up to a minute for the batches running.
+     */
     @Override
     public void close() {
         closed = true;
-        workers.forEach(Thread::interrupt);
+        workers.forEach(Thread::interrupt); // wakes the idle ones; a running batch finishes first
+        boolean interrupted = false;
+        boolean idle = false;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!idle && System.nanoTime() < deadline) {
+            try {
+                idle = engine.tryAcquire(parallel, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (idle) {
+            engine.release(parallel); // workers blocked on a permit take it, see closed and leave
+        }
         try {
             for (Thread worker : workers) {
                 worker.join(10_000);
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         }
         failPending(new KeelException("the session was closed while the call waited"));
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -180,7 +180,7 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
             if (!session.getOutputNames().contains(Gpt2Graph.HIDDEN)) {
                 throw new dev.keel.api.UnsupportedCapabilityException("the ONNX graph of " + info().location()
                         + " has no " + Gpt2Graph.HIDDEN + " output (it was exported by an older Keel); delete its "
-                        + OnnxModel.GRAPH + " to serve a fresh export, or export the folder again (keel export --backend onnx --model DIR --out DIR)");
+                        + OnnxModel.GRAPH + " to serve a fresh export, or export the folder again into a new folder (keel export --backend onnx --model DIR --out NEW_DIR)");
             }
             long t0 = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());

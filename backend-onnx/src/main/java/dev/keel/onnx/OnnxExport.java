@@ -1,6 +1,5 @@
 package dev.keel.onnx;
 
-import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
 import dev.keel.api.UnsupportedCapabilityException;
@@ -12,12 +11,11 @@ import dev.keel.onnx.proto.Onnx.ModelProto;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.OutputFolders;
 import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -37,33 +35,26 @@ final class OnnxExport {
             throw new InvalidInputException("builtin:" + ref.builtinName().orElse("") + " is already an ONNX model; "
                     + "export takes a Keel model folder (bert or gpt2) with model.safetensors");
         }
-        Path source = ModelFolder.requireFolder(ref.path().orElseThrow());
-        ModelConfig config = ModelFolder.readConfig(source);
-        if (!Files.exists(source.resolve(ModelFolder.WEIGHTS))) {
-            throw new CheckpointException(source + " has no " + ModelFolder.WEIGHTS + " to export");
+        Path source = ModelFolder.requireFolder(ref.path().orElseThrow()).toAbsolutePath().normalize();
+        Path dst = target.toAbsolutePath().normalize();
+        if (dst.equals(source) || dst.startsWith(source)) {
+            throw new InvalidInputException("export target " + target + " is the model folder or inside it; pick a "
+                    + "new folder (a folder whose weights change serves a fresh graph by itself)");
         }
+        OutputFolders.requireFresh(dst, "export target");
+        ModelConfig config = ModelFolder.requireComplete(source);
         ModelProto graph = build(source, config);
-        try {
-            Files.createDirectories(target);
-            if (!Files.isSameFile(source, target)) {
-                try (Stream<Path> files = Files.list(source)) {
-                    for (Path f : files.filter(Files::isRegularFile).toList()) {
-                        String name = f.getFileName().toString();
-                        if (!name.equals(OnnxModel.GRAPH) && !name.startsWith(".")) {
-                            Path tmp = Files.createTempFile(target, "." + name + ".", ".tmp");
-                            Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
-                            Files.move(tmp, target.resolve(name), StandardCopyOption.ATOMIC_MOVE,
-                                    StandardCopyOption.REPLACE_EXISTING);
-                        }
+        return AtomicFiles.writeDirectory(dst, tmp -> {
+            try (Stream<Path> files = Files.list(source)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    String name = f.getFileName().toString();
+                    if (!name.equals(OnnxModel.GRAPH) && !name.startsWith(".")) {
+                        Files.copy(f, tmp.resolve(name));
                     }
                 }
             }
-        } catch (IOException e) {
-            throw new CheckpointException("cannot write the export to " + target + ": " + e.getMessage()
-                    + "; check the path and free space", e);
-        }
-        write(graph, target.resolve(OnnxModel.GRAPH));
-        return target;
+            write(graph, tmp.resolve(OnnxModel.GRAPH));
+        });
     }
 
     /** Writes the graph for a folder's weights to {@code file} (used for the serving cache). */

@@ -195,15 +195,29 @@ class Gpt2ExportTest {
                 InferenceSession b = new OnnxBackendProvider().open(ModelRef.of(out), SessionOptions.defaults())) {
             assertThat(b.logits(tokens)).isDeepEqualTo(a.logits(tokens));
         }
-        new OnnxBackendProvider().export(ModelRef.of(f), f);
-        assertThat(f.resolve("model.onnx")).exists();
+        assertThatThrownBy(() -> new OnnxBackendProvider().export(ModelRef.of(f), f))
+                .as("never into the model folder itself").isInstanceOf(dev.keel.api.InvalidInputException.class)
+                .hasMessageContaining("is the model folder");
+        assertThatThrownBy(() -> new OnnxBackendProvider().export(ModelRef.of(f), out))
+                .as("never over an earlier export").isInstanceOf(dev.keel.api.InvalidInputException.class)
+                .hasMessageContaining("is not empty");
+        assertThat(f.resolve("model.onnx")).doesNotExist();
+    }
+
+    @Test
+    void a_folder_with_a_broken_tokenizer_is_refused_before_anything_is_written() throws Exception {
+        Path f = folder("broken", config(true), 4);
+        java.nio.file.Files.writeString(f.resolve("keel-tokenizer.json"), "{ garbage");
+        assertThatThrownBy(() -> new OnnxBackendProvider().export(ModelRef.of(f), dir.resolve("never")))
+                .isInstanceOf(dev.keel.api.CheckpointException.class).hasMessageContaining("keel-tokenizer.json");
+        assertThat(dir.resolve("never")).doesNotExist();
     }
 
     @Test
     void a_folder_trained_again_after_an_export_never_serves_the_stale_graph() throws Exception {
         Gpt2Config c = config(true);
         Path f = folder("retrained", c, 2);
-        new OnnxBackendProvider().export(ModelRef.of(f), f);
+        OnnxExport.writeGraph(f, c, f.resolve(OnnxModel.GRAPH)); // a graph exported into the folder earlier
         int[] tokens = {1, 2, 3, 4};
         float[][] before;
         try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {

@@ -5,6 +5,7 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.OutputFolders;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -20,7 +21,6 @@ import org.tensorflow.types.TInt32;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,34 +41,19 @@ final class TfSavedModelExport {
     private TfSavedModelExport() { }
 
     static Path export(Path source, Path target) {
-        Gpt2Weights w = Gpt2Weights.read(source);
-        Path src = source.toAbsolutePath().normalize();
+        Path src = ModelFolder.requireFolder(source).toAbsolutePath().normalize();
         Path dst = target.toAbsolutePath().normalize();
         if (dst.equals(src) || dst.startsWith(src)) {
             throw new InvalidInputException("export target " + target + " is the model folder or inside it; "
                     + "pick a new folder");
         }
-        if (Files.exists(dst)) {
-            throw new InvalidInputException("export target " + target + " already exists; pick a new folder or "
-                    + "delete it first");
-        }
-        Path tmp = dst.resolveSibling("." + dst.getFileName() + ".tmp-export");
-        try {
-            AtomicFiles.deleteTree(tmp);
-            Files.createDirectories(tmp);
+        OutputFolders.requireFresh(dst, "export target");
+        ModelFolder.requireComplete(src);
+        Gpt2Weights w = Gpt2Weights.read(source);
+        return AtomicFiles.writeDirectory(dst, tmp -> {
             copyPortableFiles(src, tmp);
             writeSavedModel(w, tmp.resolve(SAVED_MODEL));
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-            return dst;
-        } catch (IOException e) {
-            throw new CheckpointException("cannot export " + source + " to " + target + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                AtomicFiles.deleteTree(tmp);
-            } catch (IOException ignored) {
-                // best effort: the temporary folder is hidden and replaced by the next export
-            }
-        }
+        });
     }
 
     private static void copyPortableFiles(Path src, Path dst) throws IOException {

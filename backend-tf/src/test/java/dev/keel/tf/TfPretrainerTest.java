@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.api.Capability;
-import dev.keel.api.CheckpointException;
 import dev.keel.api.Device;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.ModelRef;
@@ -19,6 +18,7 @@ import dev.keel.api.train.TrainingConfig;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.train.PretrainCheckpoint;
 import dev.keel.spi.tck.KitModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,7 +102,7 @@ class TfPretrainerTest {
         TrainingResult r = new TfPretrainer(2).pretrain(spec(resumed, twenty.toBuilder().decaySteps(20).build(), true));
 
         assertThat(r.steps()).isEqualTo(20);
-        assertThat(resumed.resolve(TfPretrainer.RESUME_STATE)).exists();
+        assertThat(resumed.resolve(PretrainCheckpoint.DIR).resolve(PretrainCheckpoint.STATE)).exists();
         Map<String, float[]> a = Gpt2Weights.read(straight).values();
         Map<String, float[]> b = Gpt2Weights.read(resumed).values();
         for (String name : a.keySet()) {
@@ -121,7 +121,8 @@ class TfPretrainerTest {
         Gpt2Config arch = Gpt2Config.builder().vocabSize(1).blockSize(16).embedding(32).layers(2).heads(4).build();
         assertThatThrownBy(() -> new TfPretrainer(1).pretrain(PretrainSpec.builder().architecture(arch).corpus(corpus)
                 .training(schedule().build()).outputDir(plain).resume(true).build()))
-                .isInstanceOf(CheckpointException.class).hasMessageContaining("start without --resume");
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("nothing to resume")
+                .hasMessageContaining("pre-train into a new folder");
     }
 
     @Test

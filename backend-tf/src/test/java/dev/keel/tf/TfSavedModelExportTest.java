@@ -51,7 +51,7 @@ class TfSavedModelExportTest {
         Path target = Files.createDirectories(dir.resolve("taken"));
         Files.writeString(target.resolve("keep.txt"), "mine");
         assertThatThrownBy(() -> new TfBackendProvider().export(ModelRef.of(model), target))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("already exists");
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is not empty");
         assertThat(Files.readString(target.resolve("keep.txt"))).isEqualTo("mine");
         assertThatThrownBy(() -> new TfBackendProvider().export(ModelRef.of(model), model.resolve("inside")))
                 .isInstanceOf(InvalidInputException.class);

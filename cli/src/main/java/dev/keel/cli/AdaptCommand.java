@@ -156,7 +156,7 @@ public final class AdaptCommand implements Callable<Integer> {
                 .reference(reference).labelNames(labelNames).build();
         console.say("adapting " + baseRef + " with " + m.name().toLowerCase(java.util.Locale.ROOT) + " on " + backend);
         PretrainCommand.Progress progress = new PretrainCommand.Progress(console);
-        TrainingResult r = adapter.adapt(spec, event -> {
+        TrainingResult r = adapter.adapt(spec, StopSignals.stopping(event -> {
             if (event instanceof TrainingEvent.Evaluation e && !e.metrics().isEmpty()) {
                 console.endProgress();
                 console.say(String.format("step %d: train loss %.4f, dev loss %.4f, dev accuracy %.4f, macro-F1 %.4f",
@@ -172,7 +172,7 @@ public final class AdaptCommand implements Callable<Integer> {
             } else {
                 progress.onEvent(event);
             }
-        });
+        }));
         console.endProgress();
         Map<String, Object> json = new LinkedHashMap<>();
         if (t == AdaptationTask.CLASSIFY) {

@@ -13,6 +13,7 @@ import dev.keel.runtime.KeelRuntime;
 import dev.keel.spi.checkpoint.AtomicFiles;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.data.LabelledFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,9 +56,21 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Console console = Console.of(common);
+        if (out != null && Files.isDirectory(out)) {
+            throw new InvalidInputException("--out " + out + " is a folder; classify writes one JSON-lines file: give "
+                    + "a file path such as predictions.jsonl");
+        }
         model = common.modelFolder(modelArg);
         List<LabelledExample> examples = LabelledFiles.read(input);
-        boolean labelled = examples.stream().allMatch(LabelledExample::hasLabel);
+        boolean labelled = examples.get(0).hasLabel();
+        for (int i = 0; i < examples.size(); i++) {
+            if (examples.get(i).hasLabel() != labelled) {
+                // as adapt refuses it: a file that labels some examples and not others is a mistake, not a choice
+                throw new InvalidInputException("input " + input + " labels example " + (labelled ? 1 : i + 1)
+                        + " but not example " + (labelled ? i + 1 : 1) + "; label every line to score the model, or "
+                        + "none to only predict");
+            }
+        }
         if (spark != null) {
             return SparkVerbs.classify(this, examples, labelled, console);
         }
@@ -79,7 +92,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             t0 = System.nanoTime();
             int[] gold = labelled ? dev.keel.adapters.ClassificationData.of(examples, labels, input.toString()).labels() : null;
+            StopSignals.cooperate();
             for (int start = 0; start < texts.size(); start += CHUNK) {
+                StopSignals.checkpoint("after " + start + " of " + texts.size() + " texts; nothing was written");
                 predictions.addAll(session.classify(texts.subList(start, Math.min(texts.size(), start + CHUNK))).predictions());
                 console.progress(String.format("classified %d/%d on %s", predictions.size(), texts.size(), backend));
             }

@@ -28,6 +28,12 @@ public final class Console {
         (json ? err : out).println(line);
     }
 
+    /** A warning: always to stderr, so it never mixes with results a script reads. */
+    public void warn(String line) {
+        endProgress();
+        err.println(line);
+    }
+
     /** A progress line that rewrites itself on a terminal; plain lines otherwise. */
     public void progress(String line) {
         PrintStream p = json ? err : out;
@@ -45,14 +51,42 @@ public final class Console {
         }
     }
 
-    /** The verb's result: one JSON line under {@code --json}, else "key: value" lines. */
+    /**
+     * The verb's result: one JSON line under {@code --json}, else "key: value" lines. JSON has no NaN or
+     * infinity (parsers reject them), so a figure that does not exist (no dev set, no evaluation) is null.
+     */
     public void result(Map<String, ?> values) {
         if (json) {
-            out.println(Json.compact(values));
+            out.println(Json.compactWithNulls(finite(values)));
         } else {
             values.forEach((k, v) -> out.println(k + ": " + (v instanceof Double d ? String.format("%.4f", d) : v)));
         }
         out.flush();
+    }
+
+    /** A copy of {@code value} with every non-finite number, at any depth, replaced by null. */
+    static Object finite(Object value) {
+        if (value instanceof Double d && !Double.isFinite(d) || value instanceof Float f && !Float.isFinite(f)) {
+            return null;
+        }
+        if (value instanceof Map<?, ?> m) {
+            Map<Object, Object> copy = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> copy.put(k, finite(v)));
+            return copy;
+        }
+        if (value instanceof Iterable<?> list) {
+            java.util.List<Object> copy = new java.util.ArrayList<>();
+            list.forEach(v -> copy.add(finite(v)));
+            return copy;
+        }
+        if (value instanceof double[] a) {
+            java.util.List<Object> copy = new java.util.ArrayList<>(a.length);
+            for (double v : a) {
+                copy.add(finite(v));
+            }
+            return copy;
+        }
+        return value;
     }
 
     public boolean json() {

@@ -166,6 +166,7 @@ public final class DemoCommand implements Callable<Integer> {
      * A failing step stops the demo with that verb's exit status.
      */
     private static Map<String, Object> verb(String name, Object... args) {
+        StopSignals.checkpoint("before keel " + name + "; the steps before it are in place");
         List<String> argv = new ArrayList<>();
         argv.add(name);
         for (Object a : args) {

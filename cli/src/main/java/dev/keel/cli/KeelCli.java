@@ -4,6 +4,7 @@ import dev.keel.api.BackendNotFoundException;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.UnsupportedCapabilityException;
+import dev.keel.api.train.TrainingStoppedException;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,17 +31,39 @@ public final class KeelCli {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        System.exit(run(args));
+        StopSignals.install();
+        int code;
+        try {
+            code = run(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("keel: the JVM ran out of heap (" + e.getMessage() + "); nothing was written where "
+                    + "the verb writes atomically. Give it more with KEEL_JAVA_OPTS=-Xmx4g (now "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB)");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     public static int run(String... args) {
         CommandLine cli = commandLine();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof TrainingStoppedException stopped) {
+                cmd.getErr().println("keel " + cmd.getCommandName() + ": " + stoppedMessage(stopped, cmd.getCommandName(),
+                        args));
+                return StopSignals.exitCode();
+            }
+            if (e instanceof StopSignals.Stopped) {
+                cmd.getErr().println("keel " + cmd.getCommandName() + ": " + e.getMessage());
+                return StopSignals.exitCode();
+            }
             boolean badInput = e instanceof InvalidInputException || e instanceof CheckpointException
                     || e instanceof BackendNotFoundException || e instanceof UnsupportedCapabilityException;
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName(" ") + ": " + message(e));
             if (!badInput && System.getenv("KEEL_DEBUG") != null) {
                 e.printStackTrace(cmd.getErr());
+            }
+            if (StopSignals.requested()) {
+                return StopSignals.exitCode(); // whatever failed, it failed because the run was stopped
             }
             return badInput ? 2 : 1;
         });
@@ -52,6 +75,29 @@ public final class KeelCli {
         CommandLine cli = new CommandLine(new KeelCli());
         verbs().forEach(cli::addSubcommand);
         return cli;
+    }
+
+    /** Where the stopped run is and the command that continues it. */
+    static String stoppedMessage(TrainingStoppedException e, String verb, String... args) {
+        String by = StopSignals.name() != null ? "stopped by " + StopSignals.name() : "stopped";
+        StringBuilder m = new StringBuilder(by + " at step " + e.step() + " of " + e.maxSteps());
+        if (e.checkpoint().isEmpty()) {
+            return m.append("; nothing was saved: run the same command again to start over").toString();
+        }
+        m.append("; the run is saved in ").append(e.checkpoint().get()).append(". Continue it with: keel");
+        boolean hasResume = false;
+        for (String a : args) {
+            m.append(' ').append(quoted(a));
+            hasResume |= a.equals("--resume");
+        }
+        if (verb.equals("pretrain") && !hasResume) {
+            m.append(" --resume");
+        }
+        return m.toString();
+    }
+
+    private static String quoted(String arg) {
+        return arg.matches("[A-Za-z0-9_./:=@%+,-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
     }
 
     private static String message(Throwable e) {

@@ -55,7 +55,12 @@ public final class MonitorCommand implements Callable<Integer> {
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--url '" + url + "' is not a URL; e.g. http://localhost:8080/monitor");
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || uri.getScheme() == null
+                || !List.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
+            throw new InvalidInputException("--url '" + url + "' is not an http(s) URL with a host; e.g. "
+                    + "http://localhost:8080/monitor");
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeout)).build();
         HttpResponse<String> response;

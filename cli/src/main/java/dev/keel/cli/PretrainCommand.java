@@ -106,7 +106,7 @@ public final class PretrainCommand implements Callable<Integer> {
         PretrainSpec spec = PretrainSpec.builder().architecture(architecture).tokenizer(TokenizerSpec.parse(tokenizer))
                 .corpus(corpus).training(training).outputDir(out).resume(resume).build();
         Progress progress = new Progress(console);
-        TrainingResult result = common.runtime().pretrainer().pretrain(spec, progress::onEvent);
+        TrainingResult result = common.runtime().pretrainer().pretrain(spec, StopSignals.stopping(progress::onEvent));
         console.endProgress();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("val_loss", result.valLoss());

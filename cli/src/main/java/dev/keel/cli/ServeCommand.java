@@ -116,6 +116,8 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("keel serve: stopped" + (clean ? "" : " (some requests did not finish in time)"));
             stopped.countDown();
         }, "keel-serve-drain"));
+        StopSignals.exitOnStop(); // SIGTERM and Ctrl-C exit through the hook above, which drains
+
         console.say("keel serve: ready at " + server.url() + " (models: " + String.join(", ", server.modelNames())
                 + "; OpenAI base URL " + server.url() + "/v1)");
         Map<String, Object> result = new LinkedHashMap<>();

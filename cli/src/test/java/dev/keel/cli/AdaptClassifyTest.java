@@ -117,6 +117,28 @@ class AdaptClassifyTest {
             assertThat(((Number) q.get("confidence")).doubleValue())
                     .isCloseTo(((Number) p.get("confidence")).doubleValue(), within(1e-4));
         }
+
+        // classify agrees with adapt on what is bad input: exit 2, nothing written
+        Path mixed = Files.write(dir.resolve("mixed.tsv"), List.of("the film was good\tpos", "the film was awful"));
+        CliRunner.Result m = CliRunner.run("classify", "--model", out.toString(), "--input", mixed.toString(),
+                "--out", dir.resolve("mixed.jsonl").toString());
+        assertThat(m.exitCode()).as(m.err()).isEqualTo(2);
+        assertThat(m.err()).contains("labels example 1 but not example 2");
+        assertThat(dir.resolve("mixed.jsonl")).doesNotExist();
+        CliRunner.Result e = CliRunner.run("classify", "--model", out.toString(), "--input",
+                Files.writeString(dir.resolve("none.txt"), "\n").toString());
+        assertThat(e.exitCode()).as(e.err()).isEqualTo(2);
+        assertThat(e.err()).contains("holds no examples");
+    }
+
+    @Test
+    void adapt_without_a_dev_set_reports_missing_figures_as_null_never_nan() {
+        CliRunner.Result a = CliRunner.run("adapt", "--json", "--backend", "djl", "--base", base.toString(),
+                "--method", "head", "--train", train.toString(), "--out", dir.resolve("nodev").toString(),
+                "--epochs", "2");
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        assertThat(a.lastLine()).doesNotContain("NaN", "Infinity").contains("\"dev_accuracy\":null");
+        assertThat(Json.parseObject(a.lastLine(), "adapt output")).containsKey("dev_loss");
     }
 
     @Test

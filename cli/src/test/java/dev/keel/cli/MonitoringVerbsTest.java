@@ -150,6 +150,10 @@ class MonitoringVerbsTest {
                 server.stop(0);
             }
             assertThat(run("monitor", "--url", "http://127.0.0.1:1/monitor", "--timeout", "2")[0]).isEqualTo(2);
+            for (String bad : List.of("notaurl", "ftp://host/monitor", "http:///monitor")) {
+                Object[] res = run("monitor", "--url", bad);
+                assertThat(res[0]).as(bad).isEqualTo(2);
+            }
         }
     }
 }

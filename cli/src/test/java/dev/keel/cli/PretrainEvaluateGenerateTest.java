@@ -73,5 +73,35 @@ class PretrainEvaluateGenerateTest {
         CliRunner.Result missing = CliRunner.run("generate", "--model", dir.resolve("nope").toString(), "--prompt", "a");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("nope");
+
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        CliRunner.Result outIsFile = CliRunner.run("pretrain", "--corpus", corpus(dir).toString(), "--out",
+                file.toString(), "--iters", "2");
+        assertThat(outIsFile.exitCode()).as(outIsFile.err()).isEqualTo(2);
+        assertThat(outIsFile.err()).contains("is a file");
+        assertThat(file).hasContent("not a folder");
+        CliRunner.Result modelIsFile = CliRunner.run("evaluate", "--model", file.toString(), "--corpus",
+                corpus(dir).toString());
+        assertThat(modelIsFile.exitCode()).as(modelIsFile.err()).isEqualTo(2);
+        assertThat(modelIsFile.err()).contains("is a file, not a model folder").doesNotContain("does not exist");
+    }
+
+    @Test
+    void pretrain_never_overwrites_a_model_and_reports_no_nan_without_evaluation(@TempDir Path dir)
+            throws IOException {
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
+        Path corpus = corpus(dir);
+        Path out = dir.resolve("model");
+        String[] args = {"pretrain", "--json", "--corpus", corpus.toString(), "--out", out.toString(), "--layers", "1",
+            "--heads", "2", "--embd", "16", "--block", "16", "--batch", "4", "--iters", "3", "--eval-interval", "0"};
+        CliRunner.Result first = CliRunner.run(args);
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.lastLine()).doesNotContain("NaN").contains("\"val_loss\":null");
+        byte[] weights = Files.readAllBytes(out.resolve("model.safetensors"));
+        CliRunner.Result again = CliRunner.run(args);
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).contains("holds a pre-training run (saved at step 3)", "--resume",
+                "Keel never overwrites a model");
+        assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isEqualTo(weights);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.keel.adapters.AdaptRun;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.InvalidInputException;
@@ -36,6 +37,7 @@ import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.train.Schedules;
+import dev.keel.spi.train.TrainingStop;
 import dev.keel.spi.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,9 +70,15 @@ final class Gpt2Adaptation {
                     + "full or lora; --method " + spec.method().name().toLowerCase(java.util.Locale.ROOT)
                     + " is not available for them");
         }
-        boolean lora = spec.method() == AdaptationMethod.LORA;
         Path baseDir = spec.base().path().orElseThrow(() -> new InvalidInputException("a gpt2 base is a folder"));
-        AdaptedModels.requireFreshOutput(spec.outputDir());
+        try (AdaptRun run = AdaptRun.open(spec, "djl " + device)) {
+            return run(spec, device, cache, listener, run, baseDir, started);
+        }
+    }
+
+    private static TrainingResult run(AdaptationSpec spec, dev.keel.api.Device device, KeelCache cache,
+            TrainingListener listener, AdaptRun run, Path baseDir, long started) {
+        boolean lora = spec.method() == AdaptationMethod.LORA;
         ModelConfig mc = ModelFolder.readConfig(baseDir);
         Gpt2Config config = (Gpt2Config) mc;
         if (lora) {
@@ -124,10 +132,31 @@ final class Gpt2Adaptation {
                 metrics.put("dev_loss_before", pr.devLoss(model));
             }
             long params = model.parameterCount();
-            long trainable = lora ? model.loraParameterCount() : params;
+            long trainableCount = lora ? model.loraParameterCount() : params;
             listener.onEvent(new TrainingEvent.Started("gpt2-" + spec.task().name().toLowerCase(java.util.Locale.ROOT),
-                    0, steps, params, trainable));
-            for (int step = 0; step < steps; step++) {
+                    run.resumedStep(), steps, params, trainableCount));
+            Map<String, NDArray> trainable = lora ? model.loraArrays() : arrays(model);
+            TrainingStop stop = new TrainingStop(listener);
+            int first = 0;
+            if (run.resumed().isPresent()) {
+                first = AdaptState.restore(run, trainable, optimizer);
+                for (int k = 0; k < first; k++) {
+                    trainer.skip();
+                }
+                nanos = (long) AdaptState.number(run.resumed().get(), "compute_nanos", 0);
+                tokens = (long) AdaptState.number(run.resumed().get(), "tokens", 0);
+            }
+            for (int step = first; step < steps; step++) {
+                if (stop.requested()) {
+                    Map<String, Object> state = new LinkedHashMap<>();
+                    state.put("step", step);
+                    state.put("compute_nanos", nanos);
+                    state.put("tokens", tokens);
+                    AdaptState.save(run, stop, trainable, optimizer, state, Map.of());
+                    throw run.stopped(stop, step, steps);
+                }
+                // dropout masks from a per-step seed, so a resumed run draws the masks the stopped one would have
+                engine.setRandomSeed((int) (tc.seed() * 31 + step));
                 long t0 = System.nanoTime();
                 double lr = step < warmup ? tc.learningRate() * (step + 1) / warmup
                         : tc.learningRate() * (steps - step) / Math.max(1, steps - warmup);
@@ -148,7 +177,7 @@ final class Gpt2Adaptation {
                 lastLoss = loss;
                 nanos += System.nanoTime() - t0;
                 listener.onEvent(new TrainingEvent.Step(step + 1, steps, loss, lr, tokens / (nanos / 1e9),
-                        nanos / 1e6 / (step + 1)));
+                        nanos / 1e6 / (step + 1 - first)));
             }
             train(model, lora, false);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
@@ -162,7 +191,7 @@ final class Gpt2Adaptation {
                 // what serving needs to shape a chat turn the way training shaped prompts (encodePairs)
                 training.put(ChatTemplate.KEY, ChatTemplate.VERBATIM);
             }
-            training.put("trainable_params", trainable);
+            training.put("trainable_params", trainableCount);
             training.put("total_params", params);
             if (lora) {
                 training.put("lora_r", spec.lora().rank());
@@ -176,12 +205,12 @@ final class Gpt2Adaptation {
                     .withTraining(training)
                     .withVersion(method + "-" + Long.toHexString(System.currentTimeMillis()));
             if (lora) {
-                writeLoraFolder(spec.outputDir(), spec, model, tokenizer, baseRef, meta);
+                writeLoraFolder(run.dir(), spec, model, tokenizer, baseRef, meta);
             } else {
-                ModelFolder.write(spec.outputDir(), config, model.toTensors(), tokenizer, meta);
+                ModelFolder.write(run.dir(), config, model.toTensors(), tokenizer, meta);
             }
             if (domain != null) {
-                try (Gpt2Session s = Gpt2Session.open(spec.outputDir(), SessionOptions.defaults())) {
+                try (Gpt2Session s = Gpt2Session.open(run.dir(), SessionOptions.defaults())) {
                     metrics.put("dev_loss", s.evaluate(domain, Split.VAL).loss());
                     if (reference != null) {
                         metrics.put("reference_loss", s.evaluate(reference, Split.VAL).loss());
@@ -189,14 +218,22 @@ final class Gpt2Adaptation {
                     }
                 }
             }
-            ModelFolder.writeMetadata(spec.outputDir(), meta.withMetrics(metrics));
+            ModelFolder.writeMetadata(run.dir(), meta.withMetrics(metrics));
+            Path out = run.publish();
             double devLoss = metrics.getOrDefault("dev_loss", Double.NaN);
-            TrainingResult r = new TrainingResult(steps, lastLoss, devLoss, devLoss, params, trainable,
-                    tokens / Math.max(nanos / 1e9, 1e-9), nanos / 1e6 / steps, (System.nanoTime() - started) / 1e9,
-                    spec.outputDir(), metrics);
+            TrainingResult r = new TrainingResult(steps, lastLoss, devLoss, devLoss, params, trainableCount,
+                    tokens / Math.max(nanos / 1e9, 1e-9), nanos / 1e6 / Math.max(1, steps - first),
+                    (System.nanoTime() - started) / 1e9, out, metrics);
             listener.onEvent(new TrainingEvent.Finished(r));
             return r;
         }
+    }
+
+    /** Every weight by name: what a full fine-tuning run trains and saves on a stop. */
+    private static Map<String, NDArray> arrays(Gpt2Model model) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        model.namedParameters().forEach((name, p) -> out.put(name, p.getArray()));
+        return out;
     }
 
     /** Attaches gradients to what the method trains: every weight, or only the adapters over a frozen base. */
@@ -272,6 +309,9 @@ final class Gpt2Adaptation {
     private interface Trainer {
         int stepsPerEpoch();
 
+        /** Draws what {@link #next} would, without building it: replays the data order of a stopped run. */
+        void skip();
+
         NDArray[] next(NDManager local);
 
         NDArray loss(Gpt2Model model, NDManager local, NDArray[] batch, boolean training);
@@ -293,6 +333,13 @@ final class Gpt2Adaptation {
         @Override
         public int stepsPerEpoch() {
             return Math.max(1, train.size() / (block * batch));
+        }
+
+        @Override
+        public void skip() {
+            for (int row = 0; row < batch; row++) {
+                random.nextInt(train.size() - block);
+            }
         }
 
         @Override
@@ -337,7 +384,16 @@ final class Gpt2Adaptation {
         }
 
         @Override
+        public void skip() {
+            rows();
+        }
+
+        @Override
         public NDArray[] next(NDManager local) {
+            return pad(local, rows());
+        }
+
+        private List<int[][]> rows() {
             List<int[][]> rows = new ArrayList<>();
             for (int i = 0; i < Math.min(batch, train.size()); i++) {
                 if (order.isEmpty()) {
@@ -348,7 +404,7 @@ final class Gpt2Adaptation {
                 }
                 rows.add(train.get(order.remove(order.size() - 1)));
             }
-            return pad(local, rows);
+            return rows;
         }
 
         static NDArray[] pad(NDManager local, List<int[][]> rows) {

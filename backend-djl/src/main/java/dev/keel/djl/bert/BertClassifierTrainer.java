@@ -18,6 +18,11 @@ import dev.keel.api.tokenize.Tokenizer;
 import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingListener;
 import dev.keel.djl.gpt2.AdamW;
+import dev.keel.adapters.AdaptRun;
+import dev.keel.djl.adapt.AdaptState;
+import dev.keel.spi.checkpoint.Tensor;
+import dev.keel.spi.train.TrainingStop;
+import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -98,6 +103,17 @@ public final class BertClassifierTrainer {
 
     public static Outcome train(BertModel model, Tokenizer tokenizer, ClassificationData train, ClassificationData dev,
             Settings s, TrainingListener listener) {
+        return train(model, tokenizer, train, dev, s, listener, null);
+    }
+
+    /**
+     * Trains, stopping at a step boundary when {@code listener} asks (or the thread is interrupted): then, with a
+     * {@code run}, the trainable arrays, AdamW's moments, the best weights so far and the loop's counters are
+     * saved there and the run continues from them when it runs again (its dropout masks after the resumed step
+     * are drawn afresh, so it matches the uninterrupted run closely rather than exactly).
+     */
+    public static Outcome train(BertModel model, Tokenizer tokenizer, ClassificationData train, ClassificationData dev,
+            Settings s, TrainingListener listener, AdaptRun run) {
         int maxLength = Math.min(s.maxLength(), model.config().maxPositionEmbeddings());
         List<Encoding> enc = tokenizer.encodeBatch(train.texts(), maxLength);
         List<Encoding> devEnc = dev == null ? null : tokenizer.encodeBatch(dev.texts(), maxLength);
@@ -117,7 +133,6 @@ public final class BertClassifierTrainer {
                 0, total, totalParams, trainable));
 
         Random rnd = new Random(s.seed());
-        Engine.getInstance().setRandomSeed((int) s.seed());
         EarlyStopping stopper = new EarlyStopping(s.patience(), 1e-4);
         List<float[]> best = null;
         ClassificationMetrics bestDev = null;
@@ -127,8 +142,63 @@ public final class BertClassifierTrainer {
         long computeNanos = 0;
         List<int[]> batches = new ArrayList<>();
         int step = 0;
+        TrainingStop stop = new TrainingStop(listener);
         try (AdamW optimizer = AdamW.overArrays(named, model.manager(), s.beta1(), s.beta2(), s.weightDecay())) {
+            if (run != null && run.resumed().isPresent()) {
+                Map<String, Object> saved = run.resumed().get();
+                step = AdaptState.restore(run, named, optimizer);
+                for (int k = 0; k < step; k++) { // the batches the stopped run drew, drawn again and dropped
+                    if (batches.isEmpty()) {
+                        batches = bucketedBatches(enc, s.batchSize(), rnd);
+                    }
+                    batches.remove(batches.size() - 1);
+                }
+                lossEma = AdaptState.number(saved, "loss_ema", Double.NaN);
+                tokens = (long) AdaptState.number(saved, "tokens", 0);
+                computeNanos = (long) AdaptState.number(saved, "compute_nanos", 0);
+                bestStep = (int) AdaptState.number(saved, "best_step", 0);
+                stopper.restore(new double[] {AdaptState.number(saved, "stopper_best", Double.NEGATIVE_INFINITY),
+                        AdaptState.number(saved, "stopper_best_evaluation", -1),
+                        AdaptState.number(saved, "stopper_evaluations", 0),
+                        AdaptState.number(saved, "stopper_since_best", 0)});
+                if (bestStep > 0) {
+                    Map<String, Tensor> snapshot = run.resumedTensors("best");
+                    best = new ArrayList<>();
+                    for (String name : named.keySet()) {
+                        best.add(snapshot.get(name).toFloats());
+                    }
+                }
+            }
+            Engine.getInstance().setRandomSeed((int) (s.seed() + step));
             while (step < total) {
+                if (stop.requested()) {
+                    if (run == null) {
+                        throw stop.stopped("fine-tuning stopped at step " + step + " of " + total + " as asked; "
+                                + "nothing was saved", step, total, null);
+                    }
+                    Map<String, Object> state = new LinkedHashMap<>();
+                    state.put("step", step);
+                    state.put("loss_ema", Double.isNaN(lossEma) ? null : lossEma);
+                    state.put("tokens", tokens);
+                    state.put("compute_nanos", computeNanos);
+                    state.put("best_step", bestStep);
+                    double[] st = stopper.state();
+                    state.put("stopper_best", Double.isFinite(st[0]) ? st[0] : null);
+                    state.put("stopper_best_evaluation", st[1]);
+                    state.put("stopper_evaluations", st[2]);
+                    state.put("stopper_since_best", st[3]);
+                    Map<String, List<Tensor>> more = new LinkedHashMap<>();
+                    if (best != null) {
+                        List<Tensor> snapshot = new ArrayList<>();
+                        int i = 0;
+                        for (Map.Entry<String, NDArray> e : named.entrySet()) {
+                            snapshot.add(Tensor.ofFloats(e.getKey(), e.getValue().getShape().getShape(), best.get(i++)));
+                        }
+                        more.put("best", snapshot);
+                    }
+                    AdaptState.save(run, stop, named, optimizer, state, more);
+                    throw run.stopped(stop, step, total);
+                }
                 if (batches.isEmpty()) {
                     batches = bucketedBatches(enc, s.batchSize(), rnd);
                 }
@@ -192,6 +262,10 @@ public final class BertClassifierTrainer {
         }
         if (best != null && bestStep != step) {
             restore(params, best);
+        }
+        if (bestDev == null && best != null && devEnc != null) {
+            // a resumed run found its best before the stop: measure those weights again for the report
+            bestDev = ClassificationMetrics.of(dev.labels(), probabilities(model, devEnc, tokenizer, 64));
         }
         double secs = computeNanos / 1e9;
         return new Outcome(step, lossEma, bestDev, bestStep == 0 ? step : bestStep, 1000 * secs / Math.max(1, step),

@@ -2,6 +2,7 @@ package dev.keel.djl.bert;
 
 import dev.keel.djl.DjlEngine;
 import ai.djl.ndarray.NDManager;
+import dev.keel.adapters.AdaptRun;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.ClassWeights;
 import dev.keel.adapters.ClassificationData;
@@ -49,7 +50,13 @@ public final class BertFineTuning {
                 + "bert folders; " + spec.base() + " is a builtin ONNX model: import it to a folder first (keel import --model " + spec.base()
                 + " --out DIR, or adapt through KeelRuntime.adapter, which imports it), or use "
                 + "--method head, which trains over any backend's embeddings"));
-        AdaptedModels.requireFreshOutput(spec.outputDir());
+        try (AdaptRun run = AdaptRun.open(spec, "djl")) {
+            return run(spec, device, listener, run, baseDir, started);
+        }
+    }
+
+    private static TrainingResult run(AdaptationSpec spec, ai.djl.Device device, TrainingListener listener,
+            AdaptRun run, Path baseDir, long started) {
         ModelConfig mc = ModelFolder.readConfig(baseDir);
         if (!(mc instanceof BertConfig config)) {
             throw new CheckpointException(baseDir + " holds a " + mc.family() + " model; classification needs bert");
@@ -87,7 +94,8 @@ public final class BertFineTuning {
                     t.maxSteps(), t.batchSize(), t.learningRate(), spec.warmupFraction(), t.weightDecay(),
                     t.gradClip(), weights, spec.patience(), spec.evalEvery(), spec.maxLength(), t.seed(),
                     t.warmupSteps(), t.beta1(), t.beta2());
-            BertClassifierTrainer.Outcome o = BertClassifierTrainer.train(model, tokenizer, train, dev, settings, listener);
+            BertClassifierTrainer.Outcome o = BertClassifierTrainer.train(model, tokenizer, train, dev, settings, listener,
+                    run);
 
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (o.dev() != null) {
@@ -122,12 +130,13 @@ public final class BertFineTuning {
                     .withBase(baseRef, "classify", lineage(baseDir, baseRef))
                     .withTraining(training).withData(data).withMetrics(metrics)
                     .withVersion(method + "-" + Long.toHexString(System.currentTimeMillis()));
-            write(spec.outputDir(), spec, model, train, tokenizer, baseRef, meta);
+            write(run.dir(), spec, model, train, tokenizer, baseRef, meta);
+            Path out = run.publish();
             double wall = (System.nanoTime() - started) / 1e9;
             TrainingResult result = new TrainingResult(o.steps(), o.trainLoss(),
                     o.dev() == null ? Double.NaN : o.dev().loss(), o.dev() == null ? Double.NaN : o.dev().loss(),
                     o.totalParameters(), o.trainableParameters(), o.tokensPerSecond(), o.msPerStep(), wall,
-                    spec.outputDir(), metrics);
+                    out, metrics);
             listener.onEvent(new TrainingEvent.Finished(result));
             return result;
         }

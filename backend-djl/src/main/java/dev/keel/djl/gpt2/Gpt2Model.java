@@ -32,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.SplittableRandom;
 
 /**
  * GPT-2 as Hugging Face's {@code GPT2LMHeadModel} defines it, as a DJL block on PyTorch: learned token and
@@ -100,32 +99,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
 
     /** A fresh model with nanoGPT's initialisation, drawn from {@code seed} on the JVM (engine-independent). */
     public static Gpt2Model initialise(Gpt2Config config, ai.djl.Device device, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double projStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        Gpt2Layout.shapes(config).forEach((name, shape) -> {
-            int count = Math.toIntExact(Tensor.elementCount(shape));
-            float[] values = new float[count];
-            if (name.endsWith(".bias")) {
-                // zero: biases and layer-norm shifts start at zero
-            } else if (name.contains("ln_")) {
-                java.util.Arrays.fill(values, 1f);
-            } else {
-                double std = name.endsWith("c_proj.weight") ? projStd : 0.02;
-                for (int i = 0; i < count; i++) {
-                    values[i] = (float) (gaussian(random) * std);
-                }
-            }
-            tensors.put(name, Tensor.ofFloats(name, shape, values));
-        });
-        return fromTensors(config, tensors, device);
-    }
-
-    private static double gaussian(SplittableRandom random) {
-        // Box-Muller keeps the draw sequence fixed by the seed alone, whatever the JVM
-        double u = 1.0 - random.nextDouble();
-        double v = random.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+        return fromTensors(config, dev.keel.spi.train.PretrainLoop.initialWeights(config, seed), device);
     }
 
     /**
@@ -321,7 +295,8 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
         return out;
     }
 
-    static Tensor toTensor(String name, NDArray array) {
+    /** A copy of an engine array as a float32 tensor named {@code name}. */
+    public static Tensor toTensor(String name, NDArray array) {
         ByteBuffer bytes = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         copy.put(bytes).flip();

@@ -176,11 +176,39 @@ class BertAdaptationTest {
         assertThatThrownBy(() -> adapter().adapt(s)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("neutral");
         assertThat(Files.exists(dir.resolve("never"))).isFalse();
+        assertThat(dev.keel.adapters.AdaptRun.staging(dir.resolve("never"))).as("nor a staging folder").doesNotExist();
 
         Files.createDirectories(dir.resolve("taken"));
         Files.writeString(dir.resolve("taken/keep.txt"), "precious");
         assertThatThrownBy(() -> adapter().adapt(spec(AdaptationMethod.FULL, "taken", 1e-3, 1)))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("not empty");
         assertThat(Files.readString(dir.resolve("taken/keep.txt"))).isEqualTo("precious");
+    }
+
+    @Test
+    void a_lora_run_stopped_midway_continues_when_run_again_and_still_learns_the_task() {
+        AdaptationSpec spec = spec(AdaptationMethod.LORA, "stopped", 2e-2, 10);
+        int[] steps = {0};
+        dev.keel.api.train.TrainingListener stopAtSix = new dev.keel.api.train.TrainingListener() {
+            @Override
+            public void onEvent(dev.keel.api.train.TrainingEvent event) {
+                if (event instanceof dev.keel.api.train.TrainingEvent.Step) {
+                    steps[0]++;
+                }
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return steps[0] >= 6;
+            }
+        };
+        assertThatThrownBy(() -> adapter().adapt(spec, stopAtSix))
+                .isInstanceOf(dev.keel.api.train.TrainingStoppedException.class).hasMessageContaining("step 6 of 100");
+        assertThat(dir.resolve("stopped")).doesNotExist();
+        List<dev.keel.api.train.TrainingEvent> events = new java.util.ArrayList<>();
+        TrainingResult r = adapter().adapt(spec, events::add);
+        assertThat(events).filteredOn(dev.keel.api.train.TrainingEvent.Step.class::isInstance).hasSize(94);
+        assertThat(r.metrics().get("dev_accuracy")).isGreaterThanOrEqualTo(0.85);
+        assertThat(Files.exists(dir.resolve("stopped").resolve(LoraAdapter.CONFIG))).isTrue();
     }
 }

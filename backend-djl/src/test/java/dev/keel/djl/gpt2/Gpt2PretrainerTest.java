@@ -120,34 +120,53 @@ class Gpt2PretrainerTest {
         Path corpus = Files.writeString(dir.resolve("empty.txt"), "");
         Path out = existingOutput(dir);
         Map<String, String> before = snapshot(out);
-        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out).build()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out).resume(true)
+                .build())).isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
         assertThat(snapshot(out)).isEqualTo(before);
     }
 
     @Test
     void a_block_longer_than_the_corpus_is_refused_and_the_output_folder_is_untouched(@TempDir Path dir)
             throws IOException {
-        Path corpus = Files.writeString(dir.resolve("short.txt"), "to be or not to be, that is the question\n");
+        Path corpus = Files.writeString(dir.resolve("short.txt"), "to be or not to be.\n");
         Path out = existingOutput(dir);
         Map<String, String> before = snapshot(out);
-        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out).build()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--block");
+        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out).resume(true)
+                .build())).isInstanceOf(InvalidInputException.class).hasMessageContaining("--block");
         assertThat(snapshot(out)).isEqualTo(before);
     }
 
     @Test
-    void an_unknown_tokenizer_is_refused_and_the_output_folder_is_untouched(@TempDir Path dir) throws IOException {
+    void an_unknown_tokenizer_is_refused_before_the_output_folder_is_made(@TempDir Path dir) {
         Path corpus = TinyCorpus.write(dir);
-        Path out = existingOutput(dir);
-        Map<String, String> before = snapshot(out);
+        Path out = dir.resolve("new");
         assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out)
                 .tokenizer(TokenizerSpec.parse("wordpiece")).build()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("unknown tokenizer 'wordpiece'");
         assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out)
                 .tokenizer(TokenizerSpec.parse(dir.resolve("missing.json").toString())).build()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("missing.json");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void a_new_run_never_overwrites_a_model_folder(@TempDir Path dir) throws IOException {
+        Path corpus = TinyCorpus.write(dir);
+        Path out = existingOutput(dir);
+        Map<String, String> before = snapshot(out);
+        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, out).build()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("holds a pre-training run (saved at step 2)").hasMessageContaining("--resume")
+                .hasMessageContaining("Keel never overwrites a model");
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.writeString(other.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, other).build()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is not empty");
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        assertThatThrownBy(() -> new Gpt2Pretrainer(Device.cpu()).pretrain(TinyCorpus.spec(corpus, file).build()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is a file");
         assertThat(snapshot(out)).isEqualTo(before);
+        assertThat(other.resolve("notes.txt")).hasContent("mine");
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.keel.spark.ModelSpec;
 import dev.keel.spark.SparkValues;
 import dev.keel.spark.TextEmbedder;
 import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.checkpoint.OutputFolders;
 import dev.keel.spi.checkpoint.Tensor;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -135,7 +136,7 @@ public final class DataParallelHead implements Serializable {
 
     /** Embeds {@code train} (and {@code dev}, may be null) with the base, trains, and writes {@code out}. */
     public Result train(Dataset<Row> train, Dataset<Row> dev, Path out) {
-        AdaptedModels.requireFreshOutput(out);
+        OutputFolders.requireFresh(out, "output folder");
         try {
             Dataset<Row> features = features(train).cache();
             Dataset<Row> devFeatures = dev == null ? null : features(dev);

@@ -117,6 +117,99 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Renames a folder in one step ({@code to} must not exist, or be an empty folder) and makes the rename
+     * durable, so a crash leaves either the old name or the new one.
+     */
+    public static void moveDirectory(Path from, Path to) throws IOException {
+        if (Files.isDirectory(to)) {
+            try (java.util.stream.Stream<Path> entries = Files.list(to)) {
+                if (entries.findAny().isEmpty()) {
+                    Files.delete(to);
+                }
+            }
+        }
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(to.toAbsolutePath().getParent());
+    }
+
+    /** Writes the files of a folder into the (empty) folder it is given. */
+    public interface FolderWriter {
+        void write(Path dir) throws IOException;
+    }
+
+    /**
+     * Writes a whole folder at {@code target} (absent or empty) so that it appears complete or not at all: the
+     * writer fills a hidden temporary sibling, which is then renamed to {@code target}; on failure the sibling is
+     * deleted and {@code target} is as it was.
+     */
+    public static Path writeDirectory(Path target, FolderWriter writer) {
+        Path dst = target.toAbsolutePath().normalize();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dst.getParent());
+            tmp = Files.createTempDirectory(dst.getParent(), "." + dst.getFileName() + ".tmp-");
+            try {
+                // a temporary folder is owner-only; the model folder it becomes is meant to be shared
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system; its default permissions apply
+            }
+            writer.write(tmp);
+            moveDirectory(tmp, dst);
+            tmp = null;
+            return dst;
+        } catch (IOException e) {
+            throw new KeelException("cannot write " + dst + ": " + e.getMessage() + "; check free disk space and "
+                    + "permissions (nothing was written there)", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    deleteTree(tmp);
+                } catch (IOException ignored) {
+                    // a hidden leftover; the next write uses another name
+                }
+            }
+        }
+    }
+
+    /**
+     * Puts the complete folder {@code fresh} in the place of {@code current}: {@code current} is first renamed to
+     * {@code current.old}, so a crash at any moment leaves a complete folder under one of the two names (readers
+     * fall back to {@code .old}); the old one is deleted at the end.
+     */
+    public static void swapDirectory(Path fresh, Path current) throws IOException {
+        Path old = current.resolveSibling(current.getFileName() + ".old");
+        deleteTree(old);
+        if (Files.exists(current)) {
+            moveDirectory(current, old);
+        }
+        moveDirectory(fresh, current);
+        deleteTree(old);
+    }
+
+    /** Whether a file name is one of the temporary files {@link #write} creates ({@code .NAME.RANDOM.tmp}). */
+    public static boolean isTemporary(String fileName) {
+        return fileName.startsWith(".") && fileName.endsWith(".tmp") && fileName.length() > 5;
+    }
+
+    /**
+     * Deletes the temporary files a killed writer left in {@code dir} (not in sub-folders). Only call it while
+     * holding the folder ({@link FolderLock}): another run's write in progress looks the same.
+     */
+    public static void deleteLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                if (isTemporary(p.getFileName().toString())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     /** Makes a rename durable; some file systems do not allow opening directories, which is fine. */
     public static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

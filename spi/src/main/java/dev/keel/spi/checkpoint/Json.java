@@ -32,6 +32,8 @@ public final class Json {
             .disableHtmlEscaping()
             .create();
 
+    private static final Gson COMPACT_NULLS = COMPACT.newBuilder().serializeNulls().create();
+
     private Json() { }
 
     public static Gson gson() {
@@ -45,6 +47,29 @@ public final class Json {
     /** One line, for JSONL logs and the command line's {@code --json}. */
     public static String compact(Object value) {
         return COMPACT.toJson(value);
+    }
+
+    /** One line that keeps keys whose value is null (a result that says "no such figure" rather than omitting it). */
+    public static String compactWithNulls(Object value) {
+        return COMPACT_NULLS.toJson(value);
+    }
+
+    /**
+     * Parses one JSON object from data (a JSONL line, an HTTP body), failing with an
+     * {@link IllegalArgumentException} whose message is only the parser's reason: data is not a model file, so
+     * the advice {@link #parseObject} gives for model files does not apply.
+     */
+    public static Map<String, Object> parseData(String text) {
+        try {
+            Map<String, Object> map = GSON.fromJson(text, new TypeToken<Map<String, Object>>() { }.getType());
+            if (map == null) {
+                throw new IllegalArgumentException("it is empty");
+            }
+            return map;
+        } catch (JsonParseException | IllegalStateException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IllegalArgumentException(reason.replaceFirst("^[\\w.]+Exception: ", ""), e);
+        }
     }
 
     public static Map<String, Object> parseObject(String text, String what) {

@@ -33,6 +33,10 @@ public final class ModelFolder {
     private ModelFolder() { }
 
     public static Path requireFolder(Path dir) {
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CheckpointException(dir + " is a file, not a model folder; pass the folder that holds "
+                    + CONFIG + " and " + WEIGHTS + " (written by 'keel pretrain', 'keel adapt' or 'keel import')");
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             String builtin = dir != null && dir.toString().startsWith("builtin:")
                     ? " (to open a builtin model, pass ModelRef.parse(\"" + dir + "\") or Keel.open(\"" + dir
@@ -46,6 +50,29 @@ public final class ModelFolder {
             throw new CheckpointException(dir + " has no " + CONFIG + "; it is not a model folder");
         }
         return dir;
+    }
+
+    /**
+     * Checks that a folder is a model every backend can open, as opening it to evaluate would: its config parses,
+     * its tokenizer loads and fits the vocabulary, and its weights are readable (a gpt2 folder's also have every
+     * tensor at its shape). Writers of derived folders (export) call it so they never copy a broken model.
+     */
+    public static ModelConfig requireComplete(Path dir) {
+        ModelConfig config = readConfig(dir);
+        Tokenizer tokenizer = readTokenizer(dir);
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new CheckpointException(dir + "'s tokenizer has " + tokenizer.vocabSize() + " tokens but the model's "
+                    + "vocabulary has " + config.vocabSize() + "; the tokenizer and config.json come from different "
+                    + "models: restore the model's own tokenizer");
+        }
+        if (!Files.exists(dir.resolve(WEIGHTS))) {
+            throw new CheckpointException(dir + " has no " + WEIGHTS + "; it is not a complete model folder");
+        }
+        Safetensors.Contents weights = readWeights(dir);
+        if (config instanceof dev.keel.api.model.Gpt2Config g) {
+            Gpt2Layout.normalize(weights.tensors(), g);
+        }
+        return config;
     }
 
     public static ModelConfig readConfig(Path dir) {

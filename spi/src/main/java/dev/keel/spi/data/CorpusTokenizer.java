@@ -196,8 +196,7 @@ public final class CorpusTokenizer {
                     consumer.accept(carry.toString());
                 }
             } catch (CharacterCodingException e) {
-                throw new InvalidInputException("corpus file " + f + " is not UTF-8 text (" + e.getMessage()
-                        + "); convert it with iconv -t UTF-8");
+                throw TextLines.notUtf8(f);
             } catch (IOException e) {
                 throw new InvalidInputException("cannot read corpus file " + f + ": " + e.getMessage(), e);
             }

@@ -30,12 +30,15 @@ public final class LabelledFiles {
     public static List<LabelledExample> read(Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         List<String> lines;
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException("data file " + file + " is a folder; pass a TSV, CSV, JSONL or text file");
+        }
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("data file " + file + " does not exist");
         } catch (CharacterCodingException e) {
-            throw new InvalidInputException("data file " + file + " is not UTF-8 text; convert it with iconv -t UTF-8");
+            throw TextLines.notUtf8(file);
         } catch (IOException e) {
             throw new InvalidInputException("cannot read data file " + file + ": " + e.getMessage(), e);
         }
@@ -238,11 +241,12 @@ public final class LabelledFiles {
             }
             Map<String, Object> obj;
             try {
-                obj = Json.parseObject(line, "line");
-            } catch (RuntimeException e) {
-                throw new InvalidInputException(file + " line " + (i + 1) + " is not a JSON object: " + e.getMessage());
+                obj = Json.parseData(line);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(file + " line " + (i + 1) + " is not a JSON object (" + e.getMessage()
+                        + "); each line of a JSONL file is one object such as {\"text\": \"...\", \"label\": \"...\"}");
             }
-            if (obj == null || !(obj.get("text") instanceof String text)) {
+            if (!(obj.get("text") instanceof String text)) {
                 throw new InvalidInputException(file + " line " + (i + 1) + " has no string \"text\" field");
             }
             Object label = obj.get("label");

@@ -87,4 +87,16 @@ class LabelledFilesTest {
         assertThatThrownBy(() -> LabelledFiles.sampleWeights(zero)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("weight 0");
     }
+
+    @Test
+    void a_bad_jsonl_line_is_named_with_data_advice_and_bad_utf8_with_its_byte_offset() throws IOException {
+        Path jsonl = Files.writeString(dir.resolve("d.jsonl"), "{\"text\":\"ok\",\"label\":1}\n{\"text\": \"unterminated\n");
+        assertThatThrownBy(() -> LabelledFiles.read(jsonl)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("line 2 is not a JSON object").hasMessageContaining("{\"text\": \"...\"")
+                .hasMessageNotContaining("backup").hasMessageNotContaining("model folder");
+        Path latin1 = dir.resolve("d.tsv");
+        Files.write(latin1, new byte[] {'g', 'o', 'o', 'd', '\t', '1', '\n', 'c', 'a', 'f', (byte) 0xE9, '\t', '0', '\n'});
+        assertThatThrownBy(() -> LabelledFiles.read(latin1)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("line 2 (byte offset 10)").hasMessageContaining("0xe9");
+    }
 }

@@ -2,6 +2,7 @@ package dev.keel.spi.tck;
 
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.keel.api.Capability;
@@ -18,7 +19,19 @@ import dev.keel.api.train.TrainingEvent;
 import dev.keel.api.train.TrainingResult;
 import dev.keel.spi.checkpoint.Gpt2Layout;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.Safetensors;
+import dev.keel.spi.checkpoint.Tensor;
+import dev.keel.spi.data.CorpusTokenizer;
+import dev.keel.spi.data.TokenArray;
+import dev.keel.spi.tokenize.Tokenizers;
+import dev.keel.spi.train.PretrainCheckpoint;
+import dev.keel.spi.train.PretrainLoop;
+import dev.keel.spi.train.SplitMix64;
+import dev.keel.api.data.TextCorpus;
+import dev.keel.api.tokenize.Tokenizer;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Pre-training a gpt2 model: the loss falls, the folder is portable, runs repeat under a seed, resume
  * continues the same run, and bad input is refused (with an exception the CLI maps to exit status 2) before
- * anything is written. A backend that does not
+ * anything is written. Runs start from Keel's common initial weights and batches, and write and read the one
+ * resume-state format ({@link PretrainCheckpoint}), so a run started on one engine continues on another: the
+ * kit resumes from states it writes itself, as another engine would. A backend that does not
  * declare pre-training for gpt2 must refuse it with {@link UnsupportedCapabilityException}.
  */
 @API(status = EXPERIMENTAL, since = "0.1")
@@ -176,5 +191,196 @@ public interface PretrainChecks extends KitBase {
                 }
             }
         }
+    }
+
+    /** The train split as every engine tokenizes it, for computing expected losses in Java. */
+    private static TokenArray trainSplit(Path corpus) {
+        Tokenizer tokenizer = Tokenizers.forTraining(TokenizerSpec.chars(), TextCorpus.of(corpus));
+        return CorpusTokenizer.tokenize(TextCorpus.of(corpus), tokenizer).split(Split.TRAIN);
+    }
+
+    private static double referenceLoss(Map<String, Tensor> weights, TokenArray train, long dataState,
+            TrainingConfig tc) {
+        int[][] batch = PretrainLoop.batch(train, new SplitMix64(dataState), tc.batchSize(), tc.blockSize());
+        return new ReferenceGpt2(KitModels.GPT2, weights).loss(batch[0], batch[1], tc.batchSize());
+    }
+
+    @Test
+    default void a_fresh_run_starts_from_the_common_initial_weights_and_batches(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        TrainingConfig training = KitModels.training().maxSteps(1).evalInterval(0).build();
+        List<Double> losses = new ArrayList<>();
+        if (pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("out")).training(training).build(), losses)
+                == null) {
+            return;
+        }
+        double expected = referenceLoss(PretrainLoop.initialWeights(KitModels.GPT2, training.seed()),
+                trainSplit(corpus), training.seed(), training);
+        assertThat(losses.get(0)).as("the first loss of a fresh run: PretrainLoop.initialWeights on the first batch "
+                + "of PretrainLoop.batch, as every engine starts").isCloseTo(expected, within(1e-4));
+    }
+
+    @Test
+    default void a_run_continues_from_a_resume_state_another_engine_wrote(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        Path out = dir.resolve("out");
+        TrainingConfig training = KitModels.training().maxSteps(7).evalInterval(0).build();
+        // a mid-run state as any engine writes it: weights, non-zero moments, step 5, a sampler position
+        Map<String, Tensor> weights = KitModels.randomGpt2(KitModels.GPT2, 3);
+        List<Tensor> moments = randomMoments(weights, 4);
+        long dataState = new SplittableRandom(5).nextLong();
+        Tokenizer tokenizer = Tokenizers.forTraining(TokenizerSpec.chars(), TextCorpus.of(corpus));
+        String fingerprint = CorpusTokenizer.tokenize(TextCorpus.of(corpus), tokenizer).fingerprint();
+        PretrainCheckpoint.write(out, KitModels.GPT2, List.copyOf(weights.values()), moments, tokenizer,
+                KeelMetadata.create("another-engine", "pretrain"), new PretrainCheckpoint.State(5, dataState, 9.0,
+                        training.seed(), fingerprint, KitModels.GPT2.toHfConfig(), "another-engine"));
+        List<TrainingEvent> events = new ArrayList<>();
+        if (!supports(Capability.PRETRAIN, ModelFamily.GPT2)) {
+            pretrainOrRefuse(KitModels.pretrain(corpus, out).training(training).resume(true).build(), new ArrayList<>());
+            return;
+        }
+        provider().pretrainer(Device.cpu()).pretrain(KitModels.pretrain(corpus, out).training(training).resume(true)
+                .build(), events::add);
+        assertThat(events.get(0)).isInstanceOfSatisfying(TrainingEvent.Started.class,
+                s -> assertThat(s.startStep()).as("the step the resume state was saved at").isEqualTo(5));
+        List<TrainingEvent.Step> steps = events.stream().filter(TrainingEvent.Step.class::isInstance)
+                .map(TrainingEvent.Step.class::cast).toList();
+        assertThat(steps).extracting(TrainingEvent.Step::step).containsExactly(6, 7);
+        assertThat(steps.get(0).loss()).as("the first resumed loss: the state's weights on the batch its sampler "
+                + "position draws").isCloseTo(referenceLoss(weights, trainSplit(corpus), dataState, training),
+                within(1e-4));
+        PretrainCheckpoint.Loaded after = PretrainCheckpoint.read(out.resolve(PretrainCheckpoint.DIR));
+        assertThat(after.state().step()).isEqualTo(7);
+        assertThat(after.state().backend()).isEqualTo(provider().name());
+        SplitMix64 advanced = new SplitMix64(dataState);
+        TokenArray train = trainSplit(corpus);
+        PretrainLoop.batch(train, advanced, training.batchSize(), training.blockSize());
+        PretrainLoop.batch(train, advanced, training.batchSize(), training.blockSize());
+        assertThat(after.state().dataState()).as("the sampler advanced by the two batches taken")
+                .isEqualTo(advanced.state());
+    }
+
+    @Test
+    default void the_resume_state_a_backend_writes_is_the_common_format_and_all_of_it_is_used(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        TrainingConfig full = KitModels.training().maxSteps(8).decaySteps(8).evalInterval(0).build();
+        Path own = dir.resolve("own");
+        if (pretrainOrRefuse(KitModels.pretrain(corpus, own).training(full.toBuilder().maxSteps(4).build()).build(),
+                new ArrayList<>()) == null) {
+            return;
+        }
+        PretrainCheckpoint.Loaded state = PretrainCheckpoint.read(own.resolve(PretrainCheckpoint.DIR));
+        assertThat(state.state().step()).isEqualTo(4);
+        assertThat(state.state().backend()).isEqualTo(provider().name());
+        assertThat(state.moments()).as("AdamW moments for every weight").hasSize(2 * state.weights().size());
+        // the same state rewritten by the kit alone (reversed order, another writer): it must resume identically
+        Path copy = dir.resolve("copy");
+        List<Tensor> weights = new ArrayList<>(state.weights().values());
+        java.util.Collections.reverse(weights);
+        List<Tensor> moments = new ArrayList<>(state.moments().values());
+        java.util.Collections.reverse(moments);
+        PretrainCheckpoint.State kit = new PretrainCheckpoint.State(4, state.state().dataState(),
+                state.state().bestValLoss(), state.state().seed(), state.state().corpus(),
+                state.state().architecture(), "kit");
+        PretrainCheckpoint.write(copy, state.config(), weights, moments, state.tokenizer(),
+                KeelMetadata.create("kit", "pretrain"), kit);
+        // and once more with the moments zeroed: resuming must then differ, or the moments were never read
+        Path zeroed = dir.resolve("zeroed");
+        List<Tensor> zeros = moments.stream().map(t -> Tensor.ofFloats(t.name(), t.shape(),
+                new float[Math.toIntExact(Tensor.elementCount(t.shape()))])).toList();
+        PretrainCheckpoint.write(zeroed, state.config(), weights, zeros, state.tokenizer(),
+                KeelMetadata.create("kit", "pretrain"), kit);
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        List<Double> c = new ArrayList<>();
+        pretrainOrRefuse(KitModels.pretrain(corpus, own).training(full).resume(true).build(), a);
+        pretrainOrRefuse(KitModels.pretrain(corpus, copy).training(full).resume(true).build(), b);
+        pretrainOrRefuse(KitModels.pretrain(corpus, zeroed).training(full).resume(true).build(), c);
+        assertThat(b).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(b.get(i)).as("step %d resumed from the kit's copy of the state", i + 5)
+                    .isCloseTo(a.get(i), within(1e-6));
+        }
+        assertThat(Math.abs(c.get(3) - a.get(3))).as("resuming with zeroed moments must change the run")
+                .isGreaterThan(1e-6);
+    }
+
+    @Test
+    default void a_run_asked_to_stop_saves_a_resumable_state_and_continues_exactly(@TempDir Path dir) {
+        KitModels.tokenCacheIn(dir);
+        Path corpus = KitModels.writeCorpus(dir);
+        TrainingConfig full = KitModels.training().maxSteps(8).decaySteps(8).evalInterval(4).evalIters(1).build();
+        List<Double> straight = new ArrayList<>();
+        if (pretrainOrRefuse(KitModels.pretrain(corpus, dir.resolve("straight")).training(full).build(), straight)
+                == null) {
+            return;
+        }
+        Path out = dir.resolve("stopped");
+        List<Double> joined = new ArrayList<>();
+        dev.keel.api.train.TrainingListener stopAfterThree = new dev.keel.api.train.TrainingListener() {
+            @Override
+            public void onEvent(TrainingEvent e) {
+                if (e instanceof TrainingEvent.Step s) {
+                    joined.add(s.loss());
+                }
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return joined.size() >= 3;
+            }
+        };
+        PretrainSpec spec = KitModels.pretrain(corpus, out).training(full).build();
+        assertThatThrownBy(() -> provider().pretrainer(Device.cpu()).pretrain(spec, stopAfterThree))
+                .as("a listener asking to stop ends the run at the next step boundary")
+                .isInstanceOfSatisfying(dev.keel.api.train.TrainingStoppedException.class, e -> {
+                    assertThat(e.step()).isEqualTo(3);
+                    assertThat(e.maxSteps()).isEqualTo(8);
+                    assertThat(e.checkpoint()).contains(out);
+                });
+        assertThat(PretrainCheckpoint.savedStep(out)).as("the stopped step is saved").contains(3);
+
+        // Thread.interrupt() stops a run the same way, and the thread stays interrupted, as Java's convention asks
+        Thread self = Thread.currentThread();
+        PretrainSpec resume = KitModels.pretrain(corpus, out).training(full).resume(true).build();
+        try {
+            assertThatThrownBy(() -> provider().pretrainer(Device.cpu()).pretrain(resume, e -> {
+                if (e instanceof TrainingEvent.Step s) {
+                    joined.add(s.loss());
+                    if (s.step() == 5) {
+                        self.interrupt();
+                    }
+                }
+            })).isInstanceOfSatisfying(dev.keel.api.train.TrainingStoppedException.class,
+                    e -> assertThat(e.step()).isEqualTo(5));
+            assertThat(self.isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        pretrainOrRefuse(resume, joined);
+        assertThat(joined).hasSize(8);
+        for (int i = 0; i < 8; i++) {
+            assertThat(joined.get(i)).as("step %d", i + 1).isCloseTo(straight.get(i), within(1e-5));
+        }
+    }
+
+    private static List<Tensor> randomMoments(Map<String, Tensor> weights, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor w : weights.values()) {
+            int n = Math.toIntExact(Tensor.elementCount(w.shape()));
+            float[] m = new float[n];
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                m[i] = (float) ((r.nextDouble() - 0.5) * 1e-2);
+                v[i] = (float) (r.nextDouble() * 1e-4);
+            }
+            out.add(Tensor.ofFloats(w.name() + ".exp_avg", w.shape(), m));
+            out.add(Tensor.ofFloats(w.name() + ".exp_avg_sq", w.shape(), v));
+        }
+        return out;
     }
 }

@@ -52,6 +52,27 @@ public final class ReferenceGpt2 {
         return out;
     }
 
+    /** Mean next-token cross-entropy over a batch ({@code x}, {@code y}: {@code rows x block}, row major). */
+    public double loss(int[] x, int[] y, int rows) {
+        int block = x.length / rows;
+        double sum = 0;
+        for (int r = 0; r < rows; r++) {
+            float[][] logits = logits(java.util.Arrays.copyOfRange(x, r * block, (r + 1) * block));
+            for (int i = 0; i < block; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : logits[i]) {
+                    max = Math.max(max, v);
+                }
+                double z = 0;
+                for (float v : logits[i]) {
+                    z += Math.exp(v - max);
+                }
+                sum += max + Math.log(z) - logits[i][y[r * block + i]];
+            }
+        }
+        return sum / x.length;
+    }
+
     /** The final hidden states after {@code ln_f}, {@code [positions][n_embd]}: what a gpt2 embedding pools. */
     public float[][] hidden(int[] tokens) {
         int n = tokens.length;
