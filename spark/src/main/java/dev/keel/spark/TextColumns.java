@@ -7,11 +7,11 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /** Schema checks that name the column, what it holds and the fix, before any task runs. */
-final class TextColumns {
+public final class TextColumns {
     private TextColumns() { }
 
     /** Fails unless {@code name} is a string column of {@code schema}. */
-    static void requireString(StructType schema, String name, String role) {
+    public static void requireString(StructType schema, String name, String role) {
         StructField f = require(schema, name, role);
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw new InvalidInputException("the " + role + " column '" + name + "' holds " + f.dataType().simpleString()
@@ -20,7 +20,7 @@ final class TextColumns {
     }
 
     /** The field called {@code name}; fails listing the columns there are. */
-    static StructField require(StructType schema, String name, String role) {
+    public static StructField require(StructType schema, String name, String role) {
         if (name == null || !Arrays.asList(schema.fieldNames()).contains(name)) {
             throw new InvalidInputException("the " + role + " column '" + name + "' is not in the dataset; its columns "
                     + "are " + Arrays.toString(schema.fieldNames()) + "; set the column name (setInputCol) or rename "

@@ -7,7 +7,6 @@ import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.adapt.AdaptationMethod;
 import dev.keel.api.adapt.AdaptationSpec;
 import dev.keel.api.adapt.AdaptationTask;
-import dev.keel.api.adapt.Adapter;
 import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.api.train.TrainingListener;
@@ -17,13 +16,16 @@ import dev.keel.djl.bert.BertSession;
 import dev.keel.djl.gpt2.Gpt2Session;
 import dev.keel.spi.KeelCache;
 import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.train.DataParallel;
+import dev.keel.spi.train.DataParallelAdapter;
 
 /**
  * Fine-tuning on DJL: bert classification with {@code full} or {@code lora} runs the DJL training loop;
  * {@code head} (bert or gpt2) trains the engine-neutral Java head over this backend's embeddings (the same
- * code the CLI uses over ONNX Runtime, so a head is the same wherever its features come from).
+ * code the CLI uses over ONNX Runtime, so a head is the same wherever its features come from). Bert {@code full}
+ * and {@code lora} also train as one worker of a data-parallel run ({@link DataParallelAdapter}).
  */
-public final class DjlAdapter implements Adapter {
+public final class DjlAdapter implements DataParallelAdapter {
     private final Device device;
     private final KeelCache cache;
 
@@ -68,6 +70,22 @@ public final class DjlAdapter implements Adapter {
             return Gpt2Adaptation.run(spec, device, cache, listener);
         }
         throw new UnsupportedCapabilityException("the djl adapter handles bert and gpt2 models, not " + family);
+    }
+
+    /** Data-parallel workers train bert classifiers with {@code full} or {@code lora}, on the same loop as above. */
+    @Override
+    public TrainingResult adapt(AdaptationSpec spec, TrainingListener listener, DataParallel shard) {
+        ModelFamily family = spec.base().isBuiltin() ? ModelFamily.BERT
+                : ModelFolder.readConfig(spec.base().path().orElseThrow()).family();
+        if (!family.equals(ModelFamily.BERT) || spec.task() != AdaptationTask.CLASSIFY
+                || spec.method() == AdaptationMethod.HEAD) {
+            throw new UnsupportedCapabilityException("data-parallel training on djl covers bert classifiers with "
+                    + "--method full or lora; got a " + family + " model, --task "
+                    + spec.task().name().toLowerCase(java.util.Locale.ROOT) + ", --method "
+                    + spec.method().name().toLowerCase(java.util.Locale.ROOT) + " (a head trains data-parallel in "
+                    + "keel-spark's DataParallelHead, over any backend's embeddings)");
+        }
+        return BertFineTuning.run(spec, DjlEngine.device(device), listener, shard);
     }
 
 }

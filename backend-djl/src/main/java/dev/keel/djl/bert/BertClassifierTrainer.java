@@ -23,6 +23,7 @@ import dev.keel.djl.adapt.AdaptState;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.train.TrainingStop;
 import java.util.LinkedHashMap;
+import dev.keel.spi.train.ParameterSync;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -103,17 +104,19 @@ public final class BertClassifierTrainer {
 
     public static Outcome train(BertModel model, Tokenizer tokenizer, ClassificationData train, ClassificationData dev,
             Settings s, TrainingListener listener) {
-        return train(model, tokenizer, train, dev, s, listener, null);
+        return train(model, tokenizer, train, dev, s, listener, null, null);
     }
 
     /**
      * Trains, stopping at a step boundary when {@code listener} asks (or the thread is interrupted): then, with a
      * {@code run}, the trainable arrays, AdamW's moments, the best weights so far and the loop's counters are
      * saved there and the run continues from them when it runs again (its dropout masks after the resumed step
-     * are drawn afresh, so it matches the uninterrupted run closely rather than exactly).
+     * are drawn afresh, so it matches the uninterrupted run closely rather than exactly). Trains as one worker of
+     * a data-parallel run when {@code sync} is given: the hook sees the trainable arrays after every step (before
+     * that step's dev evaluation) and decides the early stop for all workers.
      */
     public static Outcome train(BertModel model, Tokenizer tokenizer, ClassificationData train, ClassificationData dev,
-            Settings s, TrainingListener listener, AdaptRun run) {
+            Settings s, TrainingListener listener, AdaptRun run, ParameterSync sync) {
         int maxLength = Math.min(s.maxLength(), model.config().maxPositionEmbeddings());
         List<Encoding> enc = tokenizer.encodeBatch(train.texts(), maxLength);
         List<Encoding> devEnc = dev == null ? null : tokenizer.encodeBatch(dev.texts(), maxLength);
@@ -127,6 +130,7 @@ public final class BertClassifierTrainer {
         for (NDArray p : params) {
             p.setRequiresGradient(true);
         }
+        ParameterSync.Parameters shared = sync == null ? null : new SyncedArrays(List.copyOf(named.keySet()), params);
         long trainable = BertModel.count(params);
         long totalParams = model.parameterCount();
         listener.onEvent(new TrainingEvent.Started("bert-" + s.method().name().toLowerCase(java.util.Locale.ROOT),
@@ -242,7 +246,11 @@ public final class BertClassifierTrainer {
                 lossEma = Double.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
                 double secs = computeNanos / 1e9;
                 listener.onEvent(new TrainingEvent.Step(step, total, loss, lr, tokens / secs, 1000 * secs / step));
-                if (devEnc != null && (step % evalEvery == 0 || step == total)) {
+                boolean evaluating = devEnc != null && (step % evalEvery == 0 || step == total);
+                if (sync != null) {
+                    sync.afterStep(step, total, evaluating, shared);
+                }
+                if (evaluating) {
                     ClassificationMetrics m = ClassificationMetrics.of(dev.labels(), probabilities(model, devEnc, tokenizer, 64));
                     Map<String, Double> figures = m.toMap("dev_");
                     listener.onEvent(new TrainingEvent.Evaluation(step, lossEma, m.loss(), figures));
@@ -251,7 +259,7 @@ public final class BertClassifierTrainer {
                         bestDev = m;
                         bestStep = step;
                     }
-                    if (stopper.shouldStop()) {
+                    if (sync == null ? stopper.shouldStop() : sync.stop(stopper.shouldStop())) {
                         break;
                     }
                 }
@@ -270,6 +278,32 @@ public final class BertClassifierTrainer {
         double secs = computeNanos / 1e9;
         return new Outcome(step, lossEma, bestDev, bestStep == 0 ? step : bestStep, 1000 * secs / Math.max(1, step),
                 tokens / Math.max(secs, 1e-9), trainable, totalParams);
+    }
+
+    /**
+     * The trainable arrays as a data-parallel hook reads and writes them. Writing swaps the values in while the
+     * arrays do not require gradients (PyTorch refuses in-place writes to leaves that do), as restoring the best
+     * weights does; the array then keeps the direct buffer it was set from for as long as it lives.
+     */
+    private record SyncedArrays(List<String> names, List<NDArray> arrays) implements ParameterSync.Parameters {
+        @Override
+        public List<float[]> read() {
+            return snapshot(arrays);
+        }
+
+        @Override
+        public void write(List<float[]> values) {
+            if (values.size() != arrays.size()) {
+                throw new dev.keel.api.KeelException("a parameter average holds " + values.size() + " arrays; this "
+                        + "worker trains " + arrays.size() + " (" + names + ")");
+            }
+            for (int i = 0; i < arrays.size(); i++) {
+                NDArray a = arrays.get(i);
+                a.setRequiresGradient(false);
+                a.set(values.get(i));
+                a.setRequiresGradient(true);
+            }
+        }
     }
 
     /** Linear warmup to the peak, then linear decay to zero at the last step. */

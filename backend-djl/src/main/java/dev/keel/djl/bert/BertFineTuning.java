@@ -6,6 +6,7 @@ import dev.keel.adapters.AdaptRun;
 import dev.keel.adapters.AdaptedModels;
 import dev.keel.adapters.ClassWeights;
 import dev.keel.adapters.ClassificationData;
+import dev.keel.adapters.Labels;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.adapt.AdaptationMethod;
@@ -25,6 +26,7 @@ import dev.keel.spi.checkpoint.Safetensors;
 import dev.keel.spi.checkpoint.Tensor;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.tokenize.Tokenizers;
+import dev.keel.spi.train.DataParallel;
 import dev.keel.spi.train.Schedules;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,27 +47,37 @@ public final class BertFineTuning {
 
     public static TrainingResult run(AdaptationSpec spec, ai.djl.Device device,
             TrainingListener listener) {
+        return run(spec, device, listener, null);
+    }
+
+    /**
+     * One run, or one worker's shard of a data-parallel run when {@code shard} is given: the labels and class
+     * weights then come from all shards, and the shard's hook sees the parameters after every step.
+     */
+    public static TrainingResult run(AdaptationSpec spec, ai.djl.Device device, TrainingListener listener,
+            DataParallel shard) {
         long started = System.nanoTime();
         Path baseDir = spec.base().path().orElseThrow(() -> new CheckpointException("the djl backend fine-tunes "
                 + "bert folders; " + spec.base() + " is a builtin ONNX model: import it to a folder first (keel import --model " + spec.base()
                 + " --out DIR, or adapt through KeelRuntime.adapter, which imports it), or use "
                 + "--method head, which trains over any backend's embeddings"));
         try (AdaptRun run = AdaptRun.open(spec, "djl")) {
-            return run(spec, device, listener, run, baseDir, started);
+            return run(spec, device, listener, shard, run, baseDir, started);
         }
     }
 
     private static TrainingResult run(AdaptationSpec spec, ai.djl.Device device, TrainingListener listener,
-            AdaptRun run, Path baseDir, long started) {
+            DataParallel shard, AdaptRun run, Path baseDir, long started) {
         ModelConfig mc = ModelFolder.readConfig(baseDir);
         if (!(mc instanceof BertConfig config)) {
             throw new CheckpointException(baseDir + " holds a " + mc.family() + " model; classification needs bert");
         }
-        ClassificationData train = ClassificationData.readTraining(spec.train(), spec.labelNames())
+        ClassificationData train = (shard == null ? ClassificationData.readTraining(spec.train(), spec.labelNames())
+                : ClassificationData.read(spec.train(), Labels.of(shard.labels())))
                 .subset(spec.trainLimit(), spec.training().seed());
         ClassificationData dev = spec.dev() == null ? null : ClassificationData.read(spec.dev(), train.classes());
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
-        float[] weights = ClassWeights.of(spec.classWeights(), train.counts());
+        float[] weights = ClassWeights.of(spec.classWeights(), shard == null ? train.counts() : shard.labelCounts());
         BertConfig base = config.withLabels(List.of());
         // a warm start hands over a LoRA adapter with its classifier, or a full classifier's every weight
         Path warm = spec.warmStart() == null ? null : AdaptedModels.requireWarmStart(spec.warmStart(),
@@ -95,7 +107,7 @@ public final class BertFineTuning {
                     t.gradClip(), weights, spec.patience(), spec.evalEvery(), spec.maxLength(), t.seed(),
                     t.warmupSteps(), t.beta1(), t.beta2());
             BertClassifierTrainer.Outcome o = BertClassifierTrainer.train(model, tokenizer, train, dev, settings, listener,
-                    run);
+                    run, shard == null ? null : shard.sync());
 
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (o.dev() != null) {

@@ -18,11 +18,8 @@ import dev.keel.spi.checkpoint.KeelMetadata;
 import dev.keel.spi.checkpoint.OutputFolders;
 import dev.keel.spi.checkpoint.Tensor;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -345,25 +342,7 @@ public final class DataParallelHead implements Serializable {
             int[] syncs = new int[1];
             HeadTrainer.ParameterSync average = (batch, epochEnd, parameters) -> {
                 if (batch % syncEvery == 0 || epochEnd) {
-                    String[] all = ctx.allGather(encode(parameters));
-                    List<float[]> sum = decode(all[0]);
-                    for (int k = 1; k < all.length; k++) {
-                        List<float[]> other = decode(all[k]);
-                        for (int p = 0; p < sum.size(); p++) {
-                            float[] a = sum.get(p);
-                            float[] b = other.get(p);
-                            for (int j = 0; j < a.length; j++) {
-                                a[j] += b[j];
-                            }
-                        }
-                    }
-                    for (int p = 0; p < parameters.size(); p++) {
-                        float[] target = parameters.get(p);
-                        float[] s = sum.get(p);
-                        for (int j = 0; j < target.length; j++) {
-                            target[j] = s[j] / all.length;
-                        }
-                    }
+                    BarrierAverage.average(ctx, parameters);
                     syncs[0]++;
                 }
             };
@@ -381,35 +360,6 @@ public final class DataParallelHead implements Serializable {
             WorkerResult out = new WorkerResult(ctx.partitionId(), names, shapes, values, r.dev(), r.history().size(),
                     r.bestEpoch(), syncs[0]);
             return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
-        }
-
-        /** The parameters as one string: allGather carries strings. Floats as little-endian bytes, base64. */
-        static String encode(List<float[]> parameters) {
-            int n = 0;
-            for (float[] p : parameters) {
-                n += 4 + 4 * p.length;
-            }
-            ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
-            for (float[] p : parameters) {
-                b.putInt(p.length);
-                for (float v : p) {
-                    b.putFloat(v);
-                }
-            }
-            return Base64.getEncoder().encodeToString(b.array());
-        }
-
-        static List<float[]> decode(String s) {
-            ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(s)).order(ByteOrder.LITTLE_ENDIAN);
-            List<float[]> out = new ArrayList<>();
-            while (b.hasRemaining()) {
-                float[] p = new float[b.getInt()];
-                for (int j = 0; j < p.length; j++) {
-                    p[j] = b.getFloat();
-                }
-                out.add(p);
-            }
-            return out;
         }
     }
 }

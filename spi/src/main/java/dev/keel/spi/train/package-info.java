@@ -7,6 +7,7 @@
  * continue on another, the engine-neutral pieces a resumed run must reproduce exactly (initial weights, the
  * batch sampler), and how a loop notices it should stop ({@link dev.keel.spi.train.TrainingStop}). An engine
  * supplies only a {@link dev.keel.spi.train.PretrainEngine}: one optimisation step, one loss, and its weights and
- * AdamW moments as tensors.
+ * AdamW moments as tensors. Also the hook through which a trainer takes part in a data-parallel run
+ * ({@link dev.keel.spi.train.DataParallelAdapter}, {@link dev.keel.spi.train.ParameterSync}).
  */
 package dev.keel.spi.train;
