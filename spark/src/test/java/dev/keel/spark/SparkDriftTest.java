@@ -37,8 +37,9 @@ class SparkDriftTest {
                 .compare(frame(ref, partitions), frame(cur, partitions));
         assertThat(got.text().tests()).hasSameSizeAs(expected.tests());
         for (int i = 0; i < expected.tests().size(); i++) {
-            assertThat(got.text().tests().get(i)).as(expected.tests().get(i).feature())
-                    .isEqualTo(expected.tests().get(i));
+            // the same statistics and verdicts; only keel drift's report draws the distributions it compared
+            assertThat(got.text().tests().get(i).withDistribution(null)).as(expected.tests().get(i).feature())
+                    .isEqualTo(expected.tests().get(i).withDistribution(null));
         }
         assertThat(got.text().drift()).isEqualTo(expected.drift());
     }
