@@ -37,9 +37,11 @@ class SparkDriftTest {
                 .compare(frame(ref, partitions), frame(cur, partitions));
         assertThat(got.text().tests()).hasSameSizeAs(expected.tests());
         for (int i = 0; i < expected.tests().size(); i++) {
-            // the same statistics and verdicts; only keel drift's report draws the distributions it compared
+            // the same statistics, verdicts and drawn distributions (compared as maps: records hold arrays)
             assertThat(got.text().tests().get(i).withDistribution(null)).as(expected.tests().get(i).feature())
                     .isEqualTo(expected.tests().get(i).withDistribution(null));
+            assertThat(got.text().tests().get(i).distribution().toMap()).as(expected.tests().get(i).feature())
+                    .isEqualTo(expected.tests().get(i).distribution().toMap());
         }
         assertThat(got.text().drift()).isEqualTo(expected.drift());
     }

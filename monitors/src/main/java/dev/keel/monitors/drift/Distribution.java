@@ -44,12 +44,17 @@ public record Distribution(List<String> bins, double[] reference, double[] curre
     }
 
     public static Distribution numeric(double[] reference, double[] current) {
-        double[] all = new double[reference.length + current.length];
-        System.arraycopy(reference, 0, all, 0, reference.length);
-        System.arraycopy(current, 0, all, reference.length, current.length);
-        Arrays.sort(all);
-        double lo = quantile(all, 0.005);
-        double hi = quantile(all, 0.995);
+        return numeric(ValueHistogram.of(reference, current));
+    }
+
+    /** The same picture from value counts, as a distributed count (Spark) delivers them. */
+    public static Distribution numeric(ValueHistogram h) {
+        double[] values = h.values();
+        long[] ref = h.reference();
+        long[] cur = h.current();
+        long all = h.referenceRows() + h.currentRows();
+        double lo = quantile(values, ref, cur, all, 0.005);
+        double hi = quantile(values, ref, cur, all, 0.995);
         if (!(hi > lo)) {
             hi = lo + Math.max(1e-9, Math.abs(lo) * 1e-6);
         }
@@ -58,15 +63,27 @@ public record Distribution(List<String> bins, double[] reference, double[] curre
         for (int i = 0; i < NUMERIC_BINS; i++) {
             labels.add(edge(lo + i * width));
         }
-        return new Distribution(labels, shares(reference, lo, width), shares(current, lo, width));
+        double[] r = new double[NUMERIC_BINS];
+        double[] c = new double[NUMERIC_BINS];
+        for (int k = 0; k < values.length; k++) {
+            int i = Math.max(0, Math.min(NUMERIC_BINS - 1, (int) Math.floor((values[k] - lo) / width)));
+            r[i] += ref[k];
+            c[i] += cur[k];
+        }
+        return new Distribution(labels, normalise(r, h.referenceRows()), normalise(c, h.currentRows()));
     }
 
     public static Distribution categorical(List<String> reference, List<String> current) {
-        Map<String, Integer> frequency = new TreeMap<>();
-        reference.forEach(v -> frequency.merge(String.valueOf(v), 1, Integer::sum));
-        current.forEach(v -> frequency.merge(String.valueOf(v), 1, Integer::sum));
-        List<String> order = new ArrayList<>(frequency.keySet());
-        order.sort((a, b) -> Integer.compare(frequency.get(b), frequency.get(a)));
+        java.util.SortedMap<String, long[]> counts = new TreeMap<>();
+        reference.forEach(v -> counts.computeIfAbsent(String.valueOf(v), k -> new long[2])[0]++);
+        current.forEach(v -> counts.computeIfAbsent(String.valueOf(v), k -> new long[2])[1]++);
+        return categorical(counts);
+    }
+
+    /** The same picture from category counts ({reference, current} per category), as Spark delivers them. */
+    public static Distribution categorical(java.util.SortedMap<String, long[]> counts) {
+        List<String> order = new ArrayList<>(counts.keySet());
+        order.sort((a, b) -> Long.compare(counts.get(b)[0] + counts.get(b)[1], counts.get(a)[0] + counts.get(a)[1]));
         boolean pooled = order.size() > MAX_CATEGORIES;
         List<String> kept = pooled ? new ArrayList<>(order.subList(0, MAX_CATEGORIES - 1)) : order;
         boolean numbers = kept.stream().allMatch(Distribution::isNumber);
@@ -79,7 +96,19 @@ public record Distribution(List<String> bins, double[] reference, double[] curre
         if (pooled) {
             labels.add("other");
         }
-        return new Distribution(labels, shares(reference, kept, labels.size()), shares(current, kept, labels.size()));
+        double[] r = new double[labels.size()];
+        double[] c = new double[labels.size()];
+        long refRows = 0;
+        long curRows = 0;
+        for (var e : counts.entrySet()) {
+            int i = kept.indexOf(e.getKey());
+            i = i < 0 ? labels.size() - 1 : i;
+            r[i] += e.getValue()[0];
+            c[i] += e.getValue()[1];
+            refRows += e.getValue()[0];
+            curRows += e.getValue()[1];
+        }
+        return new Distribution(labels, normalise(r, refRows), normalise(c, curRows));
     }
 
     private static boolean isNumber(String s) {
@@ -90,29 +119,20 @@ public record Distribution(List<String> bins, double[] reference, double[] curre
         }
     }
 
-    private static double quantile(double[] sorted, double q) {
-        return sorted[(int) Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
-    }
-
-    private static double[] shares(double[] values, double lo, double width) {
-        double[] s = new double[NUMERIC_BINS];
-        for (double v : values) {
-            int i = (int) Math.floor((v - lo) / width);
-            s[Math.max(0, Math.min(NUMERIC_BINS - 1, i))]++;
+    /** The value at {@code round(q * (n - 1))} of both samples sorted together, read from the counts. */
+    private static double quantile(double[] values, long[] ref, long[] cur, long n, double q) {
+        long index = Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))));
+        long seen = 0;
+        for (int k = 0; k < values.length; k++) {
+            seen += ref[k] + cur[k];
+            if (seen > index) {
+                return values[k];
+            }
         }
-        return normalise(s, values.length);
+        return values[values.length - 1];
     }
 
-    private static double[] shares(List<String> values, List<String> kept, int bins) {
-        double[] s = new double[bins];
-        for (String v : values) {
-            int i = kept.indexOf(String.valueOf(v));
-            s[i < 0 ? bins - 1 : i]++;
-        }
-        return normalise(s, values.size());
-    }
-
-    private static double[] normalise(double[] counts, int n) {
+    private static double[] normalise(double[] counts, long n) {
         for (int i = 0; i < counts.length; i++) {
             counts[i] = n == 0 ? 0 : counts[i] / n;
         }

@@ -54,42 +54,32 @@ public final class DriftTests {
         if (m == DriftMethod.AUTO) {
             m = choose(true, reference.length, distinct(reference, current));
         }
-        FeatureDrift result = m == DriftMethod.KS
-                // Commons Math breaks ties in small samples with jitter over the raw values: test the arrays
-                ? decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length)
-                : numeric(feature, ValueHistogram.of(reference, current), m, threshold);
-        return result.withDistribution(switch (result.method()) {
-            // a feature with few values was compared as categories, and is drawn as them
-            case CHI_SQUARE, Z_TEST, JENSEN_SHANNON -> Distribution.categorical(labels(reference), labels(current));
-            default -> Distribution.numeric(reference, current);
-        });
-    }
-
-    private static List<String> labels(double[] values) {
-        List<String> out = new java.util.ArrayList<>(values.length);
-        for (double v : values) {
-            out.add(label(v));
+        if (m == DriftMethod.KS) {
+            // Commons Math breaks ties in small samples with jitter over the raw values: test the arrays
+            return decide(feature, "numeric", m, ks(reference, current), threshold, reference.length, current.length)
+                    .withDistribution(Distribution.numeric(ValueHistogram.of(reference, current)));
         }
-        return out;
+        return numeric(feature, ValueHistogram.of(reference, current), m, threshold);
     }
 
     /**
      * A numeric feature from its value counts: what a distributed count (Spark) delivers. The same arithmetic
      * as the array form, so both give the same statistics; only a KS test of samples whose sizes multiply to
-     * less than {@link ValueHistogram#KS_LARGE_PRODUCT} needs the arrays. The result carries no drawn
-     * distribution (the report draws those of the array forms).
+     * less than {@link ValueHistogram#KS_LARGE_PRODUCT} needs the arrays. The result carries the distributions
+     * a report draws (a feature with few values compared as categories is drawn as them).
      */
     public static FeatureDrift numeric(String feature, ValueHistogram histogram, DriftMethod method, double threshold) {
         long refRows = histogram.referenceRows();
         long curRows = histogram.currentRows();
         requireRows(feature, refRows, curRows);
         DriftMethod m = method == DriftMethod.AUTO ? choose(true, rows(refRows), histogram.distinct()) : method;
+        Distribution shape = Distribution.numeric(histogram);
         return switch (m) {
-            case KS -> decide(feature, "numeric", m, histogram.ks(), threshold, refRows, curRows);
+            case KS -> decide(feature, "numeric", m, histogram.ks(), threshold, refRows, curRows).withDistribution(shape);
             case WASSERSTEIN -> decide(feature, "numeric", m, new double[] {histogram.wassersteinNormed(), Double.NaN},
-                    threshold, refRows, curRows);
+                    threshold, refRows, curRows).withDistribution(shape);
             case PSI -> decide(feature, "numeric", m, new double[] {histogram.psi(), Double.NaN}, threshold, refRows,
-                    curRows);
+                    curRows).withDistribution(shape);
             case CHI_SQUARE, Z_TEST, JENSEN_SHANNON -> {
                 FeatureDrift c = categorical(feature, histogram.asCategories(), m, threshold);
                 yield new FeatureDrift(feature, "numeric", c.method(), c.statistic(), c.pValue(), c.threshold(),
@@ -110,8 +100,7 @@ public final class DriftTests {
         for (String v : current) {
             counts.computeIfAbsent(v, k -> new long[2])[1]++;
         }
-        return categorical(feature, counts, method, threshold)
-                .withDistribution(Distribution.categorical(reference, current));
+        return categorical(feature, counts, method, threshold);
     }
 
     /**
@@ -141,7 +130,8 @@ public final class DriftTests {
                     + m.id() + " needs numbers; use chisquare, z, jensenshannon or psi");
             case AUTO -> throw new dev.keel.api.KeelException("AUTO is resolved to a test before this point");
         };
-        return decide(feature, "categorical", m, sp, threshold, refRows, curRows);
+        return decide(feature, "categorical", m, sp, threshold, refRows, curRows)
+                .withDistribution(Distribution.categorical(counts));
     }
 
     private static FeatureDrift decide(String feature, String kind, DriftMethod m, double[] statAndP, double threshold,
