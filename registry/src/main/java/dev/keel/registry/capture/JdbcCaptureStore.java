@@ -125,6 +125,9 @@ public final class JdbcCaptureStore implements CaptureStore {
         return event -> writer.offer(event, model, version);
     }
 
+    /** How long a read (an export, the shadow gate's inputs) waits for the log's queue to be written first. */
+    private static final Duration READ_FLUSH = Duration.ofSeconds(10);
+
     @Override
     public boolean flush(Duration timeout) {
         return writer.flush(timeout);
@@ -238,6 +241,7 @@ public final class JdbcCaptureStore implements CaptureStore {
             if (n <= 0) {
                 return List.of();
             }
+            writer.flush(READ_FLUSH); // the newest inputs include what was served just before
             List<CapturedCall> calls = new ArrayList<>();
             int[] items = {0};
             newest(classify, call -> {
@@ -582,6 +586,7 @@ public final class JdbcCaptureStore implements CaptureStore {
                     + " is a file, not a folder");
         }
         TrainingExporter exporter = new TrainingExporter(spec, out);
+        writer.flush(READ_FLUSH); // the calls captured before the export was asked for are joined too
         joined(spec.filter(), exporter::offer);
         exporter.resolveThumbsDown(this::labelsOf);
         exporter.writeFile();
