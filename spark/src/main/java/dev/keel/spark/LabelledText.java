@@ -71,7 +71,8 @@ public final class LabelledText {
             throw new InvalidInputException("data file " + file + " does not exist");
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        String uri = file.toAbsolutePath().toUri().toString();
+        // a local (or mounted) path, as the checks above see it; Hadoop quotes it itself, so no URI encoding here
+        String uri = "file://" + file.toAbsolutePath();
         JavaRDD<String> lines = minPartitions > 0 ? jsc.textFile(uri, minPartitions) : jsc.textFile(uri);
         try {
             Plan plan = Plan.of(file, lines);

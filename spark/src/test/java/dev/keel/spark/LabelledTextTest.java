@@ -41,7 +41,7 @@ class LabelledTextTest {
             tsv.add(i % 17 == 0 ? "" : "sentence number " + i + "\t" + (i % 3));
             jsonl.add(i % 19 == 0 ? " " : "{\"text\": \"line " + i + "\", \"label\": " + (i % 2) + "}");
         }
-        LabelledText t = sameAsLabelledFiles(Files.write(dir.resolve("a.tsv"), tsv), 7);
+        LabelledText t = sameAsLabelledFiles(Files.write(dir.resolve("a file with spaces.tsv"), tsv), 7);
         assertThat(t.firstLabelled()).isEqualTo(1);
         assertThat(t.firstUnlabelled()).isZero();
         sameAsLabelledFiles(Files.write(dir.resolve("a.jsonl"), jsonl), 5);
