@@ -31,7 +31,8 @@ import java.util.function.Function;
  *       from {@code keel adapt --method lora} with its defaults, or a head), given the 1,000 bundled product and
  *       restaurant reviews as new data: accuracy on the 300 other bundled reviews of that domain (never trained
  *       on) before and after, SST-2 dev before and after, with replay (fraction {@code keel.bench.replay}, default
- *       0.2) and without, wall time and peak memory of the round's JVM;</li>
+ *       0.2) and without, wall time and peak memory of the round's JVM; {@code keel.bench.lr} and
+ *       {@code keel.bench.epochs} override the round's learning rate and epochs;</li>
  *   <li>{@code bias}: a head trained on SST-2 phrases whose gendered words were rewritten to follow the label
  *       (male when positive, female when negative, nine times in ten), then the same data with reweighing, with
  *       counterfactual augmentation, and with both: counterfactual flip rate, demographic parity difference and
@@ -76,7 +77,8 @@ public final class IterateBenchmark {
 
     /** One round from a fresh registry holding {@code champion}; returns its table row. */
     static String round(Path sst2, Path work, String method, Path champion, String replay) throws Exception {
-        String tag = method + "-replay-" + replay;
+        String tag = method + "-replay-" + replay + (System.getProperty("keel.bench.lr") == null ? ""
+                : "-lr-" + System.getProperty("keel.bench.lr"));
         Path registry = work.resolve("registry-" + tag);
         AtomicFiles.deleteTree(registry);
         Path data = work.resolve("data");
@@ -84,11 +86,18 @@ public final class IterateBenchmark {
         Path heldout = BundledData.extract(BundledData.REVIEWS_HELDOUT, data);
         AdaptBenchmark.keel(List.of("registry", "register", "--registry", registry.toString(), "--name", "sentiment",
                 "--model", champion.toString(), "--alias", "champion", "--json"));
-        AdaptBenchmark.Run r = AdaptBenchmark.keel(List.of("iterate", "--registry", registry.toString(), "--name",
+        List<String> args = new ArrayList<>(List.of("iterate", "--registry", registry.toString(), "--name",
                 "sentiment", "--data", fresh.toString(), "--replay-data", sst2.resolve("train.tsv").toString(),
                 "--replay-fraction", replay, "--golden", sst2.resolve("dev.tsv").toString(), "--golden",
                 heldout.toString(), "--gate", "accuracy@reviews-heldout:min_abs_change=0.02", "--gate",
                 "forgetting@dev<=0.005", "--work", work.resolve("work").toString(), "--json"));
+        // the round's own defaults unless the run asks otherwise (-Dkeel.bench.lr=3e-4, -Dkeel.bench.epochs=2)
+        for (String[] o : new String[][] {{"keel.bench.lr", "--lr"}, {"keel.bench.epochs", "--epochs"}}) {
+            if (System.getProperty(o[0]) != null) {
+                args.addAll(List.of(o[1], System.getProperty(o[0])));
+            }
+        }
+        AdaptBenchmark.Run r = AdaptBenchmark.keel(args);
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Map<String, Double>>> m = (Map<String, Map<String, Map<String, Double>>>)
                 (Map<?, ?>) r.json().get("metrics");
