@@ -30,24 +30,27 @@ public record ClassificationMetrics(int count, double accuracy, double macroF1, 
 
     /**
      * The running sums behind the metrics, so they can be counted where the data lives and merged (a Spark
-     * aggregation): counts are exact whatever the grouping; the calibration and loss sums are doubles, so a
-     * different grouping changes them only in the last bits.
+     * aggregation): counts are integers and the calibration and loss sums are exact ({@link ExactSum}), so the
+     * metrics are the same doubles whatever the order and grouping of the examples.
      */
     public static final class Tally implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         private final int[][] confusion;
-        private final double[] binConfidence = new double[CALIBRATION_BINS];
+        private final ExactSum[] binConfidence = new ExactSum[CALIBRATION_BINS];
         private final double[] binCorrect = new double[CALIBRATION_BINS];
         private final int[] binCount = new int[CALIBRATION_BINS];
         private int count;
         private int correct;
-        private double loss;
+        private final ExactSum loss = new ExactSum();
 
         public Tally(int classes) {
             if (classes < 1) {
                 throw new InvalidInputException("metrics need at least one class, got " + classes);
             }
             confusion = new int[classes][classes];
+            for (int b = 0; b < CALIBRATION_BINS; b++) {
+                binConfidence[b] = new ExactSum();
+            }
         }
 
         /** Adds one example: its gold class index and the predicted probabilities in label order. */
@@ -60,9 +63,9 @@ public record ClassificationMetrics(int count, double accuracy, double macroF1, 
             confusion[gold][pred]++;
             boolean right = pred == gold;
             correct += right ? 1 : 0;
-            loss -= Math.log(Math.max(p[gold], 1e-12));
+            loss.add(-Math.log(Math.max(p[gold], 1e-12)));
             int bin = Math.min(CALIBRATION_BINS - 1, (int) (p[pred] * CALIBRATION_BINS));
-            binConfidence[bin] += p[pred];
+            binConfidence[bin].add(p[pred]);
             binCorrect[bin] += right ? 1 : 0;
             binCount[bin]++;
             count++;
@@ -81,13 +84,13 @@ public record ClassificationMetrics(int count, double accuracy, double macroF1, 
                 }
             }
             for (int b = 0; b < CALIBRATION_BINS; b++) {
-                binConfidence[b] += other.binConfidence[b];
+                binConfidence[b].add(other.binConfidence[b]);
                 binCorrect[b] += other.binCorrect[b];
                 binCount[b] += other.binCount[b];
             }
             count += other.count;
             correct += other.correct;
-            loss += other.loss;
+            loss.add(other.loss);
             return this;
         }
 
@@ -103,7 +106,7 @@ public record ClassificationMetrics(int count, double accuracy, double macroF1, 
             double ece = 0;
             for (int b = 0; b < CALIBRATION_BINS; b++) {
                 if (binCount[b] > 0) {
-                    ece += Math.abs(binCorrect[b] - binConfidence[b]) / count;
+                    ece += Math.abs(binCorrect[b] - binConfidence[b].value()) / count;
                 }
             }
             double[] f1 = new double[k];
@@ -128,7 +131,7 @@ public record ClassificationMetrics(int count, double accuracy, double macroF1, 
                 copy[i] = confusion[i].clone();
             }
             return new ClassificationMetrics(count, (double) correct / count, f1Sum / present, f1, copy, ece,
-                    loss / count);
+                    loss.value() / count);
         }
     }
 

@@ -61,19 +61,21 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + "a file path such as predictions.jsonl");
         }
         model = common.modelFolder(modelArg);
+        if (spark != null) {
+            return SparkVerbs.classify(this, console); // reads the input with Spark, on the executors
+        }
         List<LabelledExample> examples = LabelledFiles.read(input);
-        boolean labelled = examples.get(0).hasLabel();
-        for (int i = 0; i < examples.size(); i++) {
-            if (examples.get(i).hasLabel() != labelled) {
-                // as adapt refuses it: a file that labels some examples and not others is a mistake, not a choice
-                throw new InvalidInputException("input " + input + " labels example " + (labelled ? 1 : i + 1)
-                        + " but not example " + (labelled ? i + 1 : 1) + "; label every line to score the model, or "
-                        + "none to only predict");
+        int firstLabelled = 0;
+        int firstUnlabelled = 0;
+        for (int i = examples.size() - 1; i >= 0; i--) {
+            if (examples.get(i).hasLabel()) {
+                firstLabelled = i + 1;
+            } else {
+                firstUnlabelled = i + 1;
             }
         }
-        if (spark != null) {
-            return SparkVerbs.classify(this, examples, labelled, console);
-        }
+        requireConsistentLabels(firstLabelled, firstUnlabelled);
+        boolean labelled = firstLabelled > 0;
         KeelRuntime runtime = common.runtime();
         List<String> texts = examples.stream().map(LabelledExample::text).toList();
         List<Prediction> predictions = new ArrayList<>(texts.size());
@@ -105,46 +107,83 @@ public final class ClassifyCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Writes --out and prints the result (metrics when labelled): the same for a local and a Spark run. */
-    void report(Console console, List<LabelledExample> examples, boolean labelled, List<Prediction> predictions,
+    /**
+     * As adapt refuses it: a file that labels some examples and not others is a mistake, not a choice. Takes the
+     * numbers (from 1; 0 for none) of the first labelled and the first unlabelled example.
+     */
+    void requireConsistentLabels(long firstLabelled, long firstUnlabelled) {
+        if (firstLabelled > 0 && firstUnlabelled > 0) {
+            boolean labelled = firstLabelled == 1;
+            throw new InvalidInputException("input " + input + " labels example " + (labelled ? 1 : firstLabelled)
+                    + " but not example " + (labelled ? firstUnlabelled : 1) + "; label every line to score the model, "
+                    + "or none to only predict");
+        }
+    }
+
+    /** Writes --out and prints the result (metrics when labelled). */
+    private void report(Console console, List<LabelledExample> examples, boolean labelled, List<Prediction> predictions,
             Labels labels, int[] gold, double secs, String backend) {
         List<String> texts = examples.stream().map(LabelledExample::text).toList();
         if (out != null) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < texts.size(); i++) {
-                Prediction p = predictions.get(i);
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("text", texts.get(i));
-                row.put("label", p.label());
-                row.put("confidence", p.confidence());
-                Map<String, Double> probs = new LinkedHashMap<>();
-                for (int k = 0; k < labels.size(); k++) {
-                    probs.put(labels.name(k), p.probability(k));
-                }
-                row.put("probabilities", probs);
-                if (labelled) {
-                    row.put("gold", labels.name(gold[i])); // in the model's names, as "label" is
-                }
-                sb.append(Json.compact(row)).append('\n');
+                sb.append(predictionLine(texts.get(i), predictions.get(i), labels, labelled ? gold[i] : -1)).append('\n');
             }
             AtomicFiles.writeString(out, sb.toString());
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("count", texts.size());
+        ClassificationMetrics m = null;
         if (labelled) {
-            double[][] probs = predictions.stream().map(Prediction::probabilities).toArray(double[][]::new);
-            ClassificationMetrics m = ClassificationMetrics.of(gold, probs);
+            m = ClassificationMetrics.of(gold, predictions.stream().map(Prediction::probabilities).toArray(double[][]::new));
+        }
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < Math.min(texts.size(), SHOWN); i++) {
+            shown.add(shownLine(texts.get(i), predictions.get(i)));
+        }
+        result(console, texts.size(), m, labels, shown, secs, backend);
+    }
+
+    /** Predictions an unlabelled run without --out prints. */
+    static final int SHOWN = 20;
+
+    /** One line of --out (without its newline); {@code gold} is the gold class, or -1 when unlabelled. */
+    static String predictionLine(String text, Prediction p, Labels labels, int gold) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("text", text);
+        row.put("label", p.label());
+        row.put("confidence", p.confidence());
+        Map<String, Double> probs = new LinkedHashMap<>();
+        for (int k = 0; k < labels.size(); k++) {
+            probs.put(labels.name(k), p.probability(k));
+        }
+        row.put("probabilities", probs);
+        if (gold >= 0) {
+            row.put("gold", labels.name(gold)); // in the model's names, as "label" is
+        }
+        return Json.compact(row);
+    }
+
+    /** How an unlabelled run without --out shows one prediction. */
+    static String shownLine(String text, Prediction p) {
+        return String.format("%-10s %.3f  %s", p.label(), p.confidence(), text);
+    }
+
+    /**
+     * Prints the result, the same for a local and a Spark run: the metrics (null when unlabelled) with the confusion
+     * table, or the first predictions ({@code shown}) when unlabelled and nothing was written.
+     */
+    void result(Console console, int count, ClassificationMetrics m, Labels labels, List<String> shown, double secs,
+            String backend) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("count", count);
+        if (m != null) {
             console.say(m.confusionTable(labels));
             json.put("accuracy", m.accuracy());
             json.put("macro_f1", m.macroF1());
             json.put("ece", m.expectedCalibrationError());
         } else if (out == null) {
-            for (int i = 0; i < Math.min(texts.size(), 20); i++) {
-                console.say(String.format("%-10s %.3f  %s", predictions.get(i).label(),
-                        predictions.get(i).confidence(), texts.get(i)));
-            }
+            shown.forEach(console::say);
         }
-        json.put("sentences_per_s", texts.size() / Math.max(secs, 1e-9));
+        json.put("sentences_per_s", count / Math.max(secs, 1e-9));
         json.put("backend", backend);
         if (out != null) {
             json.put("out", out.toString());

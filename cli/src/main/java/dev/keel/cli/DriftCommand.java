@@ -80,20 +80,16 @@ public final class DriftCommand implements Callable<Integer> {
         if (maxEmbed < 2) {
             throw new InvalidInputException("--max-embed must be at least 2, got " + maxEmbed);
         }
-        List<LabelledExample> ref = LabelledFiles.read(reference);
-        List<LabelledExample> cur = LabelledFiles.read(current);
-        console.say(String.format(Locale.ROOT, "reference %s: %d texts; current %s: %d texts", reference, ref.size(),
-                current, cur.size()));
-        DriftReport drift = spark != null
-                ? SparkVerbs.textDrift(this, ref, cur, m, threshold == null ? Double.NaN : threshold, console)
-                : TextDrift.compareExamples(ref, cur, m, threshold == null ? Double.NaN : threshold, driftShare);
+        double limit = threshold == null ? Double.NaN : threshold;
+        Samples samples = spark != null ? SparkVerbs.drift(this, m, limit, console) : local(console, m, limit);
+        DriftReport drift = samples.report();
         List<Map<String, Object>> tests = new ArrayList<>();
         for (FeatureDrift t : drift.tests()) {
             tests.add(t.toMap());
         }
         boolean drifted = drift.drift();
         if (model != null) {
-            Map<String, Object> embedding = embeddingDrift(console, ref, cur);
+            Map<String, Object> embedding = embeddingDrift(samples.referenceVectors(), samples.currentVectors());
             tests.addAll(castList(embedding.get("tests")));
             drifted |= Boolean.TRUE.equals(embedding.get("drifted"));
         }
@@ -118,8 +114,8 @@ public final class DriftCommand implements Callable<Integer> {
         result.put("features_drifted", drift.driftedCount());
         result.put("features", drift.tests().size());
         result.put("summary", summary);
-        result.put("reference_rows", ref.size());
-        result.put("current_rows", cur.size());
+        result.put("reference_rows", samples.referenceRows());
+        result.put("current_rows", samples.currentRows());
         if (report != null) {
             Map<String, Object> page = MonitorReport.of(List.of(), drift);
             page.put("drift", section);
@@ -138,20 +134,36 @@ public final class DriftCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> embeddingDrift(Console console, List<LabelledExample> ref, List<LabelledExample> cur) {
-        List<String> a = ref.stream().limit(maxEmbed).map(LabelledExample::text).toList();
-        List<String> b = cur.stream().limit(maxEmbed).map(LabelledExample::text).toList();
-        float[][] va;
-        float[][] vb;
-        if (spark != null) {
-            va = SparkVerbs.embedForDrift(this, a);
-            vb = SparkVerbs.embedForDrift(this, b);
-        } else {
+    /**
+     * What both samples gave: the text tests' report, the row counts and, with --model, the first --max-embed
+     * texts' vectors of each side (null without it).
+     */
+    record Samples(DriftReport report, int referenceRows, int currentRows, float[][] referenceVectors,
+            float[][] currentVectors) { }
+
+    /** Both files read, tested and embedded in this JVM. */
+    private Samples local(Console console, DriftMethod m, double limit) {
+        List<LabelledExample> ref = LabelledFiles.read(reference);
+        List<LabelledExample> cur = LabelledFiles.read(current);
+        saySizes(console, ref.size(), cur.size());
+        DriftReport drift = TextDrift.compareExamples(ref, cur, m, limit, driftShare);
+        float[][] va = null;
+        float[][] vb = null;
+        if (model != null) {
             try (InferenceSession session = common.runtime().open(common.model(model))) {
-                va = embed(console, session, a, "reference");
-                vb = embed(console, session, b, "current");
+                va = embed(console, session, ref.stream().limit(maxEmbed).map(LabelledExample::text).toList(), "reference");
+                vb = embed(console, session, cur.stream().limit(maxEmbed).map(LabelledExample::text).toList(), "current");
             }
         }
+        return new Samples(drift, ref.size(), cur.size(), va, vb);
+    }
+
+    void saySizes(Console console, long referenceRows, long currentRows) {
+        console.say(String.format(Locale.ROOT, "reference %s: %d texts; current %s: %d texts", reference, referenceRows,
+                current, currentRows));
+    }
+
+    private Map<String, Object> embeddingDrift(float[][] va, float[][] vb) {
         EmbeddingDrift.DomainClassifierResult auc = EmbeddingDrift.domainClassifier(va, vb, common.seed);
         EmbeddingDrift.MmdResult mmd = EmbeddingDrift.mmd(va, vb, 100, 500, common.seed);
         Map<String, Object> out = new LinkedHashMap<>();

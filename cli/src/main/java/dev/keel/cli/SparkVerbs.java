@@ -1,6 +1,6 @@
 package dev.keel.cli;
 
-import dev.keel.adapters.ClassificationData;
+import dev.keel.adapters.ClassificationMetrics;
 import dev.keel.adapters.Labels;
 import dev.keel.api.InvalidInputException;
 import dev.keel.api.data.LabelledExample;
@@ -12,6 +12,7 @@ import dev.keel.api.model.ModelConfig;
 import dev.keel.monitors.drift.DriftMethod;
 import dev.keel.monitors.drift.DriftReport;
 import dev.keel.spark.KeelSpark;
+import dev.keel.spark.LabelledText;
 import dev.keel.spark.ModelSpec;
 import dev.keel.spark.SparkDrift;
 import dev.keel.spark.SparkEvaluation;
@@ -116,46 +117,165 @@ final class SparkVerbs {
         return 0;
     }
 
-    /** keel classify: predictions made on the executors, written and scored as a local run writes and scores them. */
-    static int classify(ClassifyCommand c, List<LabelledExample> examples, boolean labelled, Console console) {
+    /**
+     * keel classify: the input read and parsed by Spark, predictions made on the executors. With --out the
+     * predictions stream in file order to the driver, which writes them (atomically) and tallies the metrics as it
+     * goes; without it each partition is tallied where it is and only the tallies (and the first predictions an
+     * unlabelled run prints) reach the driver. The metrics are the same doubles either way (exact sums).
+     */
+    static int classify(ClassifyCommand c, Console console) {
         SparkSession spark = session(c.spark);
         ModelSpec spec = spec(c.common, c.model.toString(), 32);
         spec.checkOnDriver();
+        LabelledText input = LabelledText.read(spark, c.input);
+        c.requireConsistentLabels(input.firstLabelled(), input.firstUnlabelled());
+        boolean labelled = input.firstLabelled() > 0;
         String backend = KeelSpark.backendName(spark, spec);
         Labels labels = Labels.of(KeelSpark.classLabels(spark, spec));
-        int[] gold = labelled ? ClassificationData.of(examples, labels, c.input.toString()).labels() : null;
+        List<String> names = new ArrayList<>(labels.names());
+        String source = c.input.toString();
+        if (labelled) {
+            requireKnownLabels(input, labels, names, source);
+        }
         long t0 = System.nanoTime();
         TextClassifier classifier = new TextClassifier(spec);
-        Dataset<Row> out = classifier.transform(texts(spark, examples.stream().map(LabelledExample::text).toList()));
-        List<Prediction> predictions = new ArrayList<>(examples.size());
+        Dataset<Row> out = classifier.transform(input.rows());
+        StructType schema = out.schema();
+        int[] col = {schema.fieldIndex(LabelledText.TEXT), schema.fieldIndex(LabelledText.LABEL),
+            schema.fieldIndex(LabelledText.EXAMPLE), schema.fieldIndex(classifier.predictionCol()),
+            schema.fieldIndex(classifier.indexCol()), schema.fieldIndex(classifier.confidenceCol()),
+            schema.fieldIndex(classifier.probabilitiesCol())};
+        ClassificationMetrics.Tally tally = labelled ? new ClassificationMetrics.Tally(names.size()) : null;
+        List<String> shown = new ArrayList<>();
+        long count = 0;
         try {
-            for (Iterator<Row> it = out.toLocalIterator(); it.hasNext(); ) {
-                Row r = it.next();
-                predictions.add(new Prediction(r.getString(1), r.getInt(2), r.getDouble(3), SparkValues.doubles(r, 4)));
-                if (predictions.size() % 10_000 == 0) {
-                    console.progress(String.format("classified %d/%d in Spark", predictions.size(), examples.size()));
+            if (c.out != null) {
+                long total = input.count();
+                long[] written = {0};
+                AtomicFiles.write(c.out, ch -> {
+                    Writer w = Channels.newWriter(ch, StandardCharsets.UTF_8);
+                    for (Iterator<Row> it = out.toLocalIterator(); it.hasNext(); ) {
+                        Row r = it.next();
+                        Prediction p = prediction(r, col);
+                        int gold = labelled ? labels.indexOf(r.getString(col[1]), source, (int) r.getLong(col[2])) : -1;
+                        if (labelled) {
+                            tally.add(gold, p.probabilities());
+                        }
+                        w.write(ClassifyCommand.predictionLine(r.getString(col[0]), p, labels, gold));
+                        w.write('\n');
+                        if (++written[0] % 10_000 == 0) {
+                            console.progress(String.format("classified %d/%d in Spark", written[0], total));
+                        }
+                    }
+                    w.flush();
+                });
+                count = written[0];
+            } else {
+                List<PartitionSummary> parts = out.javaRDD().mapPartitions(rows -> {
+                    Labels known = Labels.of(names);
+                    PartitionSummary sum = new PartitionSummary(labelled ? new ClassificationMetrics.Tally(names.size())
+                            : null, new ArrayList<>());
+                    while (rows.hasNext()) {
+                        Row r = rows.next();
+                        Prediction p = prediction(r, col);
+                        if (labelled) {
+                            sum.tally().add(known.indexOf(r.getString(col[1]), source, (int) r.getLong(col[2])),
+                                    p.probabilities());
+                        } else if (sum.first().size() < ClassifyCommand.SHOWN) {
+                            sum.first().add(ClassifyCommand.shownLine(r.getString(col[0]), p));
+                        }
+                        sum.count()[0]++;
+                    }
+                    return List.of(sum).iterator();
+                }).collect();
+                for (PartitionSummary part : parts) { // in partition order, so the first shown are the file's first
+                    count += part.count()[0];
+                    if (labelled) {
+                        tally.merge(part.tally());
+                    }
+                    part.first().stream().limit(ClassifyCommand.SHOWN - shown.size()).forEach(shown::add);
                 }
             }
         } catch (Exception e) { // Spark throws its checked SparkException undeclared
             throw KeelSpark.unwrap(e);
         }
         console.endProgress();
-        c.report(console, examples, labelled, predictions, labels, gold, (System.nanoTime() - t0) / 1e9, backend);
+        c.result(console, (int) count, labelled ? tally.metrics() : null, labels, shown, (System.nanoTime() - t0) / 1e9,
+                backend);
         return 0;
     }
 
-    /** keel drift's text tests: descriptors and label counts aggregated by Spark, tested by the monitors' code. */
-    static DriftReport textDrift(DriftCommand c, List<LabelledExample> ref, List<LabelledExample> cur, DriftMethod m,
-            double threshold, Console console) {
+    private static Prediction prediction(Row r, int[] col) {
+        return new Prediction(r.getString(col[3]), r.getInt(col[4]), r.getDouble(col[5]), SparkValues.doubles(r, col[6]));
+    }
+
+    /** One partition's share of a classify run without --out. */
+    private record PartitionSummary(ClassificationMetrics.Tally tally, List<String> first, long[] count)
+            implements java.io.Serializable {
+        PartitionSummary(ClassificationMetrics.Tally tally, List<String> first) {
+            this(tally, first, new long[1]);
+        }
+    }
+
+    /**
+     * Fails, before any model runs, when a gold label is not one of the model's, naming the first such example as
+     * a local run does (each partition reports its first; the driver names the earliest).
+     */
+    private static void requireKnownLabels(LabelledText input, Labels labels, List<String> names, String source) {
+        List<Row> bad;
+        try {
+            bad = input.rows().select(LabelledText.LABEL, LabelledText.EXAMPLE).javaRDD().mapPartitions(rows -> {
+                Labels known = Labels.of(names);
+                while (rows.hasNext()) {
+                    Row r = rows.next();
+                    try {
+                        known.indexOf(r.getString(0), source, 0);
+                    } catch (InvalidInputException e) {
+                        return List.of(r).iterator();
+                    }
+                }
+                return java.util.Collections.<Row>emptyIterator();
+            }).collect();
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
+            throw KeelSpark.unwrap(e);
+        }
+        bad.stream().min(java.util.Comparator.comparingLong(r -> r.getLong(1)))
+                .ifPresent(r -> labels.indexOf(r.getString(0), source, (int) r.getLong(1)));
+    }
+
+    /**
+     * keel drift: both files read and parsed by Spark, the text descriptors and label counts aggregated on the
+     * executors and tested by the monitors' code; with --model the first --max-embed texts of each side (taken in
+     * file order) are embedded on the executors.
+     */
+    static DriftCommand.Samples drift(DriftCommand c, DriftMethod m, double threshold, Console console) {
         SparkSession spark = session(c.spark);
+        LabelledText ref = LabelledText.read(spark, c.reference);
+        LabelledText cur = LabelledText.read(spark, c.current);
+        c.saySizes(console, ref.count(), cur.count());
         console.say("comparing in Spark (" + spark.sparkContext().master() + ")");
-        return new SparkDrift().setLabelCol("label").setMethod(m).setThreshold(threshold).setDriftShare(c.driftShare)
-                .setSeed(c.common.seed).compare(labelled(spark, ref), labelled(spark, cur)).text();
+        DriftReport report = new SparkDrift().setLabelCol(LabelledText.LABEL).setMethod(m).setThreshold(threshold)
+                .setDriftShare(c.driftShare).setSeed(c.common.seed).compare(ref.rows(), cur.rows()).text();
+        float[][] va = null;
+        float[][] vb = null;
+        if (c.model != null) {
+            va = embedForDrift(c, spark, firstTexts(ref, c.maxEmbed));
+            vb = embedForDrift(c, spark, firstTexts(cur, c.maxEmbed));
+        }
+        return new DriftCommand.Samples(report, (int) ref.count(), (int) cur.count(), va, vb);
+    }
+
+    /** The first {@code n} texts in file order (RDD.take scans the partitions in order). */
+    private static List<String> firstTexts(LabelledText data, int n) {
+        try {
+            return data.rows().select(LabelledText.TEXT).javaRDD().take(n).stream().map(r -> r.getString(0)).toList();
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
+            throw KeelSpark.unwrap(e);
+        }
     }
 
     /** keel drift --model: the sample's vectors, embedded on the executors, in order. */
-    static float[][] embedForDrift(DriftCommand c, List<String> texts) {
-        SparkSession spark = session(c.spark);
+    private static float[][] embedForDrift(DriftCommand c, SparkSession spark, List<String> texts) {
         return new SparkDrift().setModel(spec(c.common, c.common.model(c.model).toString(), 32)).setMaxEmbed(Math.max(2, texts.size()))
                 .embedFirst(texts(spark, texts), "text");
     }
@@ -194,10 +314,5 @@ final class SparkVerbs {
     private static Dataset<Row> texts(SparkSession spark, List<String> texts) {
         StructType schema = new StructType().add("text", DataTypes.StringType);
         return spark.createDataFrame(texts.stream().map(RowFactory::create).toList(), schema);
-    }
-
-    private static Dataset<Row> labelled(SparkSession spark, List<LabelledExample> examples) {
-        StructType schema = new StructType().add("text", DataTypes.StringType).add("label", DataTypes.StringType);
-        return spark.createDataFrame(examples.stream().map(e -> RowFactory.create(e.text(), e.label())).toList(), schema);
     }
 }

@@ -37,6 +37,10 @@ public final class TextClassifier extends TextTransformer<TextClassifier> {
         return prefix + "prediction_index";
     }
 
+    public String confidenceCol() {
+        return prefix + "confidence";
+    }
+
     public String probabilitiesCol() {
         return prefix + "probabilities";
     }
@@ -44,7 +48,7 @@ public final class TextClassifier extends TextTransformer<TextClassifier> {
     @Override
     protected List<StructField> outputFields() {
         return List.of(field(predictionCol(), DataTypes.StringType), field(indexCol(), DataTypes.IntegerType),
-                field(prefix + "confidence", DataTypes.DoubleType),
+                field(confidenceCol(), DataTypes.DoubleType),
                 field(probabilitiesCol(), DataTypes.createArrayType(DataTypes.DoubleType, false)),
                 field(prefix + "inference_id", DataTypes.StringType));
     }

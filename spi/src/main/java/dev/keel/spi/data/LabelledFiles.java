@@ -28,11 +28,10 @@ public final class LabelledFiles {
     private LabelledFiles() { }
 
     public static List<LabelledExample> read(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        List<String> lines;
         if (Files.isDirectory(file)) {
             throw new InvalidInputException("data file " + file + " is a folder; pass a TSV, CSV, JSONL or text file");
         }
+        List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
@@ -42,20 +41,36 @@ public final class LabelledFiles {
         } catch (IOException e) {
             throw new InvalidInputException("cannot read data file " + file + ": " + e.getMessage(), e);
         }
-        List<LabelledExample> out;
-        if (name.endsWith(".tsv")) {
-            out = tsv(file, lines);
-        } else if (name.endsWith(".csv")) {
-            out = csv(file, lines);
-        } else if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
-            out = jsonl(file, lines);
+        Format format = Format.of(file);
+        List<LabelledExample> out = new ArrayList<>();
+        if (format == Format.CSV) {
+            if (!lines.isEmpty()) {
+                CsvRecords records = new CsvRecords(file, lines.get(0));
+                for (int i = 1; i < lines.size(); i++) {
+                    addIfPresent(out, records.accept(lines.get(i), i + 1));
+                }
+                records.finish();
+            }
         } else {
-            out = lines.stream().filter(l -> !l.isBlank()).map(l -> new LabelledExample(l, null)).toList();
+            for (int i = 0; i < lines.size(); i++) {
+                addIfPresent(out, parseLine(format, file, lines.get(i), i + 1));
+            }
         }
         if (out.isEmpty()) {
-            throw new InvalidInputException("data file " + file + " holds no examples; add at least one line");
+            throw noExamples(file);
         }
         return out;
+    }
+
+    /** The error for a file that holds no examples (a reader that sees the file in pieces raises the same). */
+    public static InvalidInputException noExamples(Path file) {
+        return new InvalidInputException("data file " + file + " holds no examples; add at least one line");
+    }
+
+    private static void addIfPresent(List<LabelledExample> out, LabelledExample e) {
+        if (e != null) {
+            out.add(e);
+        }
     }
 
     /** Reads examples and fails unless every one carries a label. */
@@ -70,54 +85,101 @@ public final class LabelledFiles {
         return examples;
     }
 
-    private static List<LabelledExample> tsv(Path file, List<String> lines) {
-        List<LabelledExample> out = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
+    /** How a file's name says its lines are to be read. */
+    public enum Format {
+        /** {@code text<TAB>label} (the label after the last tab), or a bare text. */
+        TSV,
+        /** A header naming {@code text} (and {@code label}), then RFC 4180 records, which may span lines. */
+        CSV,
+        /** One JSON object a line, with {@code text} and {@code label}. */
+        JSONL,
+        /** One unlabelled text a line. */
+        TEXT;
+
+        /** {@code .tsv}, {@code .csv}, {@code .jsonl} or {@code .ndjson}, else plain lines. */
+        public static Format of(Path file) {
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (name.endsWith(".tsv")) {
+                return TSV;
             }
-            int tab = line.lastIndexOf('\t');
-            if (tab < 0) {
-                out.add(new LabelledExample(line, null));
-                continue;
+            if (name.endsWith(".csv")) {
+                return CSV;
             }
-            String label = line.substring(tab + 1).trim();
-            if (label.isEmpty()) {
-                throw new InvalidInputException(file + " line " + (i + 1) + " has an empty label after the tab");
-            }
-            out.add(new LabelledExample(line.substring(0, tab), label));
+            return name.endsWith(".jsonl") || name.endsWith(".ndjson") ? JSONL : TEXT;
         }
-        return out;
     }
 
-    private static List<LabelledExample> csv(Path file, List<String> lines) {
-        if (lines.isEmpty()) {
-            return List.of();
+    /**
+     * One line of a TSV, JSONL or plain file as {@link #read} reads it: the example, or null for a blank line
+     * (skipped). A reader that sees the file a piece at a time (a Spark task) parses with this exactly as
+     * {@link #read} does; CSV records may span lines and go through {@link CsvRecords} instead.
+     *
+     * @param lineNo the line's number in the file, from 1, for error messages
+     * @throws InvalidInputException for a line that is not valid in its format (named by file and line)
+     */
+    public static LabelledExample parseLine(Format format, Path file, String line, long lineNo) {
+        if (line.isBlank()) {
+            return null;
         }
-        List<String> header = parseCsvLine(lines.get(0), file, 1);
-        int textCol = indexOf(header, "text");
-        int labelCol = indexOf(header, "label");
-        if (textCol < 0) {
-            throw new InvalidInputException(file + " has no 'text' column in its header " + header
-                    + "; the first line must name the columns, e.g. text,label");
+        return switch (format) {
+            case TSV -> tsvLine(file, line, lineNo);
+            case JSONL -> jsonlLine(file, line, lineNo);
+            case TEXT -> new LabelledExample(line, null);
+            case CSV -> throw new IllegalArgumentException("CSV records may span lines; read " + file
+                    + " with LabelledFiles.CsvRecords");
+        };
+    }
+
+    private static LabelledExample tsvLine(Path file, String line, long lineNo) {
+        int tab = line.lastIndexOf('\t');
+        if (tab < 0) {
+            return new LabelledExample(line, null);
         }
-        List<LabelledExample> out = new ArrayList<>();
-        StringBuilder pending = new StringBuilder();
-        int startLine = 2;
-        for (int i = 1; i < lines.size(); i++) {
+        String label = line.substring(tab + 1).trim();
+        if (label.isEmpty()) {
+            throw new InvalidInputException(file + " line " + lineNo + " has an empty label after the tab");
+        }
+        return new LabelledExample(line.substring(0, tab), label);
+    }
+
+    /**
+     * The records of a CSV file fed one line at a time, as {@link #read} reads them: the header first (at
+     * construction), then each further line; a quoted field may span lines, so a line may complete no record.
+     */
+    public static final class CsvRecords {
+        private final Path file;
+        private final List<String> header;
+        private final int textCol;
+        private final int labelCol;
+        private final StringBuilder pending = new StringBuilder();
+        private long startLine = 2;
+
+        /** Reads the header, the file's first line; fails when it names no {@code text} column. */
+        public CsvRecords(Path file, String headerLine) {
+            this.file = file;
+            header = parseCsvLine(headerLine, file, 1);
+            textCol = indexOf(header, "text");
+            labelCol = indexOf(header, "label");
+            if (textCol < 0) {
+                throw new InvalidInputException(file + " has no 'text' column in its header " + header
+                        + "; the first line must name the columns, e.g. text,label");
+            }
+        }
+
+        /** The record that line {@code lineNo} completes, or null (a blank line, or a quote still open). */
+        public LabelledExample accept(String line, long lineNo) {
             if (pending.length() > 0) {
                 pending.append('\n');
             } else {
-                startLine = i + 1;
+                startLine = lineNo;
             }
-            pending.append(lines.get(i));
+            pending.append(line);
             if (quotes(pending) % 2 == 1) {
-                continue; // a quoted field spans lines
+                return null; // a quoted field spans lines
             }
             if (pending.toString().isBlank()) {
                 pending.setLength(0);
-                continue;
+                return null;
             }
             List<String> fields = parseCsvLine(pending.toString(), file, startLine);
             pending.setLength(0);
@@ -126,15 +188,24 @@ public final class LabelledFiles {
                         + " fields but the header has " + header.size());
             }
             String label = labelCol < 0 ? null : fields.get(labelCol).trim();
-            out.add(new LabelledExample(fields.get(textCol), label == null || label.isEmpty() ? null : label));
+            return new LabelledExample(fields.get(textCol), label == null || label.isEmpty() ? null : label);
         }
-        if (pending.length() > 0) {
-            throw new InvalidInputException(file + " line " + startLine + " opens a quote that never closes");
+
+        /** Whether a quoted field is still open (the record goes on in the following lines). */
+        public boolean open() {
+            return pending.length() > 0;
         }
-        return out;
+
+        /** Fails when the file ended inside a quoted field. */
+        public void finish() {
+            if (pending.length() > 0) {
+                throw new InvalidInputException(file + " line " + startLine + " opens a quote that never closes");
+            }
+        }
     }
 
-    private static long quotes(CharSequence s) {
+    /** The number of double quotes in a line: a CSV record ends on a line where its count turns even. */
+    public static long quotes(CharSequence s) {
         return s.chars().filter(c -> c == '"').count();
     }
 
@@ -148,7 +219,7 @@ public final class LabelledFiles {
     }
 
     /** RFC 4180 fields: commas separate, double quotes quote, two double quotes escape one. */
-    static List<String> parseCsvLine(String line, Path file, int lineNo) {
+    static List<String> parseCsvLine(String line, Path file, long lineNo) {
         List<String> fields = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean quoted = false;
@@ -232,29 +303,21 @@ public final class LabelledFiles {
         return out;
     }
 
-    private static List<LabelledExample> jsonl(Path file, List<String> lines) {
-        List<LabelledExample> out = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            Map<String, Object> obj;
-            try {
-                obj = Json.parseData(line);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidInputException(file + " line " + (i + 1) + " is not a JSON object (" + e.getMessage()
-                        + "); each line of a JSONL file is one object such as {\"text\": \"...\", \"label\": \"...\"}");
-            }
-            if (!(obj.get("text") instanceof String text)) {
-                throw new InvalidInputException(file + " line " + (i + 1) + " has no string \"text\" field");
-            }
-            Object label = obj.get("label");
-            String l = label == null ? null
-                    : label instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                            ? Long.toString(n.longValue()) : label.toString();
-            out.add(new LabelledExample(text, l));
+    private static LabelledExample jsonlLine(Path file, String line, long lineNo) {
+        Map<String, Object> obj;
+        try {
+            obj = Json.parseData(line);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(file + " line " + lineNo + " is not a JSON object (" + e.getMessage()
+                    + "); each line of a JSONL file is one object such as {\"text\": \"...\", \"label\": \"...\"}");
         }
-        return out;
+        if (!(obj.get("text") instanceof String text)) {
+            throw new InvalidInputException(file + " line " + lineNo + " has no string \"text\" field");
+        }
+        Object label = obj.get("label");
+        String l = label == null ? null
+                : label instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                        ? Long.toString(n.longValue()) : label.toString();
+        return new LabelledExample(text, l);
     }
 }
