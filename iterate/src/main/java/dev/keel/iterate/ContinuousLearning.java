@@ -204,8 +204,9 @@ public final class ContinuousLearning implements IterationLoop {
                 + RoundReport.markdown(trigger, champion.orElse(null), plan, data.lineage, report, evaluations), s.actor);
         say("registered " + registered.ref() + " (alias " + CHALLENGER + ")");
         if (decision == RoundResult.Decision.PROMOTED) {
-            s.registry.setAlias(s.name, CHAMPION, registered.version(), "every gate passed in a "
-                    + trigger.kind().name().toLowerCase(Locale.ROOT) + " round", s.actor);
+            String kind = trigger.kind().name().toLowerCase(Locale.ROOT);
+            s.registry.setAlias(s.name, CHAMPION, registered.version(), "every gate passed in "
+                    + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " round", s.actor);
             say("promoted " + registered.ref() + " to " + CHAMPION);
         } else if (decision == RoundResult.Decision.AWAITING_APPROVAL) {
             say("every gate passed; promote with: keel registry alias --name " + s.name + " --alias " + CHAMPION
