@@ -189,6 +189,19 @@ public final class BertImport {
         }
         float[] values = floats(init);
         long[] shape = init.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        long count = 1;
+        for (long d : shape) {
+            count = d < 0 || (d > 0 && count > Integer.MAX_VALUE / d) ? -1 : count * d;
+            if (count < 0) {
+                break;
+            }
+        }
+        if (count != values.length) {
+            // found by fuzzing: a declared shape that does not match the data it claims to describe
+            throw new CheckpointException("initializer " + init.getName() + " for " + name + " declares shape "
+                    + Arrays.toString(shape) + " but holds " + values.length + " values; the ONNX graph is damaged "
+                    + "(export it again)");
+        }
         if (transpose) {
             if (shape.length != 2) {
                 throw new CheckpointException("initializer " + init.getName() + " for " + name + " is not a matrix");
