@@ -1,7 +1,6 @@
 package dev.keel.monitors;
 
 import dev.keel.api.InvalidInputException;
-import dev.keel.api.KeelException;
 import dev.keel.api.monitor.Alert;
 import dev.keel.api.monitor.AlertListener;
 import dev.keel.api.monitor.Feedback;
@@ -9,24 +8,17 @@ import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.monitor.Monitor;
 import dev.keel.api.monitor.MonitorSnapshot;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Iterator;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,6 +37,11 @@ import java.util.concurrent.locks.LockSupport;
  * its own bounded queue and thread, so a slow monitor only loses its own events and a throwing one only
  * its own calls. Errors and slow calls are counted per monitor, shown in the hub's snapshot, and raised
  * once as alerts. Alert rules are checked on a schedule and on demand.
+ *
+ * <p>The hub itself is the queue and the dispatcher; its other jobs are parts that are tested alone:
+ * {@link MonitorLane} (one monitor's queue, thread and counters), {@link RecentInferences} (the index that joins
+ * late feedback to its call), {@link AlertEngine} (rules, raised-once alerts, listeners) and
+ * {@link MonitorDiscovery} (ServiceLoader, per-monitor settings, construction failures).
  */
 public final class MonitorHub implements InferenceListener, AutoCloseable {
     /** The hub reports on itself under this name. */
@@ -52,16 +49,12 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MonitorHub.class.getName());
 
     private final BlockingQueue<Object> inbox;
-    private final List<Lane> lanes;
-    private final Map<String, Lane> byName;
+    private final List<MonitorLane> lanes;
+    private final Map<String, MonitorLane> byName;
     private final RecentInferences recent;
     private final long slowNanos;
     private final long dispatchNanos;
-    private final List<AlertRule> rules;
-    private final Set<String> breached = ConcurrentHashMap.newKeySet();
-    private final List<AlertListener> alertListeners;
-    private final List<Alert> alertLog = new CopyOnWriteArrayList<>();
-    private final int alertLogLimit = 200;
+    private final AlertEngine alerts;
     private final Thread dispatcher;
     private final ScheduledExecutorService alertTimer;
     private final LongAdder accepted = new LongAdder();
@@ -78,18 +71,18 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(b.capacity);
         this.recent = new RecentInferences(b.recentInferences);
         this.slowNanos = b.slowCall.toNanos();
+        this.alerts = new AlertEngine(b.alertListeners);
         this.dispatchNanos = Math.max(100_000, b.dispatchInterval.toNanos());
-        this.alertListeners = new CopyOnWriteArrayList<>(b.alertListeners);
         this.constructionErrors = Map.copyOf(b.constructionErrors);
-        List<Lane> ls = new ArrayList<>();
-        Map<String, Lane> names = new LinkedHashMap<>();
+        List<MonitorLane> ls = new ArrayList<>();
+        Map<String, MonitorLane> names = new LinkedHashMap<>();
         for (Monitor m : b.monitors) {
             String name = m.name();
             if (names.containsKey(name) || NAME.equals(name)) {
                 throw new InvalidInputException("two monitors are named '" + name + "' (or one takes the hub's name); "
                         + "give each monitor a unique name");
             }
-            Lane lane = new Lane(m, b.laneCapacity);
+            MonitorLane lane = new MonitorLane(m, b.laneCapacity, slowNanos, alerts::publish);
             ls.add(lane);
             names.put(name, lane);
         }
@@ -104,8 +97,8 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
             }
             r.add(AlertRule.above(NAME, "monitor_errors_total", 0));
         }
-        this.rules = List.copyOf(r);
-        lanes.forEach(Lane::start);
+        this.alerts.setRules(r);
+        lanes.forEach(MonitorLane::start);
         this.dispatcher = new Thread(this::dispatch, "keel-monitor-hub");
         dispatcher.setDaemon(true);
         dispatcher.start();
@@ -134,7 +127,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
     /** Never blocks and never throws: a full queue drops the event and counts it. */
     @Override
     public void onInference(InferenceEvent event) {
-        if (Thread.currentThread() instanceof LaneThread) {
+        if (Thread.currentThread() instanceof MonitorLane.LaneThread) {
             // a monitor calling a model (embedding drift, perplexity) must not feed its own calls back in
             selfEvents.increment();
             return;
@@ -194,7 +187,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
     /** Every monitor's snapshot, then the hub's own; a monitor whose snapshot throws is left out and counted. */
     public List<MonitorSnapshot> snapshots() {
         List<MonitorSnapshot> out = new ArrayList<>();
-        for (Lane lane : lanes) {
+        for (MonitorLane lane : lanes) {
             try {
                 MonitorSnapshot s = lane.monitor.snapshot();
                 if (s != null) {
@@ -229,7 +222,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         v.put("queue_depth", (double) inbox.size());
         long errors = 0;
         Map<String, Object> perMonitor = new LinkedHashMap<>();
-        for (Lane lane : lanes) {
+        for (MonitorLane lane : lanes) {
             String n = lane.monitor.name();
             v.put(n + "_errors_total", (double) lane.errors.sum());
             v.put(n + "_slow_calls_total", (double) lane.slow.sum());
@@ -249,8 +242,8 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         v.put("monitor_errors_total", (double) errors);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("monitors", perMonitor);
-        details.put("rules", rules.stream().map(AlertRule::toString).toList());
-        details.put("alerts", alertLog.stream().map(a -> a.raised() + " " + a.message()).toList());
+        details.put("rules", alerts.rules().stream().map(AlertRule::toString).toList());
+        details.put("alerts", alerts.alerts().stream().map(a -> a.raised() + " " + a.message()).toList());
         if (!constructionErrors.isEmpty()) {
             details.put("construction_errors", constructionErrors);
         }
@@ -258,41 +251,21 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
     }
 
     public List<AlertRule> rules() {
-        return rules;
+        return alerts.rules();
     }
 
     /** The most recent alerts, oldest first. */
     public List<Alert> alerts() {
-        return List.copyOf(alertLog);
+        return alerts.alerts();
     }
 
     public void addAlertListener(AlertListener listener) {
-        alertListeners.add(listener);
+        alerts.addListener(listener);
     }
 
     /** Evaluates every rule now; returns the alerts raised by this check (values that newly crossed). */
     public List<Alert> checkAlerts() {
-        Map<String, MonitorSnapshot> snaps = new LinkedHashMap<>();
-        for (MonitorSnapshot s : snapshots()) {
-            snaps.put(s.monitor(), s);
-        }
-        List<Alert> raised = new ArrayList<>();
-        for (AlertRule rule : rules) {
-            MonitorSnapshot s = snaps.get(rule.monitor());
-            Double value = s == null ? null : s.values().get(rule.metric());
-            boolean now = value != null && rule.breached(value);
-            if (now && breached.add(rule.toString())) {
-                Alert a = new Alert(rule.monitor(), rule.metric(), value, rule.threshold(),
-                        rule.monitor() + "/" + rule.metric() + " is " + format(value) + ", "
-                                + (rule.above() ? "above" : "below") + " the limit " + format(rule.threshold()),
-                        Instant.now());
-                raised.add(a);
-                publish(a);
-            } else if (!now) {
-                breached.remove(rule.toString());
-            }
-        }
-        return raised;
+        return alerts.check(snapshots());
     }
 
     private void checkAlertsQuietly() {
@@ -303,29 +276,10 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         }
     }
 
-    private static String format(double v) {
-        return Math.abs(v) >= 1e-3 || v == 0 ? String.format(java.util.Locale.ROOT, "%.4g", v)
-                : String.format(java.util.Locale.ROOT, "%.3e", v);
-    }
-
-    private void publish(Alert alert) {
-        alertLog.add(alert);
-        while (alertLog.size() > alertLogLimit) {
-            alertLog.remove(0);
-        }
-        for (AlertListener l : alertListeners) {
-            try {
-                l.onAlert(alert);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "alert listener " + l + " failed: " + e);
-            }
-        }
-    }
-
     /** Items waiting in the hub's queue and in the fullest monitor lane; cheap enough to poll. */
     public int backlog() {
         int lane = 0;
-        for (Lane l : lanes) {
+        for (MonitorLane l : lanes) {
             lane = Math.max(lane, l.queue.size());
         }
         return inbox.size() + lane;
@@ -355,7 +309,7 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
         if (dispatched.get() < accepted.sum() || !inbox.isEmpty()) {
             return false;
         }
-        for (Lane lane : lanes) {
+        for (MonitorLane lane : lanes) {
             if (lane.processed.get() + lane.dropped.sum() < lane.offered.get()) {
                 return false;
             }
@@ -399,9 +353,9 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
             if (matched == null) {
                 feedbackUnmatched.increment();
             }
-            delivered = new Joined(f, matched, FeedbackJoin.item(f.inferenceId()));
+            delivered = new JoinedFeedback(f, matched, FeedbackJoin.item(f.inferenceId()));
         }
-        for (Lane lane : lanes) {
+        for (MonitorLane lane : lanes) {
             lane.offer(delivered);
         }
     }
@@ -417,145 +371,13 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
             alertTimer.shutdownNow();
         }
         dispatcher.interrupt();
-        for (Lane lane : lanes) {
+        for (MonitorLane lane : lanes) {
             lane.stop();
             try {
                 lane.monitor.close();
             } catch (Exception | LinkageError e) {
                 LOG.log(System.Logger.Level.WARNING, "monitor " + lane.monitor.name() + " failed to close: " + e);
             }
-        }
-    }
-
-    private record Joined(Feedback feedback, InferenceEvent inference, int item) { }
-
-    /** One monitor's queue and thread. */
-    private final class Lane implements Runnable {
-        final Monitor monitor;
-        final BlockingQueue<Object> queue;
-        final AtomicLong offered = new AtomicLong();
-        final AtomicLong processed = new AtomicLong();
-        final LongAdder dropped = new LongAdder();
-        final LongAdder errors = new LongAdder();
-        final LongAdder slow = new LongAdder();
-        volatile String lastError;
-        volatile long maxCallNanos;
-        private boolean reportedSlow;
-        private final Thread thread;
-
-        Lane(Monitor monitor, int capacity) {
-            this.monitor = monitor;
-            this.queue = new ArrayBlockingQueue<>(capacity);
-            this.thread = new LaneThread(this, "keel-monitor-" + monitor.name());
-            thread.setDaemon(true);
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        void offer(Object item) {
-            offered.incrementAndGet();
-            if (!queue.offer(item)) {
-                dropped.increment();
-            }
-        }
-
-        @Override
-        public void run() {
-            List<Object> batch = new ArrayList<>(64);
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    batch.add(queue.take());
-                } catch (InterruptedException e) {
-                    return;
-                }
-                queue.drainTo(batch, 63);
-                for (Object item : batch) {
-                    deliver(item);
-                    processed.incrementAndGet();
-                }
-                batch.clear();
-            }
-        }
-
-        private void deliver(Object item) {
-            long t0 = System.nanoTime();
-            try {
-                if (item instanceof InferenceEvent e) {
-                    monitor.onInference(e);
-                } else if (item instanceof Joined j) {
-                    if (monitor instanceof FeedbackJoin join) {
-                        join.onFeedback(j.feedback(), j.inference(), j.item());
-                    } else {
-                        monitor.onFeedback(j.feedback());
-                    }
-                }
-            } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-                failed(e, "event");
-            }
-            long took = System.nanoTime() - t0;
-            if (took > maxCallNanos) {
-                maxCallNanos = took;
-            }
-            if (took > slowNanos) {
-                slow.increment();
-                if (!reportedSlow) {
-                    reportedSlow = true;
-                    publish(new Alert(NAME, monitor.name() + "_slow_calls_total", took / 1e9, slowNanos / 1e9,
-                            "monitor '" + monitor.name() + "' took " + format(took / 1e9) + " s on one event (limit "
-                                    + format(slowNanos / 1e9) + " s); it only delays itself, events it cannot keep up "
-                                    + "with are dropped and counted", Instant.now()));
-                }
-            }
-        }
-
-        void failed(Throwable e, String during) {
-            errors.increment();
-            boolean first = lastError == null;
-            lastError = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            if (first) {
-                LOG.log(System.Logger.Level.WARNING, "monitor '" + monitor.name() + "' failed on an " + during
-                        + "; it is isolated and its errors are counted", e);
-                publish(new Alert(NAME, monitor.name() + "_errors_total", 1, 0,
-                        "monitor '" + monitor.name() + "' threw " + lastError + " during " + during
-                                + "; inference is unaffected, its failures are counted in the hub snapshot",
-                        Instant.now()));
-            }
-        }
-
-        void stop() {
-            thread.interrupt();
-        }
-    }
-
-    private static final class LaneThread extends Thread {
-        LaneThread(Runnable r, String name) {
-            super(r, name);
-        }
-    }
-
-    /** The last N inferences by id, touched only by the dispatcher thread. */
-    private static final class RecentInferences {
-        private final LinkedHashMap<String, InferenceEvent> map;
-
-        RecentInferences(int capacity) {
-            this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, InferenceEvent> eldest) {
-                    return size() > capacity;
-                }
-            };
-        }
-
-        void put(InferenceEvent e) {
-            if (e.id() != null) {
-                map.put(e.id(), e);
-            }
-        }
-
-        InferenceEvent get(String id) {
-            return map.get(id);
         }
     }
 
@@ -596,56 +418,9 @@ public final class MonitorHub implements InferenceListener, AutoCloseable {
          */
         public Builder discover(MonitorConfig config) {
             discovered.add(config);
-            Set<String> disabled = new HashSet<>(config.list("disabled"));
-            Iterator<ServiceLoader.Provider<Monitor>> found = ServiceLoader.load(Monitor.class).stream().iterator();
-            while (true) {
-                ServiceLoader.Provider<Monitor> p;
-                try {
-                    if (!found.hasNext()) {
-                        break;
-                    }
-                    p = found.next();
-                } catch (ServiceConfigurationError e) {
-                    // one badly packaged plugin must not take the others (and the host) down with it
-                    constructionErrors.merge("META-INF/services/" + Monitor.class.getName(), e.getMessage(),
-                            (a, b) -> a + "; " + b);
-                    LOG.log(System.Logger.Level.WARNING, "a listed monitor cannot be loaded: " + e.getMessage());
-                    continue;
-                }
-                Monitor m;
-                try {
-                    m = construct(p, config);
-                } catch (InvalidInputException e) {
-                    throw e;
-                } catch (RuntimeException | LinkageError e) {
-                    constructionErrors.put(p.type().getName(), String.valueOf(e));
-                    LOG.log(System.Logger.Level.WARNING, "monitor " + p.type().getName() + " failed to construct: " + e);
-                    continue;
-                }
-                if (!disabled.contains(m.name())) {
-                    monitor(m);
-                }
-            }
+            MonitorDiscovery.discover(ServiceLoader.load(Monitor.class), config, constructionErrors)
+                    .forEach(this::monitor);
             return this;
-        }
-
-        private static Monitor construct(ServiceLoader.Provider<Monitor> p, MonitorConfig config) {
-            Constructor<? extends Monitor> withConfig;
-            try {
-                withConfig = p.type().getConstructor(MonitorConfig.class);
-            } catch (NoSuchMethodException e) {
-                return p.get();
-            }
-            try {
-                return withConfig.newInstance(config);
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new KeelException("monitor " + p.type().getName() + " failed to construct: " + e.getCause(), e.getCause());
-            } catch (ReflectiveOperationException e) {
-                throw new KeelException("monitor " + p.type().getName() + " cannot be constructed: " + e, e);
-            }
         }
 
         /** Events waiting for the dispatcher before new ones are dropped (default 65,536). */
