@@ -22,9 +22,9 @@ class ModuleNamesTest {
         return java.util.stream.Stream.of(
                 Map.entry("dev.keel.api.ModelRef", "dev.keel.api"),
                 Map.entry("dev.keel.spi.BackendProvider", "dev.keel.spi"),
-                Map.entry("dev.keel.djl.DjlBackendProvider", "dev.keel.djl"),
-                Map.entry("dev.keel.onnx.OnnxBackendProvider", "dev.keel.onnx"),
-                Map.entry("dev.keel.tf.TfBackendProvider", "dev.keel.tf"),
+                Map.entry("dev.keel.djl.internal.DjlBackendProvider", "dev.keel.djl"),
+                Map.entry("dev.keel.onnx.internal.OnnxBackendProvider", "dev.keel.onnx"),
+                Map.entry("dev.keel.tf.internal.TfBackendProvider", "dev.keel.tf"),
                 Map.entry("dev.keel.adapters.AdaptedModels", "dev.keel.adapters"),
                 Map.entry("dev.keel.monitors.MonitorHub", "dev.keel.monitors"),
                 Map.entry("dev.keel.registry.JdbcModelRegistry", "dev.keel.registry"),

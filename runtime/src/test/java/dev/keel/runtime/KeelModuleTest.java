@@ -22,7 +22,7 @@ class KeelModuleTest {
         Map<String, BackendProvider> byName = injector.getInstance(
                 Key.get(new TypeLiteral<Map<String, BackendProvider>>() { }));
         assertThat(byName).containsKeys("djl", "onnx", "tf");
-        assertThat(byName.get("onnx").getClass().getName()).isEqualTo("dev.keel.onnx.OnnxBackendProvider");
+        assertThat(byName.get("onnx").getClass().getName()).isEqualTo("dev.keel.onnx.internal.OnnxBackendProvider");
     }
 
     @Test
