@@ -96,6 +96,16 @@ class ArchitectureTest {
         }
 
         @Test
+        void every_class_of_a_backend_lives_in_its_internal_package() {
+            for (String backend : BACKENDS) {
+                String root = backend.substring(0, backend.length() - 2);
+                com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes().that().resideInAPackage(backend)
+                        .should().resideInAPackage(root + ".internal..")
+                        .because("a backend is reached through ServiceLoader only; nothing of it is API").check(keel);
+            }
+        }
+
+        @Test
         void engine_internals_live_in_internal_packages_that_only_their_backend_uses() {
             for (String backend : BACKENDS) {
                 String root = backend.substring(0, backend.length() - 2);
