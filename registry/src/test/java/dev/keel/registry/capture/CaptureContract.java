@@ -253,7 +253,10 @@ abstract class CaptureContract {
             worst = Math.max(worst, System.nanoTime() - t0);
         }
         CaptureStats stats = log.stats();
-        assertThat(stats.dropped()).as("at most 10 queued and 10 in the stuck batch").isGreaterThanOrEqualTo(180);
+        // accepted: the ten the queue holds, plus what the writer drained before its redactor stuck; it drains while
+        // the caller keeps offering, so its batch can exceed the capacity by the few calls offered meanwhile (a run
+        // on a busy machine accepted 21). What matters: the queue is bounded, and everything else is dropped.
+        assertThat(stats.dropped()).as("at most 10 queued and one batch in the stuck writer").isGreaterThanOrEqualTo(170);
         assertThat(stats.accepted() + stats.dropped()).isEqualTo(200);
         // the writer is stuck for good: an offer that waited for it would never return. The bound is loose because
         // a thread on a crowded machine can be descheduled for tens of milliseconds at any point
