@@ -92,6 +92,18 @@ public final class Labels {
         return new Labels(sorted);
     }
 
+    /**
+     * The class a label means when it is a class id (0..n-1) and {@code names} are words (a model adapted with
+     * {@code --label-names}), else -1: the one rule by which data labelled 0/1 reads against such a model.
+     */
+    public static int classIdOf(String label, List<String> names) {
+        if (label == null || !isInteger(label.trim()) || names.stream().anyMatch(Labels::isInteger)) {
+            return -1;
+        }
+        long id = Long.parseLong(label.trim());
+        return id >= 0 && id < names.size() ? (int) id : -1;
+    }
+
     private static boolean isInteger(String s) {
         return s.matches("-?\\d{1,18}");
     }
@@ -139,9 +151,9 @@ public final class Labels {
      */
     public int indexOf(String label, String source, int exampleNumber) {
         Integer i = label == null ? null : index.get(label.trim());
-        if (i == null && label != null && isInteger(label.trim()) && names.stream().noneMatch(Labels::isInteger)) {
-            long id = Long.parseLong(label.trim());
-            i = id >= 0 && id < names.size() ? (int) id : null;
+        if (i == null) {
+            int id = classIdOf(label, names);
+            i = id >= 0 ? id : null;
         }
         if (i == null) {
             throw new InvalidInputException(source + " example " + exampleNumber + " has label '" + label

@@ -1,5 +1,6 @@
 package dev.keel.iterate.data;
 
+import dev.keel.adapters.Labels;
 import dev.keel.api.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,22 +38,18 @@ public record LabelledRow(String text, String label, String source, double weigh
     /**
      * Rows in a model's label names: when {@code names} are words (a model adapted with label names, such as
      * {@code negative,positive}) and a row's label is a class id 0..n-1, the row gets the name of that id, as
-     * {@code Labels.indexOf} reads such files for training and classification. Other rows are unchanged.
+     * {@link Labels#classIdOf} reads such files for training and classification. Other rows are unchanged.
      */
     public static List<LabelledRow> inLabelNames(List<LabelledRow> rows, List<String> names) {
-        if (names == null || names.stream().anyMatch(LabelledRow::isInteger)) {
+        if (names == null) {
             return rows;
         }
         List<LabelledRow> out = new java.util.ArrayList<>(rows.size());
         for (LabelledRow r : rows) {
-            int id = isInteger(r.label) ? Integer.parseInt(r.label) : -1;
-            out.add(id >= 0 && id < names.size() ? new LabelledRow(r.text, names.get(id), r.source, r.weight) : r);
+            int id = Labels.classIdOf(r.label, names);
+            out.add(id >= 0 ? new LabelledRow(r.text, names.get(id), r.source, r.weight) : r);
         }
         return out;
-    }
-
-    private static boolean isInteger(String s) {
-        return s.matches("-?\\d{1,9}");
     }
 
     public LabelledRow withSource(String s) {
