@@ -1,5 +1,6 @@
 package dev.keel.spi.infer;
 
+import dev.keel.api.monitor.InferenceListener;
 import java.util.List;
 
 /**
@@ -26,6 +27,25 @@ public interface DecodeBatch extends AutoCloseable {
      * Returns the next-token logits per sequence, in the order of {@code keys}.
      */
     float[][] step(List<?> keys, int[] tokens);
+
+    /**
+     * Forgets a sequence's cache and reads {@code tokens} in its place (a {@link SlidingWindow} that slid):
+     * {@link #remove} then {@link #add}, unless a batch must keep the sequence where it was (one that spans
+     * several model versions keeps it on its version).
+     */
+    default float[] reread(Object key, int[] tokens) {
+        remove(key);
+        return add(key, tokens);
+    }
+
+    /**
+     * Who hears about the generation of sequence {@code key} (in the batch now), when that is not the
+     * session's {@link StepDecoding#eventListeners()}: a batch over several model versions answers the
+     * listeners of the sequence's version. Null: the session's.
+     */
+    default List<InferenceListener> eventListeners(Object key) {
+        return null;
+    }
 
     /** Drops a sequence and its cache; later steps go on without it. */
     void remove(Object key);

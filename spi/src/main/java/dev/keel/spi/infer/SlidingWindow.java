@@ -39,28 +39,57 @@ public final class SlidingWindow implements Generation.Stepper {
         this.cached = cached;
     }
 
+    /**
+     * The policy alone, for a driver that feeds a cached model itself ({@link #start} and {@link #push});
+     * {@link #step} is not available on it.
+     */
+    public static SlidingWindow policy(int context) {
+        return new SlidingWindow(context, null, true);
+    }
+
     @Override
     public float[] step(int[] tokens) {
-        if (window.isEmpty()) {
-            for (int i = Math.max(0, tokens.length - context); i < tokens.length; i++) {
-                window.add(tokens[i]);
-            }
-            return reread();
+        if (model == null) {
+            throw new IllegalStateException("this window has no model to step (SlidingWindow.policy); use start and push");
         }
-        int next = tokens[0];
+        int[] read = window.isEmpty() ? start(tokens) : push(tokens[0]);
+        if (read == null) {
+            return model.feed(new int[] {tokens[0]});
+        }
+        model.reset();
+        return model.feed(read);
+    }
+
+    /**
+     * Starts the window on a prompt and returns what the model reads first: the prompt's last {@code context}
+     * tokens, on an empty cache. (For a driver that feeds the model itself, as continuous batching does.)
+     */
+    public int[] start(int[] prompt) {
+        window.clear();
+        for (int i = Math.max(0, prompt.length - context); i < prompt.length; i++) {
+            window.add(prompt[i]);
+        }
+        return contents();
+    }
+
+    /**
+     * Appends the next token and says how the model reads it: {@code null} when the token alone goes after
+     * the cached positions, else the whole window to read again on an empty cache (the window was full, so it
+     * now holds its newer half and the token; or the window is not cached).
+     */
+    public int[] push(int next) {
         if (window.size() == context) {
             List<Integer> newer = new ArrayList<>(window.subList(context - context / 2, context));
             window.clear();
             window.addAll(newer);
             window.add(next);
-            return reread();
+            return contents();
         }
         window.add(next);
-        return cached ? model.feed(new int[] {next}) : reread();
+        return cached ? null : contents();
     }
 
-    private float[] reread() {
-        model.reset();
-        return model.feed(window.stream().mapToInt(Integer::intValue).toArray());
+    private int[] contents() {
+        return window.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Continuous batching ({@link StepDecoding}), for a backend that generates: sequences of different lengths
  * that join, step together and leave a batch get, at every step, the logits each gets alone. Joining pads
- * the batch or the newcomer, leaving trims padding, so every path of the row bookkeeping is crossed.
+ * the batch or the newcomer, leaving trims padding, a re-read (a slid window) replaces a sequence's cache, so
+ * every path of the row bookkeeping is crossed.
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public interface StepDecodingChecks extends KitBase {
@@ -44,6 +45,8 @@ public interface StepDecodingChecks extends KitBase {
                 steps(session, batch, sequences, 2);
                 join(session, batch, sequences, "d", 8, 9, 7, 9, 3, 2, 3, 8, 4);
                 steps(session, batch, sequences, 2);
+                reread(session, batch, sequences, "a", 4);                   // a window slid: read again in place
+                steps(session, batch, sequences, 1);
                 batch.remove("a");
                 batch.remove("c");
                 sequences.remove("a");
@@ -63,6 +66,15 @@ public interface StepDecodingChecks extends KitBase {
         Arrays.stream(tokens).forEach(seq::add);
         sequences.put(key, seq);
         assertSame(session, key, seq, logits);
+    }
+
+    private static void reread(InferenceSession session, DecodeBatch batch, Map<String, List<Integer>> sequences,
+            String key, int keep) {
+        List<Integer> seq = sequences.get(key);
+        List<Integer> newer = new ArrayList<>(seq.subList(seq.size() - keep, seq.size()));
+        float[] logits = batch.reread(key, newer.stream().mapToInt(Integer::intValue).toArray());
+        sequences.put(key, newer);
+        assertSame(session, key, newer, logits);
     }
 
     private static void steps(InferenceSession session, DecodeBatch batch, Map<String, List<Integer>> sequences,
