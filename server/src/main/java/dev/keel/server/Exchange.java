@@ -6,12 +6,14 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -19,6 +21,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
 
 /**
  * One HTTP request and its response, with the blocking reads and writes an inference handler wants: a JSON
@@ -34,10 +37,13 @@ final class Exchange {
     final Response response;
     final Callback callback;
     private final AtomicBoolean gone = new AtomicBoolean();
+    private final Outbox outbox = new Outbox();
+    private final long streamIntervalNanos;
     private boolean streaming;
     private boolean begun;
 
-    Exchange(Request request, Response response, Callback callback) {
+    Exchange(Request request, Response response, Callback callback, long streamIntervalNanos) {
+        this.streamIntervalNanos = streamIntervalNanos;
         this.request = request;
         this.response = response;
         this.callback = callback;
@@ -97,9 +103,13 @@ final class Exchange {
     }
 
     void json(int status, Object body, String inferenceId) {
-        byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+        json(status, GSON.toJson(body).getBytes(StandardCharsets.UTF_8), inferenceId);
+    }
+
+    /** A JSON answer already written to bytes. */
+    void json(int status, byte[] bytes, String inferenceId) {
         if (begun) {
-            write(true, bytes);
+            queue(bytes);
             return;
         }
         if (inferenceId != null) {
@@ -136,7 +146,7 @@ final class Exchange {
         }
         if (begun) {
             // the 200 and some whitespace went out already (a heartbeat): the error is the body
-            write(true, GSON.toJson(Map.of("error", error)).getBytes(StandardCharsets.UTF_8));
+            queue(GSON.toJson(Map.of("error", error)).getBytes(StandardCharsets.UTF_8));
             return;
         }
         if (response.isCommitted()) {
@@ -177,12 +187,23 @@ final class Exchange {
                 response.getHeaders().put(INFERENCE_ID, inferenceId);
             }
         }
-        writeChecked(false, new byte[] {' '});
+        outbox.add(new byte[] {' '});
     }
 
-    /** One {@code data:} event, flushed; fails (and marks the client gone) when the client went away. */
-    synchronized void event(String data) throws IOException {
-        writeChecked(false, ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    /**
+     * Queues one {@code data:} event; it goes out without blocking the caller (a generation's stepping thread
+     * serves every client of the batch). Fails, once the client is known to be gone, with an IOException.
+     */
+    void event(String data) throws IOException {
+        outbox.add(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void queue(byte[] bytes) {
+        try {
+            outbox.add(bytes);
+        } catch (IOException e) {
+            // the client went away before its answer: nothing to do
+        }
     }
 
     private void write(boolean last, byte[] bytes) {
@@ -203,18 +224,96 @@ final class Exchange {
         }
     }
 
-    /** Ends the exchange: completes the stream (if any) and tells Jetty the request is done. */
+    /** Ends the exchange: completes the stream (if any, once its queued events went out) and tells Jetty the request is done. */
     void finish() {
         if (!response.isCommitted()) {
             text(204, "text/plain", "");
         }
         if (streaming || begun) {
-            try {
-                writeChecked(true, new byte[0]);
-            } catch (IOException ignored) {
-                // already gone
-            }
+            outbox.end();
         }
         callback.succeeded();
+    }
+
+    /**
+     * The body of a stream or heartbeat answer, written without blocking whoever queues it: one write in flight
+     * at a time, and what queued meanwhile goes out together in the next write. Events that come within the
+     * stream interval of the last write wait for the next event after it (or the end), so a fast generation sends
+     * a few tokens per write: a write per token per stream cost more than a decoding step of a small model. A
+     * held event waits at most the interval plus the time to the next token.
+     */
+    private final class Outbox extends IteratingCallback {
+        private final ByteArrayOutputStream queued = new ByteArrayOutputStream();
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private boolean ending;
+        private boolean lastWritten;
+        /** When the last write started (0: none yet, so the first event goes out at once). */
+        private long lastWrite;
+
+        void add(byte[] bytes) throws IOException {
+            boolean due;
+            synchronized (queued) {
+                if (gone.get()) {
+                    throw new IOException("the client went away");
+                }
+                queued.write(bytes);
+                due = lastWrite == 0 || System.nanoTime() - lastWrite >= streamIntervalNanos;
+            }
+            if (due) {
+                iterate();
+            }
+        }
+
+        /** Writes what is queued as the end of the body and waits until it went out (or the client is gone). */
+        void end() {
+            synchronized (queued) {
+                ending = true;
+            }
+            iterate();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    ended.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        protected Action process() {
+            byte[] next;
+            boolean last;
+            synchronized (queued) {
+                if (lastWritten) {
+                    return Action.SUCCEEDED;
+                }
+                if (queued.size() == 0 && !ending) {
+                    return Action.IDLE;
+                }
+                next = queued.toByteArray();
+                queued.reset();
+                lastWrite = System.nanoTime();
+                last = ending;
+                lastWritten = last;
+            }
+            response.write(last, ByteBuffer.wrap(next), this);
+            return Action.SCHEDULED;
+        }
+
+        @Override
+        protected void onCompleteSuccess() {
+            ended.countDown();
+        }
+
+        @Override
+        protected void onCompleteFailure(Throwable cause) {
+            gone.set(true);
+            ended.countDown();
+        }
     }
 }

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.keel.api.InvalidInputException;
+import dev.keel.api.KeelException;
 import dev.keel.api.infer.ClassificationResult;
 import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.GenerationRequest;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -50,7 +52,7 @@ final class HttpApi extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Exchange ex = new Exchange(request, response, callback);
+        Exchange ex = new Exchange(request, response, callback, server.streamIntervalNanos());
         String path = ex.path();
         boolean api = path.startsWith("/v1/");
         boolean counted = false;
@@ -230,28 +232,47 @@ final class HttpApi extends Handler.Abstract {
                 throw ApiException.badRequest("dimensions", "model '" + m.name + "' makes " + r.dimension()
                         + "-dimensional vectors and cannot shorten them; leave dimensions out");
             }
-            List<Object> data = new ArrayList<>();
-            for (int i = 0; i < r.vectors().length; i++) {
-                Map<String, Object> item = new LinkedHashMap<>();
-                item.put("object", "embedding");
-                item.put("index", i);
-                item.put("embedding", format.equals("base64") ? base64(r.vectors()[i]) : r.vectors()[i]);
-                data.add(item);
-            }
             int tokens = 0;
             for (String t : texts) {
                 tokens += m.session.tokenizer().encode(t).length;
             }
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("object", "list");
-            out.put("id", r.inferenceId());
-            out.put("data", data);
-            out.put("model", m.name);
-            out.put("usage", Map.of("prompt_tokens", tokens, "total_tokens", tokens));
-            ex.json(200, out, r.inferenceId());
+            ex.json(200, embeddingsJson(r, format.equals("base64"), m.name, tokens), r.inferenceId());
         } finally {
             m.release();
         }
+    }
+
+    /**
+     * The embeddings answer written straight to text (the same JSON a Gson tree of it gives, floats in
+     * {@link Float#toString} form): for a one-sentence request, building and walking the tree of 384 boxed
+     * floats cost more than the rest of the server's work.
+     */
+    static byte[] embeddingsJson(EmbeddingResult r, boolean base64, String model, int tokens) {
+        float[][] vectors = r.vectors();
+        StringBuilder json = new StringBuilder(128 + vectors.length * (32 + r.dimension() * (base64 ? 6 : 13)));
+        json.append("{\"object\":\"list\",\"id\":").append(Exchange.GSON.toJson(r.inferenceId())).append(",\"data\":[");
+        for (int i = 0; i < vectors.length; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+                    .append(",\"embedding\":");
+            if (base64) {
+                json.append('"').append(base64(vectors[i])).append('"');
+            } else {
+                json.append('[');
+                for (int d = 0; d < vectors[i].length; d++) {
+                    float f = vectors[i][d];
+                    if (!Float.isFinite(f)) {
+                        throw new KeelException("the model gave a non-finite value (" + f + ") in embedding " + i
+                                + ", which JSON cannot carry; the model's weights are damaged or overflow on this input");
+                    }
+                    json.append(d == 0 ? "" : ",").append(f);
+                }
+                json.append(']');
+            }
+            json.append('}');
+        }
+        json.append("],\"model\":").append(Exchange.GSON.toJson(model)).append(",\"usage\":{\"prompt_tokens\":")
+                .append(tokens).append(",\"total_tokens\":").append(tokens).append("}}");
+        return json.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static String base64(float[] v) {

@@ -222,6 +222,11 @@ public final class KeelServer implements AutoCloseable {
         return config.keys;
     }
 
+    /** Nanoseconds a stream's queued events may wait for more before they are written together. */
+    long streamIntervalNanos() {
+        return config.streamInterval.toNanos();
+    }
+
     long maxRequestBytes() {
         return config.maxRequestBytes;
     }
@@ -329,6 +334,7 @@ public final class KeelServer implements AutoCloseable {
         private int maxTokensLimit = 1024;
         private int defaultMaxTokens = 16;
         private Duration drainTimeout = Duration.ofSeconds(30);
+        private Duration streamInterval = Duration.ofMillis(10);
         private ApiKeys keys = ApiKeys.none();
         private boolean monitors = true;
         private String registry;
@@ -383,6 +389,12 @@ public final class KeelServer implements AutoCloseable {
         /** {@code max_tokens} when a completion request gives none (OpenAI's default is 16). */
         public Builder defaultMaxTokens(int v) { defaultMaxTokens = v; return this; }
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
+        /**
+         * How long a stream's events may wait to go out together with the next ones (default 10 ms; zero writes
+         * every event at once). A write per token per stream cost more than a decoding step of a small model;
+         * the first event and the end of a stream are never held.
+         */
+        public Builder streamInterval(Duration v) { streamInterval = v; return this; }
         public Builder apiKeys(ApiKeys v) { keys = v; return this; }
         /**
          * Whether the server's own runtime gets every default monitor (on by default): {@code /monitor} and
@@ -440,6 +452,9 @@ public final class KeelServer implements AutoCloseable {
             if (keystore != null && keystorePassword == null) {
                 throw new InvalidInputException("the TLS keystore " + keystore + " needs its password "
                         + "(--tls-password-env VAR names the variable that holds it)");
+            }
+            if (streamInterval == null || streamInterval.isNegative()) {
+                throw new InvalidInputException("stream interval must be zero or more, got " + streamInterval);
             }
             if (drainTimeout == null || drainTimeout.isNegative()) {
                 throw new InvalidInputException("drain timeout must be zero or more, got " + drainTimeout);

@@ -8,11 +8,11 @@ import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.ModelFamily;
+import dev.keel.api.monitor.InferenceListener;
 import dev.keel.runtime.KeelRuntime;
 import dev.keel.spi.checkpoint.ChatTemplate;
 import dev.keel.spi.infer.Generation;
 import dev.keel.spi.infer.InferenceEvents;
-import dev.keel.spi.infer.SlidingWindow;
 import dev.keel.spi.infer.StepDecoding;
 import java.util.List;
 import java.util.Optional;
@@ -157,10 +157,12 @@ final class ServedModel implements AutoCloseable {
         InferenceEvents.Builder event = InferenceEvents.start(inferenceId, dev.keel.api.infer.Operation.GENERATE, session.info())
                 .inputs(List.of(request.prompt()));
         long start = System.nanoTime();
-        try (DecodeLoop.Sequence sequence = decoder.sequence(cancelled)) {
+        DecodeLoop.Ticket ticket = null;
+        try {
             // the window slides past the context, as in the sessions: output is bounded by max tokens only
-            Generation.Outcome o = Generation.run(inferenceId, request, session.tokenizer(), Integer.MAX_VALUE,
-                    new SlidingWindow(decoder.context(), sequence, true), guarded);
+            ticket = decoder.submit(new Generation.Decoder(inferenceId, request, session.tokenizer(),
+                    Integer.MAX_VALUE, guarded), cancelled);
+            Generation.Outcome o = ticket.await();
             event.inputTokens(o.promptTokens()).outputTokens(o.result().tokens().length)
                     .firstToken(o.firstTokenNanos()).outputs(List.of(o.result().text()));
             return o.result();
@@ -168,7 +170,8 @@ final class ServedModel implements AutoCloseable {
             event.error(e);
             throw e;
         } finally {
-            event.compute(System.nanoTime() - start).emit(decoding.eventListeners());
+            List<InferenceListener> listeners = ticket != null ? ticket.listeners() : null;
+            event.compute(System.nanoTime() - start).emit(listeners != null ? listeners : decoding.eventListeners());
         }
     }
 

@@ -60,6 +60,57 @@ class ContinuousBatchingTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void concurrent_sampled_streams_deliver_pieces_that_add_up_to_the_in_process_text_of_the_same_seed(
+            @TempDir Path dir) throws Exception {
+        Path folder = ServerFixtures.gpt2(dir.resolve("tiny"), 9, false);
+        // a zero stream interval on one server and the default on the other: every event written alone, or
+        // events held and written together; either way each stream carries exactly its generation's text
+        for (java.time.Duration interval : new java.time.Duration[] {java.time.Duration.ZERO,
+                java.time.Duration.ofMillis(10)}) {
+            try (KeelServer server = KeelServer.builder().backend("onnx").model("tiny", folder.toString()).port(0)
+                    .streamInterval(interval).start();
+                    InferenceSession alone = server.runtime().open(ModelRef.parse(folder.toString()))) {
+                ExecutorService clients = Executors.newFixedThreadPool(PROMPTS.length);
+                try {
+                    List<Future<List<String>>> streams = new ArrayList<>();
+                    for (int i = 0; i < PROMPTS.length; i++) {
+                        String body = "{\"model\":\"tiny\",\"prompt\":" + JsonString.of(PROMPTS[i]) + ",\"max_tokens\":"
+                                + (20 + 3 * i) + ",\"temperature\":0.9,\"seed\":" + (100 + i) + ",\"stream\":true}";
+                        streams.add(clients.submit(() -> events(server, body)));
+                    }
+                    for (int i = 0; i < PROMPTS.length; i++) {
+                        List<String> events = streams.get(i).get();
+                        assertThat(events).as("the stream ends with [DONE]").last().isEqualTo("[DONE]");
+                        StringBuilder text = new StringBuilder();
+                        for (String e : events.subList(0, events.size() - 1)) {
+                            text.append(JsonParser.parseString(e).getAsJsonObject().getAsJsonArray("choices").get(0)
+                                    .getAsJsonObject().get("text").getAsString());
+                        }
+                        String expected = alone.generate(GenerationRequest.builder().prompt(PROMPTS[i])
+                                .maxTokens(20 + 3 * i).temperature(0.9).seed(100 + i).build()).text();
+                        assertThat(text.toString()).as("prompt %s, stream interval %s", PROMPTS[i], interval)
+                                .isEqualTo(expected);
+                    }
+                } finally {
+                    clients.shutdownNow();
+                }
+            }
+        }
+    }
+
+    /** The data of every server-sent event of a streamed completion. */
+    private static List<String> events(KeelServer server, String body) throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> r = ServerFixtures.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(server.url() + "/v1/completions")).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            return lines.filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        }
+    }
+
     /** JSON string literals for prompts with newlines. */
     static final class JsonString {
         static String of(String s) {
