@@ -63,7 +63,24 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
     /** Continuous batching over this session's graph; close the batch before the session. */
     @Override
     public DecodeBatch openBatch() {
-        return new OnnxDecodeBatch(session, config, String.valueOf(info().location()));
+        return new OnnxDecodeBatch(session, config, String.valueOf(info().location()), this::readAlone);
+    }
+
+    /** One sequence read on an empty cache for a batch: its next-token logits and its cache, copied out. */
+    private OnnxDecodeBatch.Alone readAlone(int[] tokens) {
+        try (Step step = forward(new int[][] {tokens}, null)) {
+            int v = config.vocabSize();
+            float[] logits = java.util.Arrays.copyOfRange(step.logits()[0], (tokens.length - 1) * v, tokens.length * v);
+            float[][] cache = new float[step.present().length][];
+            for (int i = 0; i < cache.length; i++) {
+                FloatBuffer b = step.present()[i].getFloatBuffer();
+                cache[i] = new float[b.remaining()];
+                b.get(cache[i]);
+            }
+            return new OnnxDecodeBatch.Alone(logits, cache, tokens.length);
+        } catch (OrtException e) {
+            throw new KeelException("ONNX Runtime failed while reading a sequence into a batch: " + e.getMessage(), e);
+        }
     }
 
     @Override

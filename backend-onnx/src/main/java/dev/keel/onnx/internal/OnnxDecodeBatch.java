@@ -7,38 +7,54 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.model.Gpt2Config;
-import dev.keel.spi.infer.AlignedBatch;
+import dev.keel.spi.infer.DecodeBatch;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Continuous batching on ONNX Runtime: a step is one run of the gpt2 graph on {@code [batch, 1]} tokens after
- * the batch's right-aligned caches, with each row's padding in the graph's optional {@code left_padding}
- * input ({@link Gpt2Graph}). A step's present tensors are the next step's past, so caches stay in the
- * engine between steps; only joining and leaving copy them through Java. Row bookkeeping is
- * {@link AlignedBatch}'s.
+ * Continuous batching on ONNX Runtime with the caches in memory this batch owns. A step is one run of the gpt2
+ * graph on {@code [batch, 1]} tokens after the batch's right-aligned caches ({@code [batch, heads, length,
+ * head_size]} per layer, each row's padding in the graph's {@code left_padding} input, {@link Gpt2Graph});
+ * the run reads the past from one set of direct buffers and writes the present into the other (ONNX
+ * Runtime's pinned outputs), and the two swap. So a step copies no cache through Java, and the row changes
+ * that continuous batching makes all the time touch one row: a sequence joins by writing its own cache (its
+ * prompt read alone) into a new row, slides its window by rewriting its row, and leaves by moving the last
+ * row into its place.
+ *
+ * <p>Why not keep the caches as the runs' own output tensors (as before): those are immutable, so every join,
+ * leave and slide copied the whole batch's caches through Java several times, which on a small model cost
+ * several steps each. Padding columns are no longer cut when the longest sequence leaves; they are cut (one
+ * copy of the batch) only when the cache reaches one and a half contexts, since masked columns cost little.
+ * Masked columns may hold stale finite values: attention gives them a weight of exactly zero.
  */
-final class OnnxDecodeBatch extends AlignedBatch<OnnxDecodeBatch.Kv> {
-    /** Every layer's key and value tensors for some rows, and what owns them (a run's result or this batch). */
-    static final class Kv {
-        final OnnxTensor[] tensors;
-        private final AutoCloseable owner;
-
-        Kv(OnnxTensor[] tensors, AutoCloseable owner) {
-            this.tensors = tensors;
-            this.owner = owner;
-        }
-    }
-
+final class OnnxDecodeBatch implements DecodeBatch {
     private final OrtSession session;
     private final Gpt2Config config;
+    private final Reader reader;
+    private final int heads;
+    private final int headSize;
+    private final int tensors;
+    private final int context;
+    /** Columns the cache may reach before its padding is cut. */
+    private final int maxLength;
+    private final List<Object> keys = new ArrayList<>();
+    private final Map<Object, Integer> rowOf = new HashMap<>();
+    private int[] padding = new int[0];
+    private int length;
+    /** Every layer's keys then values, {@code [rows, heads, length, head_size]} from index 0 of each buffer. */
+    private FloatBuffer[] cache;
+    /** Where the next step writes its present, the same shape with one column more. */
+    private FloatBuffer[] spare;
 
-    OnnxDecodeBatch(OrtSession session, Gpt2Config config, String location) {
-        super(config.nPositions());
+    OnnxDecodeBatch(OrtSession session, Gpt2Config config, String location, Reader reader) {
         if (!session.getInputNames().contains(Gpt2Graph.LEFT_PADDING)) {
             throw new UnsupportedCapabilityException("the ONNX graph of " + location + " has no "
                     + Gpt2Graph.LEFT_PADDING + " input (an export of an older Keel), so it cannot decode "
@@ -47,65 +63,145 @@ final class OnnxDecodeBatch extends AlignedBatch<OnnxDecodeBatch.Kv> {
         }
         this.session = session;
         this.config = config;
+        this.reader = reader;
+        this.heads = config.nHead();
+        this.headSize = config.headSize();
+        this.tensors = 2 * config.nLayer();
+        this.context = config.nPositions();
+        this.maxLength = context + Math.max(1, context / 2);
+        this.cache = new FloatBuffer[tensors];
+        this.spare = new FloatBuffer[tensors];
     }
 
     @Override
-    protected Stepped<Kv> run(int[][] tokens, Kv past, int length, int[] leftPadding) {
-        int b = tokens.length;
-        int t = tokens[0].length;
-        long[] ids = new long[b * t];
-        for (int r = 0; r < b; r++) {
-            for (int p = 0; p < t; p++) {
-                int id = tokens[r][p];
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new InvalidInputException("token " + id + " is outside the vocabulary [0, "
-                            + config.vocabSize() + "); encode the input with this model's tokenizer");
-                }
-                ids[r * t + p] = id;
+    public int context() {
+        return context;
+    }
+
+    @Override
+    public int size() {
+        return keys.size();
+    }
+
+    @Override
+    public float[] add(Object key, int[] tokens) {
+        if (rowOf.containsKey(key)) {
+            throw new IllegalStateException("sequence " + key + " is already in the batch; remove it first");
+        }
+        Alone alone = alone(tokens);
+        int row = keys.size();
+        fit(alone.length);
+        cache = ensure(cache, floats(row + 1, length), floats(row, length));
+        padding = Arrays.copyOf(padding, row + 1);
+        rowOf.put(key, row);
+        keys.add(key);
+        write(row, alone);
+        return alone.logits;
+    }
+
+    @Override
+    public float[] reread(Object key, int[] tokens) {
+        Integer row = rowOf.get(key);
+        if (row == null) {
+            return add(key, tokens);
+        }
+        Alone alone = alone(tokens);
+        fit(alone.length);
+        write(row, alone);
+        return alone.logits;
+    }
+
+    @Override
+    public void remove(Object key) {
+        Integer row = rowOf.remove(key);
+        if (row == null) {
+            return;
+        }
+        int last = keys.size() - 1;
+        if (row != last) {
+            int n = floats(1, length);
+            for (FloatBuffer b : cache) {
+                b.put(row * n, b.duplicate(), last * n, n);
             }
+            padding[row] = padding[last];
+            Object moved = keys.get(last);
+            keys.set(row, moved);
+            rowOf.put(moved, row);
+        }
+        keys.remove(last);
+        padding = Arrays.copyOf(padding, last);
+        if (keys.isEmpty()) {
+            length = 0;
+        }
+    }
+
+    @Override
+    public float[][] step(List<?> order, int[] tokens) {
+        int rows = keys.size();
+        if (order.size() != rows || tokens.length != rows) {
+            throw new IllegalStateException("a step advances all " + rows + " sequences of the batch; got "
+                    + order.size() + " keys and " + tokens.length + " tokens");
+        }
+        if (rows == 0) {
+            return new float[0][];
+        }
+        long[] ids = new long[rows];
+        int[] rowAt = new int[rows];
+        boolean[] seen = new boolean[rows];
+        for (int i = 0; i < rows; i++) {
+            Integer row = rowOf.get(order.get(i));
+            if (row == null || seen[row]) {
+                throw new IllegalStateException("sequence " + order.get(i) + " is not in the batch, or named twice");
+            }
+            seen[row] = true;
+            rowAt[i] = row;
+            ids[row] = checked(tokens[i]);
+        }
+        int minPadding = Integer.MAX_VALUE;
+        for (int r = 0; r < rows; r++) {
+            if (length - padding[r] >= context) {
+                throw new InvalidInputException("sequence " + keys.get(r) + " holds " + (length - padding[r])
+                        + " tokens, the model's whole context; remove it and add its newer tokens again");
+            }
+            minPadding = Math.min(minPadding, padding[r]);
+        }
+        if (length + 1 > maxLength) {
+            relayout(length - minPadding);
+        }
+        spare = ensure(spare, floats(rows, length + 1), 0);
+        long[] pad = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            pad[r] = padding[r];
         }
         List<OnnxTensor> owned = new ArrayList<>();
         try {
             Map<String, OnnxTensor> inputs = new HashMap<>();
-            OnnxTensor idTensor = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(ids), new long[] {b, t});
-            owned.add(idTensor);
-            inputs.put(Gpt2Graph.INPUT_IDS, idTensor);
-            Kv from = past != null ? past : emptyPast(b);
-            if (past == null) {
-                owned.addAll(java.util.Arrays.asList(from.tensors));
+            inputs.put(Gpt2Graph.INPUT_IDS, own(owned, OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(ids),
+                    new long[] {rows, 1})));
+            inputs.put(Gpt2Graph.LEFT_PADDING, own(owned, OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(pad),
+                    new long[] {rows})));
+            Map<String, OnnxTensor> present = new HashMap<>();
+            long[] pastShape = {rows, heads, length, headSize};
+            long[] presentShape = {rows, heads, length + 1, headSize};
+            for (int i = 0; i < tensors; i++) {
+                inputs.put(pastName(i), own(owned, OnnxTensor.createTensor(Ort.env(),
+                        view(cache[i], floats(rows, length)), pastShape)));
+                present.put(presentName(i), own(owned, OnnxTensor.createTensor(Ort.env(),
+                        view(spare[i], floats(rows, length + 1)), presentShape)));
             }
-            for (int i = 0; i < config.nLayer(); i++) {
-                inputs.put(Gpt2Graph.pastKey(i), from.tensors[2 * i]);
-                inputs.put(Gpt2Graph.pastValue(i), from.tensors[2 * i + 1]);
+            float[][] byRow;
+            try (OrtSession.Result result = session.run(inputs, Set.of(Gpt2Graph.LOGITS), present)) {
+                byRow = logits((OnnxTensor) result.get(Gpt2Graph.LOGITS).orElseThrow(), rows);
             }
-            {
-                long[] pad = new long[leftPadding == null ? 1 : b];
-                for (int r = 0; leftPadding != null && r < b; r++) {
-                    pad[r] = leftPadding[r];
-                }
-                OnnxTensor padTensor = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(pad), new long[] {pad.length});
-                owned.add(padTensor);
-                inputs.put(Gpt2Graph.LEFT_PADDING, padTensor);
+            FloatBuffer[] swap = cache;
+            cache = spare;
+            spare = swap;
+            length++;
+            float[][] logits = new float[rows][];
+            for (int i = 0; i < rows; i++) {
+                logits[i] = byRow[rowAt[i]];
             }
-            OrtSession.Result result = session.run(inputs);
-            try {
-                FloatBuffer all = ((OnnxTensor) result.get(Gpt2Graph.LOGITS).orElseThrow()).getFloatBuffer();
-                int v = config.vocabSize();
-                float[][] logits = new float[b][v];
-                for (int r = 0; r < b; r++) {
-                    all.position((r * t + t - 1) * v);
-                    all.get(logits[r]);
-                }
-                OnnxTensor[] present = new OnnxTensor[2 * config.nLayer()];
-                for (int i = 0; i < config.nLayer(); i++) {
-                    present[2 * i] = (OnnxTensor) result.get(Gpt2Graph.presentKey(i)).orElseThrow();
-                    present[2 * i + 1] = (OnnxTensor) result.get(Gpt2Graph.presentValue(i)).orElseThrow();
-                }
-                return new Stepped<>(logits, new Kv(present, result));
-            } catch (RuntimeException e) {
-                result.close();
-                throw e;
-            }
+            return logits;
         } catch (OrtException e) {
             throw new KeelException("ONNX Runtime failed while decoding a batch: " + e.getMessage(), e);
         } finally {
@@ -113,59 +209,132 @@ final class OnnxDecodeBatch extends AlignedBatch<OnnxDecodeBatch.Kv> {
         }
     }
 
-    private Kv emptyPast(int rows) {
-        return fromArrays(new float[2 * config.nLayer()][0], rows, 0);
-    }
-
     @Override
-    protected Kv realign(Kv cache, int length, int[] rows, int newLength) {
-        float[][] arrays = new float[cache.tensors.length][];
-        for (int i = 0; i < arrays.length; i++) {
-            arrays[i] = AlignedBatch.realign(read(cache.tensors[i]), config.nHead(), length, config.headSize(), rows,
-                    newLength);
+    public void close() {
+        keys.clear();
+        rowOf.clear();
+        padding = new int[0];
+        length = 0;
+        cache = new FloatBuffer[tensors];
+        spare = new FloatBuffer[tensors];
+    }
+
+    /**
+     * A sequence's tokens read alone: its next-token logits and its cache, {@code [heads, length, head_size]} per
+     * tensor (every layer's key then value).
+     */
+    record Alone(float[] logits, float[][] cache, int length) { }
+
+    /** Reads one sequence on an empty cache (the session's own forward pass). */
+    interface Reader {
+        Alone read(int[] tokens);
+    }
+
+    private Alone alone(int[] tokens) {
+        if (tokens == null || tokens.length == 0 || tokens.length > context) {
+            throw new InvalidInputException("a sequence joins with 1 to " + context + " tokens, got "
+                    + (tokens == null ? 0 : tokens.length));
         }
-        return fromArrays(arrays, rows.length, newLength);
+        return reader.read(tokens);
     }
 
-    @Override
-    protected Kv concat(Kv first, Kv second, int length) {
-        float[][] arrays = new float[first.tensors.length][];
-        int rows = 0;
-        for (int i = 0; i < arrays.length; i++) {
-            arrays[i] = concat(read(first.tensors[i]), read(second.tensors[i]));
-            rows = arrays[i].length / (config.nHead() * length * config.headSize());
+    /** Widens the cache when a sequence of {@code columns} tokens would not fit (the first one sets the length). */
+    private void fit(int columns) {
+        if (keys.isEmpty()) {
+            length = columns;
+        } else if (columns > length) {
+            relayout(columns);
         }
-        return fromArrays(arrays, rows, length);
     }
 
-    private static float[] read(OnnxTensor tensor) {
-        FloatBuffer buffer = tensor.getFloatBuffer();
-        float[] out = new float[buffer.remaining()];
-        buffer.get(out);
-        return out;
-    }
-
-    private Kv fromArrays(float[][] arrays, int rows, int length) {
-        List<OnnxTensor> created = new ArrayList<>();
-        try {
-            long[] shape = {rows, config.nHead(), length, config.headSize()};
-            for (float[] a : arrays) {
-                created.add(OnnxTensor.createTensor(Ort.env(), FloatBuffer.wrap(a), shape));
+    /** Writes a sequence's own cache into {@code row}, right-aligned. */
+    private void write(int row, Alone alone) {
+        int p = alone.length;
+        for (int i = 0; i < tensors; i++) {
+            for (int h = 0; h < heads; h++) {
+                cache[i].put(((row * heads + h) * length + (length - p)) * headSize, alone.cache[i],
+                        h * p * headSize, p * headSize);
             }
-        } catch (OrtException e) {
-            created.forEach(OnnxTensor::close);
-            throw new KeelException("ONNX Runtime cannot hold a batch cache: " + e.getMessage(), e);
         }
-        OnnxTensor[] tensors = created.toArray(new OnnxTensor[0]);
-        return new Kv(tensors, () -> created.forEach(OnnxTensor::close));
+        padding[row] = length - p;
     }
 
-    @Override
-    protected void free(Kv cache) {
-        try {
-            cache.owner.close();
-        } catch (Exception e) {
-            throw new KeelException("cannot free a batch cache: " + e.getMessage(), e);
+    /** Every row right-aligned in {@code newLength} columns: padding added on the left, or cut. */
+    private void relayout(int newLength) {
+        int rows = keys.size();
+        int kept = Math.min(length, newLength);
+        spare = ensure(spare, floats(rows, newLength), 0);
+        for (int i = 0; i < tensors; i++) {
+            FloatBuffer from = cache[i].duplicate();
+            for (int r = 0; r < rows; r++) {
+                for (int h = 0; h < heads; h++) {
+                    spare[i].put(((r * heads + h) * newLength + (newLength - kept)) * headSize, from,
+                            ((r * heads + h) * length + (length - kept)) * headSize, kept * headSize);
+                }
+            }
         }
+        for (int r = 0; r < rows; r++) {
+            padding[r] = Math.max(0, padding[r] + newLength - length);
+        }
+        FloatBuffer[] swap = cache;
+        cache = spare;
+        spare = swap;
+        length = newLength;
+    }
+
+    private int floats(int rows, int columns) {
+        return Math.multiplyExact(Math.multiplyExact(rows, heads), Math.multiplyExact(columns, headSize));
+    }
+
+    /** Buffers of at least {@code floats} floats, keeping the first {@code keep} floats of each (grown by half). */
+    private static FloatBuffer[] ensure(FloatBuffer[] buffers, int floats, int keep) {
+        for (int i = 0; i < buffers.length; i++) {
+            FloatBuffer b = buffers[i];
+            if (b == null || b.capacity() < floats) {
+                int capacity = b == null ? floats : Math.max(floats, b.capacity() + b.capacity() / 2);
+                FloatBuffer grown = ByteBuffer.allocateDirect(Math.multiplyExact(capacity, Float.BYTES))
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                if (b != null && keep > 0) {
+                    grown.put(0, b.duplicate(), 0, keep);
+                }
+                buffers[i] = grown;
+            }
+        }
+        return buffers;
+    }
+
+    /** The first {@code floats} floats of a direct buffer, as a buffer ONNX Runtime reads and writes in place. */
+    private static FloatBuffer view(FloatBuffer buffer, int floats) {
+        return buffer.duplicate().position(0).limit(floats).slice();
+    }
+
+    private float[][] logits(OnnxTensor tensor, int rows) {
+        FloatBuffer all = tensor.getFloatBuffer();
+        float[][] logits = new float[rows][config.vocabSize()];
+        for (float[] row : logits) {
+            all.get(row);
+        }
+        return logits;
+    }
+
+    private long checked(int id) {
+        if (id < 0 || id >= config.vocabSize()) {
+            throw new InvalidInputException("token " + id + " is outside the vocabulary [0, " + config.vocabSize()
+                    + "); encode the input with this model's tokenizer");
+        }
+        return id;
+    }
+
+    private String pastName(int tensor) {
+        return tensor % 2 == 0 ? Gpt2Graph.pastKey(tensor / 2) : Gpt2Graph.pastValue(tensor / 2);
+    }
+
+    private String presentName(int tensor) {
+        return tensor % 2 == 0 ? Gpt2Graph.presentKey(tensor / 2) : Gpt2Graph.presentValue(tensor / 2);
+    }
+
+    private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor tensor) {
+        owned.add(tensor);
+        return tensor;
     }
 }
