@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Result;
 import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -96,6 +97,26 @@ final class TfDecodeBatch extends AlignedBatch<TfDecodeBatch.Kv> {
             tensors.add(TfTensors.floats(a, rows, config.nHead(), length, config.headSize()));
         }
         return new Kv(tensors, () -> tensors.forEach(Tensor::close));
+    }
+
+    /** TensorFlow's tensors are host memory this batch owns once a run returned them: rows are written in place. */
+    @Override
+    protected boolean overwrites() {
+        return true;
+    }
+
+    @Override
+    protected void overwrite(Kv cache, int length, int row, Kv rowCache, int rowLength) {
+        int heads = config.nHead();
+        int headSize = config.headSize();
+        for (int i = 0; i < cache.tensors.size(); i++) {
+            float[] from = TfTensors.read(rowCache.tensors.get(i));
+            FloatDataBuffer to = cache.tensors.get(i).asRawTensor().data().asFloats();
+            for (int h = 0; h < heads; h++) {
+                to.offset(((long) (row * heads + h) * length + (length - rowLength)) * headSize)
+                        .write(from, h * rowLength * headSize, rowLength * headSize);
+            }
+        }
     }
 
     @Override

@@ -56,6 +56,24 @@ public abstract class AlignedBatch<C> implements DecodeBatch {
     /** Frees a cache this batch no longer uses. */
     protected abstract void free(C cache);
 
+    /**
+     * Whether {@link #overwrite} works on this backend's caches, so that a sequence whose window slid is read
+     * again into its own row instead of leaving the batch and joining again (each a copy of the whole batch's
+     * caches).
+     */
+    protected boolean overwrites() {
+        return false;
+    }
+
+    /**
+     * Writes {@code rowCache} (one row, {@code rowLength} columns) into row {@code row} of {@code cache}
+     * ({@code length >= rowLength} columns), right-aligned, in place; the columns on its left keep what they held
+     * (they become padding, masked out). Only called when {@link #overwrites()}.
+     */
+    protected void overwrite(C cache, int length, int row, C rowCache, int rowLength) {
+        throw new UnsupportedOperationException("this batch cannot write a row of its caches in place");
+    }
+
     @Override
     public final int context() {
         return context;
@@ -141,6 +159,22 @@ public abstract class AlignedBatch<C> implements DecodeBatch {
             logits[i] = out.logits()[positionOf[i]];
         }
         return logits;
+    }
+
+    @Override
+    public final float[] reread(Object key, int[] tokens) {
+        Integer row = rowOf.get(key);
+        if (row == null || !overwrites() || tokens == null || tokens.length == 0 || tokens.length > length) {
+            return DecodeBatch.super.reread(key, tokens);
+        }
+        Stepped<C> alone = run(new int[][] {tokens}, null, 0, null);
+        try {
+            overwrite(cache, length, row, alone.cache(), tokens.length);
+        } finally {
+            free(alone.cache());
+        }
+        padding[row] = length - tokens.length;
+        return alone.logits()[0];
     }
 
     @Override
