@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A model served as {@code registry:NAME@ALIAS} follows a promotion under load: requests in flight finish on
- * the old version, new ones go to the new version, and not one request fails during the switch.
+ * the old version, new ones go to the new version, and not one request fails during the switch; all the while
+ * the requests are decoded together (continuous batching across the two versions).
  */
 class AliasSwitchTest {
     private static final String BODY = "{\"model\":\"tiny\",\"prompt\":\"abc\",\"max_tokens\":12,\"temperature\":0}";
@@ -48,6 +49,7 @@ class AliasSwitchTest {
             assertThat(first).as("the two versions answer differently, so the switch shows").isNotEqualTo(second);
             try (KeelServer server = KeelServer.builder().runtime(runtime).model("tiny", "registry:tiny@prod")
                     .port(0).start()) {
+                assertThat(server.model("tiny").batched()).as("an alias is served with continuous batching").isTrue();
                 ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
                 AtomicInteger onFirst = new AtomicInteger();
                 AtomicInteger onSecond = new AtomicInteger();

@@ -2,6 +2,7 @@ package dev.keel.runtime.iterate;
 
 import dev.keel.api.SessionClosedException;
 import dev.keel.api.KeelException;
+import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.data.Split;
 import dev.keel.api.data.TextCorpus;
 import dev.keel.api.infer.ClassificationResult;
@@ -17,9 +18,17 @@ import dev.keel.api.iterate.ModelNotFoundException;
 import dev.keel.api.iterate.ModelRegistry;
 import dev.keel.api.iterate.ModelVersion;
 import dev.keel.api.iterate.RegistryEvent;
+import dev.keel.api.monitor.InferenceListener;
 import dev.keel.api.tokenize.Tokenizer;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.infer.StepDecoding;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,8 +41,13 @@ import java.util.function.Function;
  * fails because of a switch. If the new version cannot be opened (its files were tampered with, say) the
  * session keeps serving the version it has and reports the failure in {@link #lastSwitchFailure()}; a deleted
  * alias likewise leaves the current version serving.
+ *
+ * <p>It decodes sequences together ({@link StepDecoding}) when its versions do: a batch adds each new sequence
+ * to the batch of the version that is current then, and a sequence stays on the version it started on until
+ * it leaves (a sliding window reads it again there), so a promotion never changes a running generation's
+ * model and requests that arrive after it are decoded by the new version at once.
  */
-public final class AliasFollowingSession implements InferenceSession {
+public final class AliasFollowingSession implements InferenceSession, StepDecoding {
     private final ModelRegistry registry;
     private final String name;
     private final String alias;
@@ -233,6 +247,160 @@ public final class AliasFollowingSession implements InferenceSession {
     @Override
     public float[][] logits(int[] tokens) {
         return call(s -> s.logits(tokens));
+    }
+
+    /**
+     * A batch over the alias's versions: one batch per version in use, each holding its version open. Fails
+     * with {@link UnsupportedCapabilityException} when the current version cannot decode sequences together.
+     */
+    @Override
+    public DecodeBatch openBatch() {
+        return new FollowingBatch();
+    }
+
+    /** The listeners of the version that is current now (a batch tells the version of each of its sequences). */
+    @Override
+    public List<InferenceListener> eventListeners() {
+        return call(s -> decoding(s).eventListeners());
+    }
+
+    private StepDecoding decoding(InferenceSession version) {
+        return StepDecoding.of(version).orElseThrow(() -> new UnsupportedCapabilityException("version "
+                + currentVersion() + " of registry:" + name + "@" + alias + " (" + version.getClass().getSimpleName()
+                + ") cannot decode sequences together; it serves one generation at a time"));
+    }
+
+    /** Sequences decoded on the versions they joined on: each version's batch holds a reference on its version. */
+    private final class FollowingBatch implements DecodeBatch {
+        private final Map<Slot, DecodeBatch> batches = new LinkedHashMap<>();
+        private final Map<Object, Slot> slotOf = new HashMap<>();
+
+        FollowingBatch() {
+            current(); // fails now when the current version cannot decode together
+        }
+
+        /** The current version's batch, opened (with a reference on the version) when it has none yet. */
+        private Map.Entry<Slot, DecodeBatch> current() {
+            Slot s = acquire();
+            DecodeBatch b = batches.get(s);
+            if (b != null) {
+                s.release(); // its batch holds a reference already
+                return Map.entry(s, b);
+            }
+            try {
+                b = decoding(s.session).openBatch();
+            } catch (RuntimeException e) {
+                s.release();
+                throw e;
+            }
+            batches.put(s, b);
+            return Map.entry(s, b);
+        }
+
+        @Override
+        public int context() {
+            return current().getValue().context();
+        }
+
+        @Override
+        public int size() {
+            return slotOf.size();
+        }
+
+        @Override
+        public float[] add(Object key, int[] tokens) {
+            if (slotOf.containsKey(key)) {
+                throw new IllegalStateException("sequence " + key + " is already in the batch; remove it first");
+            }
+            Map.Entry<Slot, DecodeBatch> c = current();
+            float[] logits = c.getValue().add(key, tokens);
+            slotOf.put(key, c.getKey());
+            retire();
+            return logits;
+        }
+
+        @Override
+        public float[] reread(Object key, int[] tokens) {
+            Slot s = slotOf.get(key);
+            return s == null ? add(key, tokens) : batches.get(s).reread(key, tokens);
+        }
+
+        @Override
+        public float[][] step(List<?> keys, int[] tokens) {
+            if (keys.size() != slotOf.size() || tokens.length != keys.size()) {
+                throw new IllegalStateException("a step advances all " + slotOf.size() + " sequences of the batch; "
+                        + "got " + keys.size() + " keys and " + tokens.length + " tokens");
+            }
+            float[][] logits = new float[keys.size()][];
+            for (Map.Entry<Slot, DecodeBatch> e : batches.entrySet()) {
+                List<Object> mine = new ArrayList<>();
+                List<Integer> at = new ArrayList<>();
+                for (int i = 0; i < keys.size(); i++) {
+                    if (slotOf.get(keys.get(i)) == e.getKey()) {
+                        mine.add(keys.get(i));
+                        at.add(i);
+                    }
+                }
+                if (mine.isEmpty()) {
+                    continue;
+                }
+                int[] own = new int[mine.size()];
+                for (int j = 0; j < own.length; j++) {
+                    own[j] = tokens[at.get(j)];
+                }
+                float[][] out = e.getValue().step(mine, own);
+                for (int j = 0; j < out.length; j++) {
+                    logits[at.get(j)] = out[j];
+                }
+            }
+            for (int i = 0; i < logits.length; i++) {
+                if (logits[i] == null) {
+                    throw new IllegalStateException("sequence " + keys.get(i) + " is not in the batch, or named twice");
+                }
+            }
+            return logits;
+        }
+
+        @Override
+        public void remove(Object key) {
+            Slot s = slotOf.remove(key);
+            if (s != null) {
+                batches.get(s).remove(key);
+                retire();
+            }
+        }
+
+        @Override
+        public List<InferenceListener> eventListeners(Object key) {
+            Slot s = slotOf.get(key);
+            return s == null ? null : decoding(s.session).eventListeners();
+        }
+
+        /** Closes the batches of versions that are no longer current once their last sequence left. */
+        private void retire() {
+            Slot now = current;
+            for (Iterator<Map.Entry<Slot, DecodeBatch>> it = batches.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Slot, DecodeBatch> e = it.next();
+                if (e.getKey() != now && e.getValue().size() == 0) {
+                    it.remove();
+                    e.getValue().close();
+                    e.getKey().release();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Map.Entry<Slot, DecodeBatch> e : batches.entrySet()) {
+                try {
+                    e.getValue().close();
+                } finally {
+                    e.getKey().release();
+                }
+            }
+            batches.clear();
+            slotOf.clear();
+        }
     }
 
     @Override
