@@ -115,18 +115,25 @@ public final class ServeBenchmark {
 
             System.out.println();
             System.out.println("== server overhead over in-process calls on the same session, 1 client (p50; "
-                    + "in-process and HTTP calls alternate)");
+                    + "in-process and HTTP calls alternate; HTTP through the JDK HttpClient and through a plain "
+                    + "keep-alive HTTP/1.1 client, which shows what the server adds without the JDK client's own "
+                    + "thread hand-offs)");
             InferenceSession minilm = server.session("minilm");
             InferenceSession g = server.session("gpt2");
             int blocks = (int) Math.max(5, Math.round(scale * 30));
-            overhead("embeddings, 1 sentence", blocks, 10,
-                    i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])),
-                    i -> post(server, "/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
-                            + SENTENCES[i % SENTENCES.length] + "\"}"));
-            overhead("completions, 64 tokens", Math.max(3, blocks / 5), 4,
-                    i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length]).maxTokens(64)
-                            .temperature(0.8).seed(i).build()),
-                    i -> post(server, "/v1/completions", completion(i, false)));
+            try (PlainHttp plain = new PlainHttp(server.port())) {
+                overhead("embeddings, 1 sentence", blocks, 10,
+                        i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])),
+                        i -> post(server, "/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
+                                + SENTENCES[i % SENTENCES.length] + "\"}"),
+                        i -> plain.post("/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
+                                + SENTENCES[i % SENTENCES.length] + "\"}"));
+                overhead("completions, 64 tokens", Math.max(3, blocks / 5), 4,
+                        i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length]).maxTokens(64)
+                                .temperature(0.8).seed(i).build()),
+                        i -> post(server, "/v1/completions", completion(i, false)),
+                        i -> plain.post("/v1/completions", completion(i, false)));
+            }
 
             generation(server, gpt2, null, (int) Math.max(1, Math.round(scale * 3)));
         }
@@ -139,10 +146,14 @@ public final class ServeBenchmark {
         System.out.println();
         System.out.println("== generation tokens/s, streams of 64 tokens (SSE)" + (backend == null ? "" : ", gpt2 on "
                 + backend));
-        double one = tokens(server, 1, perStream, "one stream");
+        // a first pass warms the JIT and the engine's allocations for every batch size, so neither figure pays it
+        tokens(server, 16, 1, null);
+        // one stream runs 4x as many requests as each of the 16, so that its figure is not a fraction of a second
+        double one = tokens(server, 1, 4 * perStream, "one stream");
         double batched = tokens(server, 16, perStream, "16 streams, continuous batching");
         try (KeelServer sequential = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
                 .maxQueue(256).maxBatch(1).maxTokensLimit(256).start()) {
+            tokens(sequential, 16, 1, null);
             double alone = tokens(sequential, 16, perStream, "16 streams, one decoded at a time (--max-batch 1)");
             System.out.printf(Locale.ROOT, "continuous batching: %.2fx one stream, %.2fx one-at-a-time decoding%n",
                     batched / one, batched / alone);
@@ -294,13 +305,14 @@ public final class ServeBenchmark {
                 percentile(run.latencies, 0.99), run.errors > 0 ? "  (" + run.errors + " errors)" : "");
     }
 
-    private static void overhead(String workload, int blocks, int perBlock, IntFunction<Object> inProcess, Call http)
-            throws Exception {
+    private static void overhead(String workload, int blocks, int perBlock, IntFunction<Object> inProcess, Call http,
+            Call plain) throws Exception {
         int n = blocks * perBlock;
         long[] local = new long[n];
         long[] remote = new long[n];
+        long[] lean = new long[n];
         for (int i = 0; i < n; i++) {
-            // alternate call by call, each after the same short pause, so both see the same load and the same
+            // alternate call by call, each after the same short pause, so all see the same load and the same
             // scheduler treatment of a thread that wakes up (a busy box favours waking threads)
             Thread.sleep(2);
             long t = System.nanoTime();
@@ -310,11 +322,84 @@ public final class ServeBenchmark {
             t = System.nanoTime();
             http.run(i);
             remote[i] = System.nanoTime() - t;
+            Thread.sleep(2);
+            t = System.nanoTime();
+            plain.run(i);
+            lean[i] = System.nanoTime() - t;
         }
         double l = percentile(local, 0.5);
         double r = percentile(remote, 0.5);
-        System.out.printf(Locale.ROOT, "%-32s in-process %8.2f ms  HTTP %8.2f ms  overhead %+6.1f%% (%+.2f ms)%n",
-                workload, l, r, 100 * (r - l) / l, r - l);
+        double p = percentile(lean, 0.5);
+        System.out.printf(Locale.ROOT, "%-24s in-process %7.2f ms  JDK client %7.2f ms (%+6.1f%%, %+.2f ms)  plain "
+                + "client %7.2f ms (%+6.1f%%, %+.2f ms)%n", workload, l, r, 100 * (r - l) / l, r - l, p,
+                100 * (p - l) / l, p - l);
+    }
+
+    /**
+     * A minimal blocking HTTP/1.1 client on one keep-alive connection (TCP_NODELAY): writes a POST, reads the
+     * status line, the headers and a Content-Length or chunked body. The caller's thread does it all, as a lean
+     * client library (curl, a Netty client) would.
+     */
+    private static final class PlainHttp implements AutoCloseable {
+        private final java.net.Socket socket;
+        private final java.io.OutputStream out;
+        private final java.io.BufferedInputStream in;
+
+        PlainHttp(int port) throws IOException {
+            socket = new java.net.Socket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
+            out = new java.io.BufferedOutputStream(socket.getOutputStream());
+            in = new java.io.BufferedInputStream(socket.getInputStream());
+        }
+
+        void post(String path, String json) throws IOException {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            String status = line();
+            long length = -1;
+            boolean chunked = false;
+            for (String h = line(); !h.isEmpty(); h = line()) {
+                String lower = h.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Long.parseLong(lower.substring(15).trim());
+                } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                    chunked = true;
+                }
+            }
+            if (chunked) {
+                for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
+                    in.readNBytes(size);
+                    line();
+                }
+                line();
+            } else if (length > 0) {
+                in.readNBytes((int) length);
+            }
+            if (!status.startsWith("HTTP/1.1 200")) {
+                throw new IOException(status);
+            }
+        }
+
+        private String line() throws IOException {
+            StringBuilder b = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new java.io.EOFException("the server closed the connection");
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+            return b.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     private static double percentile(long[] nanos, double p) {
@@ -323,7 +408,10 @@ public final class ServeBenchmark {
         return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))] / 1e6;
     }
 
-    /** Streams {@code clients x perClient} 64-token completions and prints the generated tokens per second. */
+    /**
+     * Streams {@code clients x perClient} 64-token completions and prints the generated tokens per second (a
+     * null label: a warm-up, not printed).
+     */
     private static double tokens(KeelServer server, int clients, int perClient, String label) throws Exception {
         AtomicLong tokens = new AtomicLong();
         Run run = load(clients, clients * perClient, i -> {
@@ -334,7 +422,8 @@ public final class ServeBenchmark {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
-                    if (line.startsWith("data: {")) {
+                    // only the usage chunk is parsed: the client shares the machine with the server
+                    if (line.startsWith("data: {") && line.contains("\"usage\"")) {
                         JsonObject chunk = JsonParser.parseString(line.substring(6)).getAsJsonObject();
                         if (chunk.has("usage") && !chunk.get("usage").isJsonNull()) {
                             tokens.addAndGet(chunk.getAsJsonObject("usage").get("completion_tokens").getAsLong());
@@ -344,6 +433,9 @@ public final class ServeBenchmark {
             }
         });
         double perSecond = tokens.get() / (run.wallNanos / 1e9);
+        if (label == null) {
+            return perSecond;
+        }
         System.out.printf(Locale.ROOT, "%-52s %6d tokens in %6.2f s  %8.1f tokens/s  p50 %7.1f ms per stream%s%n",
                 label, tokens.get(), run.wallNanos / 1e9, perSecond, percentile(run.latencies, 0.5),
                 run.errors > 0 ? "  (" + run.errors + " errors)" : "");
