@@ -25,11 +25,15 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Why one thread does it all: on a small model a step costs well under a millisecond, and waking every
  * sequence's request thread once per step (to sample and write) cost more than the step. Now a request
- * thread wakes twice per generation (the stepping thread picking it up, and its end), whatever its length.
+ * thread wakes at most twice per generation (picked up, ended), whatever its length.
+ *
+ * <p>Who steps: one thread at a time ({@code stepping}). A request that finds no one stepping steps the batch
+ * itself until its own generation ends (so a lone request pays no thread hand-off at all), taking in whoever
+ * joins meanwhile, and then hands what is left to the model's stepping thread, which runs while there is work.
  */
 final class DecodeLoop implements AutoCloseable {
     /** One generation handed to the loop: driven by the stepping thread, awaited by its request thread. */
-    static final class Ticket {
+    final class Ticket {
         private final Generation.Decoder decoder;
         private final SlidingWindow window;
         private final BooleanSupplier cancelled;
@@ -38,6 +42,8 @@ final class DecodeLoop implements AutoCloseable {
         private volatile RuntimeException failure;
         /** The token the next step feeds (stepping thread only). */
         private int next;
+        /** Whether its request thread steps the batch until it ends (no one was stepping when it came). */
+        private boolean leads;
         /** Who hears about this generation when not the session's listeners (set when it joins). */
         private volatile List<InferenceListener> listeners;
 
@@ -52,6 +58,10 @@ final class DecodeLoop implements AutoCloseable {
          * abandons the generation (it leaves the batch at the next step) and throws {@link CancellationException}.
          */
         Generation.Outcome await() {
+            if (leads) {
+                leads = false;
+                drive(this);
+            }
             try {
                 ended.await();
             } catch (InterruptedException e) {
@@ -89,11 +99,15 @@ final class DecodeLoop implements AutoCloseable {
     private final int maxBatch;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    /** Signalled when a stepper stops stepping. */
+    private final Condition released = lock.newCondition();
     private final ArrayDeque<Ticket> joins = new ArrayDeque<>();
     /** Sequences in the batch (stepping thread only). */
     private final List<Ticket> members = new ArrayList<>();
     private final Thread stepper;
     private boolean closed;
+    /** Whether a thread is stepping the batch now (guarded by {@code lock}; the stepper alone touches {@code members}). */
+    private boolean stepping;
     private volatile int running;
     private volatile long stepCount;
     private volatile long stepRows;
@@ -134,7 +148,8 @@ final class DecodeLoop implements AutoCloseable {
     /**
      * Hands a generation to the loop; it joins the batch at the next step. Its listener is called on the
      * stepping thread and must not block. Once {@code cancelled} says so, the generation leaves the batch and
-     * ends with {@link CancellationException}.
+     * ends with {@link CancellationException}. Call {@link Ticket#await()} next, on the same thread: when no
+     * one was stepping, that thread steps the batch until its generation ends.
      */
     Ticket submit(Generation.Decoder decoder, BooleanSupplier cancelled) {
         Ticket t = new Ticket(decoder, batch.context(), cancelled);
@@ -148,7 +163,10 @@ final class DecodeLoop implements AutoCloseable {
                 throw shuttingDown();
             }
             joins.add(t);
-            work.signal();
+            if (!stepping) {
+                stepping = true;
+                t.leads = true;
+            }
         } finally {
             lock.unlock();
         }
@@ -159,17 +177,41 @@ final class DecodeLoop implements AutoCloseable {
         return new KeelException("the model is shutting down; retry on another replica");
     }
 
+    /** The stepping thread: steps while there is work and no request thread does. */
     private void loop() {
+        while (true) {
+            lock.lock();
+            try {
+                while (!closed && (stepping || (joins.isEmpty() && members.isEmpty()))) {
+                    work.awaitUninterruptibly();
+                }
+                if (closed) {
+                    return;
+                }
+                stepping = true;
+            } finally {
+                lock.unlock();
+            }
+            drive(null);
+        }
+    }
+
+    /**
+     * Steps the batch (the caller holds {@code stepping}) until {@code until} has ended, or, for the stepping
+     * thread ({@code until} null), until no work is left; then lets go, waking the stepping thread if work is left.
+     */
+    private void drive(Ticket until) {
+        boolean letGo = false;
         try {
             while (true) {
                 List<Ticket> joining = new ArrayList<>();
                 lock.lock();
                 try {
-                    while (!closed && joins.isEmpty() && members.isEmpty()) {
-                        work.awaitUninterruptibly();
-                    }
-                    if (closed) {
-                        break;
+                    boolean idle = joins.isEmpty() && members.isEmpty();
+                    if (closed || (until != null ? until.ended.getCount() == 0 : idle)) {
+                        release(!idle);
+                        letGo = true;
+                        return;
                     }
                     while (!joins.isEmpty() && members.size() + joining.size() < maxBatch) {
                         joining.add(joins.poll());
@@ -183,21 +225,24 @@ final class DecodeLoop implements AutoCloseable {
                 step();
             }
         } finally {
-            List<Ticket> pending;
-            lock.lock();
-            try {
-                closed = true;
-                pending = new ArrayList<>(joins);
-                joins.clear();
-            } finally {
-                lock.unlock();
+            if (!letGo) {
+                lock.lock();
+                try {
+                    release(true);
+                } finally {
+                    lock.unlock();
+                }
             }
-            pending.addAll(members);
-            members.clear();
-            running = 0;
-            pending.forEach(t -> t.fail(shuttingDown()));
-            batch.close();
         }
+    }
+
+    /** Stops stepping (lock held); the stepping thread takes over when work is left. */
+    private void release(boolean workLeft) {
+        stepping = false;
+        if (workLeft) {
+            work.signal();
+        }
+        released.signalAll();
     }
 
     private void join(Ticket t) {
@@ -288,10 +333,19 @@ final class DecodeLoop implements AutoCloseable {
     /** Stops the loop: waiting and running generations fail with a shutting-down error, and the batch is freed. */
     @Override
     public void close() {
+        List<Ticket> pending;
         lock.lock();
         try {
             closed = true;
-            work.signal();
+            work.signalAll();
+            while (stepping) {
+                released.awaitUninterruptibly();
+            }
+            pending = new ArrayList<>(joins);
+            joins.clear();
+            pending.addAll(members);
+            members.clear();
+            running = 0;
         } finally {
             lock.unlock();
         }
@@ -303,6 +357,8 @@ final class DecodeLoop implements AutoCloseable {
                 interrupted = true;
             }
         }
+        pending.forEach(t -> t.fail(shuttingDown()));
+        batch.close();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
