@@ -32,7 +32,9 @@ import java.util.Set;
  * <p>Why not keep the caches as the runs' own output tensors (as before): those are immutable, so every join,
  * leave and slide copied the whole batch's caches through Java several times, which on a small model cost
  * several steps each. Padding columns are no longer cut when the longest sequence leaves; they are cut (one
- * copy of the batch) only when the cache reaches one and a half contexts, since masked columns cost little.
+ * copy of the batch) only when the cache reaches one and a quarter contexts, since masked columns cost little
+ * (every sequence holds less than a context, so a cut removes at least a quarter context, at most once every
+ * quarter context of steps). Memory: the two buffer sets hold up to 2.5 times the batch's caches at full context.
  * Masked columns may hold stale finite values: attention gives them a weight of exactly zero.
  */
 final class OnnxDecodeBatch implements DecodeBatch {
@@ -68,7 +70,7 @@ final class OnnxDecodeBatch implements DecodeBatch {
         this.headSize = config.headSize();
         this.tensors = 2 * config.nLayer();
         this.context = config.nPositions();
-        this.maxLength = context + Math.max(1, context / 2);
+        this.maxLength = context + Math.max(1, context / 4);
         this.cache = new FloatBuffer[tensors];
         this.spare = new FloatBuffer[tensors];
     }
