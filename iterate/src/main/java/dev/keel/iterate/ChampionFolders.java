@@ -5,6 +5,8 @@ import dev.keel.adapters.ClassifierHead;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.model.ModelFamily;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.checkpoint.ModelFolder;
@@ -24,6 +26,20 @@ public final class ChampionFolders {
             case LORA -> AdaptationMethod.LORA;
             case FULL -> AdaptationMethod.FULL;
         };
+    }
+
+    /**
+     * What the champion does: a gpt2 folder that is not a head is a language model (prompt-response when
+     * {@code keel adapt --task prompt-response} made it, else causal-lm: {@code keel pretrain} or
+     * {@code keel adapt --task causal-lm}); everything else is a classifier.
+     */
+    static AdaptationTask task(Path dir) {
+        if (!ModelFolder.readConfig(dir).family().equals(ModelFamily.GPT2)
+                || AdaptedModels.kind(dir) == AdaptedModels.Kind.HEAD) {
+            return AdaptationTask.CLASSIFY;
+        }
+        String task = ModelFolder.readMetadata(dir).task();
+        return "prompt-response".equals(task) ? AdaptationTask.PROMPT_RESPONSE : AdaptationTask.CAUSAL_LM;
     }
 
     /** The classifier's labels in output order ({@code id2label} of config.json). */

@@ -35,6 +35,7 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.KeelCache;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
+import dev.keel.spi.data.PromptResponse;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.train.Schedules;
 import dev.keel.spi.train.TrainingStop;
@@ -338,29 +339,17 @@ final class Gpt2Adaptation {
     static List<int[][]> encodePairs(List<LabelledExample> examples, Tokenizer tokenizer, int maxPositions) {
         List<int[][]> out = new ArrayList<>();
         for (int e = 0; e < examples.size(); e++) {
-            int[] prompt = tokenizer.encode(examples.get(e).text());
-            int[] response = tokenizer.encode(examples.get(e).label());
-            int eos = tokenizer.endOfTextId();
-            int n = prompt.length + response.length + (eos >= 0 ? 1 : 0);
-            int[] all = new int[n];
-            System.arraycopy(prompt, 0, all, 0, prompt.length);
-            System.arraycopy(response, 0, all, prompt.length, response.length);
-            if (eos >= 0) {
-                all[n - 1] = eos;
-            }
-            int len = Math.min(n - 1, maxPositions);
-            if (prompt.length == 0 || len < prompt.length) {
-                throw new InvalidInputException("example " + (e + 1) + " has " + (prompt.length == 0 ? "an empty prompt"
-                        : "a prompt of " + prompt.length + " tokens, longer than the model's context " + maxPositions)
-                        + "; shorten it");
-            }
+            PromptResponse pair = PromptResponse.encode(tokenizer, examples.get(e).text(), examples.get(e).label(),
+                    maxPositions, e + 1);
+            int[] all = pair.tokens();
+            int len = all.length - 1;
             int[] ids = new int[len];
             int[] targets = new int[len];
             int[] mask = new int[len];
             for (int i = 0; i < len; i++) {
                 ids[i] = all[i];
                 targets[i] = all[i + 1];
-                mask[i] = i + 1 >= prompt.length ? 1 : 0;
+                mask[i] = i + 1 >= pair.promptLength() ? 1 : 0;
             }
             out.add(new int[][] {ids, targets, mask});
         }
