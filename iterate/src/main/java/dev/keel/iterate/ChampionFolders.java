@@ -33,7 +33,7 @@ public final class ChampionFolders {
      * {@code keel adapt --task prompt-response} made it, else causal-lm: {@code keel pretrain} or
      * {@code keel adapt --task causal-lm}); everything else is a classifier.
      */
-    static AdaptationTask task(Path dir) {
+    public static AdaptationTask task(Path dir) {
         if (!ModelFolder.readConfig(dir).family().equals(ModelFamily.GPT2)
                 || AdaptedModels.kind(dir) == AdaptedModels.Kind.HEAD) {
             return AdaptationTask.CLASSIFY;
