@@ -247,4 +247,22 @@ class LanguageModelRoundTest {
                     .hasMessageContaining("prompt-response");
         }
     }
+
+    @Test
+    void the_forgetting_gate_of_a_language_model_bounds_the_rise_of_golden_loss_and_perplexity_gates_read_lower_as_better() {
+        List<dev.keel.iterate.gate.Gate> gates = LanguageModelRound.gates(List.of(
+                dev.keel.iterate.gate.Gate.parse("forgetting<=0.1"),
+                dev.keel.iterate.gate.Gate.parse("perplexity:min_rel_change=0.05")));
+        dev.keel.iterate.gate.Evaluations e = new dev.keel.iterate.gate.Evaluations(
+                Map.of("heldout", Map.of("perplexity", 9.4), "a", Map.of("loss", 1.09), "b", Map.of("loss", 1.11)),
+                Map.of("heldout", Map.of("perplexity", 10.0), "a", Map.of("loss", 1.0), "b", Map.of("loss", 1.0)),
+                List.of("a", "b"));
+        List<GateResult> results = dev.keel.iterate.gate.Gates.evaluate(gates, e).results();
+        // loss may rise 0.1 nats: 1.09 passes and 1.11 fails; perplexity must fall 5%: 9.4 <= 9.5 passes
+        assertThat(results).extracting(GateResult::set, GateResult::passed).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("a", true), org.assertj.core.groups.Tuple.tuple("b", false),
+                org.assertj.core.groups.Tuple.tuple("heldout", true));
+        assertThat(results.get(1).threshold()).isCloseTo(1.1, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(results.get(2).threshold()).isCloseTo(9.5, org.assertj.core.data.Offset.offset(1e-12));
+    }
 }
