@@ -47,7 +47,8 @@ public final class ChampionFolders {
         Map<String, Object> config = Json.readObject(dir.resolve(ModelFolder.CONFIG));
         if (!(config.get("id2label") instanceof Map<?, ?> id2label) || id2label.size() < 2) {
             throw new CheckpointException(dir + " names no labels in config.json (id2label), so it is not a "
-                    + "classifier; a round iterates models adapted with keel adapt --task classify");
+                    + "classifier; a round iterates classifiers (keel adapt --task classify) and gpt2 language models "
+                    + "(keel pretrain, keel adapt --task causal-lm or prompt-response)");
         }
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < id2label.size(); i++) {
