@@ -143,6 +143,25 @@ class IterateCommandTest {
         assertThat(metrics.get("heldout").get("challenger")).containsKeys("loss", "perplexity", "tokens");
         assertThat(metrics).containsKey("farm-golden");
 
+        // the promoted model serves generations with capture on; the next round replays those prompts
+        Path captured = dir.resolve("lm-capture.db");
+        try (KeelRuntime keel = KeelRuntime.builder().registry(registry.toString()).capture(captured.toString())
+                .build(); InferenceSession session = keel.open("registry:lm@champion")) {
+            for (String prompt : List.of("the ship", "a gull", "the cat")) {
+                session.generate(dev.keel.api.infer.GenerationRequest.of(prompt, 4));
+            }
+        }
+        CliRunner.Result shadow = CliRunner.run("iterate", "--json", "--registry", registry.toString(), "--name", "lm",
+                "--data", fresh.toString(), "--replay-fraction", "0", "--gate", "shadow_agreement>=0",
+                "--shadow-store", captured.toString(), "--epochs", "1", "--batch", "8");
+        assertThat(shadow.exitCode()).as(shadow.err()).isZero();
+        assertThat(shadow.err()).contains("PASS shadow");
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Map<String, Object>>> replayed = (Map<String, Map<String, Map<String, Object>>>)
+                Json.parseObject(shadow.lastLine(), "iterate output").get("metrics");
+        assertThat(((Number) replayed.get("shadow").get("challenger").get("inputs")).intValue())
+                .as("the three generate calls were replayed").isEqualTo(3);
+
         CliRunner.Result pairs = CliRunner.run("iterate", "--registry", registry.toString(), "--name", "lm",
                 "--data", reviews(dir.resolve("pairs.tsv"), 20, 1).toString(), "--replay-fraction", "0");
         assertThat(pairs.exitCode()).isEqualTo(2);
