@@ -91,16 +91,8 @@ public final class IterateBenchmark {
                 "--replay-fraction", replay, "--golden", sst2.resolve("dev.tsv").toString(), "--golden",
                 heldout.toString(), "--gate", "accuracy@reviews-heldout:min_abs_change=0.02", "--gate",
                 "forgetting@dev<=0.005", "--work", work.resolve("work").toString(), "--json"));
-        // the round's own defaults unless the run asks otherwise (-Dkeel.bench.lr=3e-4, -Dkeel.bench.epochs=2)
-        for (String[] o : new String[][] {{"keel.bench.lr", "--lr"}, {"keel.bench.epochs", "--epochs"}}) {
-            if (System.getProperty(o[0]) != null) {
-                args.addAll(List.of(o[1], System.getProperty(o[0])));
-            }
-        }
-        AdaptBenchmark.Run r = AdaptBenchmark.keel(args);
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Map<String, Double>>> m = (Map<String, Map<String, Map<String, Double>>>)
-                (Map<?, ?>) r.json().get("metrics");
+        AdaptBenchmark.Run r = AdaptBenchmark.keel(withOverrides(args));
+        Map<String, Map<String, Map<String, Double>>> m = metrics(r);
         return String.format(Locale.ROOT, "%-22s domain %.4f -> %.4f (%+.4f)  sst2-dev %.4f -> %.4f (%+.4f)  "
                 + "split-heldout %.4f -> %.4f  gates %s  wall %.0f s  peak %.0f MB", tag,
                 m.get("reviews-heldout").get("champion").get("accuracy"),
@@ -112,6 +104,23 @@ public final class IterateBenchmark {
                 m.get("heldout").get("champion").get("accuracy"), m.get("heldout").get("challenger").get("accuracy"),
                 Boolean.TRUE.equals(r.json().get("gates_passed")) ? "passed" : "refused", r.wallSeconds(),
                 r.peakKb() / 1024.0);
+    }
+
+    /** The round's own defaults unless the run asks otherwise (-Dkeel.bench.lr=3e-4, -Dkeel.bench.epochs=2). */
+    static List<String> withOverrides(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        for (String[] o : new String[][] {{"keel.bench.lr", "--lr"}, {"keel.bench.epochs", "--epochs"}}) {
+            if (System.getProperty(o[0]) != null) {
+                out.addAll(List.of(o[1], System.getProperty(o[0])));
+            }
+        }
+        return out;
+    }
+
+    /** A round's {@code metrics}: set -> champion/challenger -> metric -> value. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Map<String, Map<String, Double>>> metrics(AdaptBenchmark.Run r) {
+        return (Map<String, Map<String, Map<String, Double>>>) (Map<?, ?>) r.json().get("metrics");
     }
 
     /** Bias remediation on SST-2: four heads on four versions of one gender-biased training set. */

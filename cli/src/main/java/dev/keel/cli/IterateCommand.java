@@ -2,10 +2,12 @@ package dev.keel.cli;
 
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationTask;
 import dev.keel.api.infer.Operation;
 import dev.keel.api.iterate.CaptureFilter;
 import dev.keel.api.iterate.RoundResult;
 import dev.keel.api.iterate.Trigger;
+import dev.keel.iterate.ChampionFolders;
 import dev.keel.iterate.ContinuousLearning;
 import dev.keel.iterate.data.DataChecks;
 import dev.keel.iterate.data.TermPairs;
@@ -26,7 +28,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code keel iterate}: one continuous-learning round on a registered model. Trains a challenger from the
- * {@code champion} on new labelled data (plus a replay of the champion's data), measures both on the held-out
+ * {@code champion} on new labelled data, new text (a gpt2 causal LM) or new pairs (a gpt2 prompt-response
+ * model), plus a replay of the champion's data, measures both on the held-out
  * new data, golden sets, bias probes, serving backends and captured inputs, evaluates every gate, registers the
  * challenger (alias {@code challenger}) and, with {@code --promote}, moves {@code champion} to it when every
  * gate passed. Prints one line per gate check, then the round's JSON. Exit 0 for a completed round whether or
@@ -35,7 +38,8 @@ import picocli.CommandLine.Option;
 @Command(name = "iterate", mixinStandardHelpOptions = true,
         description = {"One continuous-learning round: train a challenger from the champion, gate it, maybe promote.",
             "Gates: METRIC[@SET]>=N | <=N, METRIC[@SET]:min_abs_change=N[,min_rel_change=R], forgetting<=D, "
-                    + "flip_rate<=F, latency_ratio<=X, shadow_agreement>=A (docs/iteration.md)."})
+                    + "flip_rate<=F, latency_ratio<=X, shadow_agreement>=A; gpt2 champions: perplexity<=P, "
+                    + "perplexity:min_rel_change=R, loss, forgetting<=D nats (docs/iteration.md)."})
 public final class IterateCommand implements Callable<Integer> {
     @Mixin
     RegistryCommand.Where where;
@@ -44,10 +48,13 @@ public final class IterateCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "new labelled data (TSV text<TAB>label, CSV, JSONL)")
+            description = "new data: labelled rows (TSV text<TAB>label, CSV, JSONL) for a classifier; plain text (a "
+                    + ".txt file or a folder) for a gpt2 causal-lm champion; pairs (JSONL text/label, TSV "
+                    + "prompt<TAB>response) for a prompt-response champion")
     Path data;
 
-    @Option(names = "--golden", paramLabel = "FILE", description = "a frozen golden set for the forgetting gate (repeatable)")
+    @Option(names = "--golden", paramLabel = "FILE", description = "a frozen golden set for the forgetting gate (repeatable): labelled rows, or "
+            + "text / pairs for a gpt2 champion")
     List<Path> golden = new ArrayList<>();
 
     @Option(names = "--gate", paramLabel = "EXPR", description = "a gate (repeatable), e.g. 'accuracy>=0.85'")
@@ -62,7 +69,8 @@ public final class IterateCommand implements Callable<Integer> {
     Path replayData;
 
     @Option(names = "--heldout-fraction", defaultValue = "0.2", paramLabel = "F",
-            description = "share of each label of the new data held out for the quality gate (default: ${DEFAULT-VALUE})")
+            description = "share of the new data held out for the quality gate: of each label, of the text's blocks, "
+                    + "or of the pairs (default: ${DEFAULT-VALUE})")
     double heldoutFraction;
 
     @Option(names = "--method", paramLabel = "head|lora|full", description = "the challenger's method (default: the champion's)")
@@ -71,13 +79,16 @@ public final class IterateCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "train from the base instead of starting from the champion")
     boolean fresh;
 
-    @Option(names = "--epochs", description = "passes over the training data (default: head 20, lora 3, full 2)")
+    @Option(names = "--epochs", description = "passes over the training data (default: head 20, lora 3, full 2; "
+            + "gpt2 3)")
     Integer epochs;
 
-    @Option(names = "--lr", description = "peak learning rate (default: head and lora 1e-3, full 5e-5)")
+    @Option(names = "--lr", description = "peak learning rate (default: head and lora 1e-3, full 5e-5; gpt2 lora "
+            + "1e-3, full 3e-4)")
     Double lr;
 
-    @Option(names = "--batch", defaultValue = "32", description = "examples per step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "32", description = "examples (gpt2 text: blocks) per step "
+            + "(default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--bias-probes", paramLabel = "FILE|default",
@@ -178,8 +189,11 @@ public final class IterateCommand implements Callable<Integer> {
             if (captured != null) {
                 b.shadow(captured, shadowInputs);
             }
-            if (log != null) { // the champion's classify calls, served under its registry name, with their feedback
-                b.shadow(log.inputs(CaptureFilter.all().model(name).operation(Operation.CLASSIFY)), shadowInputs);
+            if (log != null) { // the champion's calls, served under its registry name, with their feedback
+                Operation served = registry.resolve(name, ContinuousLearning.CHAMPION)
+                        .map(v -> ChampionFolders.task(registry.open(v.name(), v.version())))
+                        .filter(t -> t != AdaptationTask.CLASSIFY).isPresent() ? Operation.GENERATE : Operation.CLASSIFY;
+                b.shadow(log.inputs(CaptureFilter.all().model(name).operation(served)), shadowInputs);
             }
             if (work != null) {
                 b.workDir(work);

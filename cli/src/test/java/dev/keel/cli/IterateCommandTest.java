@@ -98,6 +98,83 @@ class IterateCommandTest {
     }
 
     @Test
+    void a_gpt2_model_from_keel_pretrain_iterates_on_new_text_with_a_dry_run_first() throws IOException {
+        System.setProperty("keel.cache", dir.resolve("cache").toString());
+        StringBuilder farm = new StringBuilder("abcdefghijklmnopqrstuvwxyz.\n");
+        StringBuilder sea = new StringBuilder();
+        String[] f = {"the cat sat on the mat.", "a dog ran to the log.", "the hen is in the pen."};
+        String[] s = {"the ship sails on the sea.", "a gull flies over the bay.", "waves break on the rocks."};
+        Random random = new Random(5);
+        for (int i = 0; i < 400; i++) {
+            farm.append(f[random.nextInt(f.length)]).append(i % 4 == 3 ? "\n\n" : "\n");
+            sea.append(s[random.nextInt(s.length)]).append(i % 4 == 3 ? "\n\n" : "\n");
+        }
+        Path corpus = Files.writeString(dir.resolve("farm.txt"), farm);
+        Path fresh = Files.writeString(dir.resolve("sea.txt"), sea);
+        Path golden = Files.writeString(dir.resolve("farm-golden.txt"), farm.substring(farm.length() / 2));
+        Path base = dir.resolve("gpt2");
+        CliRunner.Result trained = CliRunner.run("pretrain", "--backend", "djl", "--corpus", corpus.toString(),
+                "--out", base.toString(), "--layers", "1", "--heads", "2", "--embd", "16", "--block", "32",
+                "--batch", "8", "--iters", "40", "--warmup", "2", "--lr", "1e-2", "--eval-interval", "0");
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        Path registry = dir.resolve("registry");
+        assertThat(CliRunner.run("registry", "register", "--registry", registry.toString(), "--name", "lm",
+                "--model", base.toString(), "--alias", "champion").exitCode()).isZero();
+
+        String[] round = {"iterate", "--json", "--registry", registry.toString(), "--name", "lm", "--data",
+            fresh.toString(), "--replay-data", corpus.toString(), "--replay-fraction", "0.3", "--golden",
+            golden.toString(), "--gate", "perplexity:min_rel_change=0.05", "--gate", "forgetting<=2",
+            "--epochs", "1", "--lr", "3e-3", "--batch", "8", "--promote"};
+        CliRunner.Result dry = CliRunner.run(concat(round, "--dry-run"));
+        assertThat(dry.exitCode()).as(dry.err()).isZero();
+        assertThat(dry.err()).contains("gpt2 causal-lm", "dry run");
+        Map<String, Object> plan = Json.parseObject(dry.lastLine(), "iterate output");
+        assertThat(plan.get("decision")).isEqualTo("dry_run");
+        assertThat(dry.lastLine()).contains("\"task\":\"causal-lm\"", "\"method\":\"full\"");
+
+        CliRunner.Result r = CliRunner.run(round);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("PASS quality", "PASS forgetting", "promoted");
+        Map<String, Object> j = Json.parseObject(r.lastLine(), "iterate output");
+        assertThat(j).containsKeys("challenger_version", "promoted", "gates", "metrics", "seconds");
+        assertThat(j.get("promoted")).isEqualTo(true);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Map<String, Object>>> metrics = (Map<String, Map<String, Map<String, Object>>>) j.get("metrics");
+        assertThat(metrics.get("heldout").get("challenger")).containsKeys("loss", "perplexity", "tokens");
+        assertThat(metrics).containsKey("farm-golden");
+
+        // the promoted model serves generations with capture on; the next round replays those prompts
+        Path captured = dir.resolve("lm-capture.db");
+        try (KeelRuntime keel = KeelRuntime.builder().registry(registry.toString()).capture(captured.toString())
+                .build(); InferenceSession session = keel.open("registry:lm@champion")) {
+            for (String prompt : List.of("the ship", "a gull", "the cat")) {
+                session.generate(dev.keel.api.infer.GenerationRequest.of(prompt, 4));
+            }
+        }
+        CliRunner.Result shadow = CliRunner.run("iterate", "--json", "--registry", registry.toString(), "--name", "lm",
+                "--data", fresh.toString(), "--replay-fraction", "0", "--gate", "shadow_agreement>=0",
+                "--shadow-store", captured.toString(), "--epochs", "1", "--batch", "8");
+        assertThat(shadow.exitCode()).as(shadow.err()).isZero();
+        assertThat(shadow.err()).contains("PASS shadow");
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Map<String, Object>>> replayed = (Map<String, Map<String, Map<String, Object>>>)
+                Json.parseObject(shadow.lastLine(), "iterate output").get("metrics");
+        assertThat(((Number) replayed.get("shadow").get("challenger").get("inputs")).intValue())
+                .as("the three generate calls were replayed").isEqualTo(3);
+
+        CliRunner.Result pairs = CliRunner.run("iterate", "--registry", registry.toString(), "--name", "lm",
+                "--data", reviews(dir.resolve("pairs.tsv"), 20, 1).toString(), "--replay-fraction", "0");
+        assertThat(pairs.exitCode()).isEqualTo(2);
+        assertThat(pairs.err()).contains("plain text");
+    }
+
+    private static String[] concat(String[] a, String b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = b;
+        return out;
+    }
+
+    @Test
     void bad_input_exits_2_before_any_training_or_registry_is_touched() throws IOException {
         Path fresh = reviews(dir.resolve("new.tsv"), 20, 3);
         Path registry = dir.resolve("none");

@@ -5,6 +5,8 @@ import dev.keel.adapters.ClassifierHead;
 import dev.keel.adapters.LoraAdapter;
 import dev.keel.api.CheckpointException;
 import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationTask;
+import dev.keel.api.model.ModelFamily;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.spi.checkpoint.Json;
 import dev.keel.spi.checkpoint.ModelFolder;
@@ -26,12 +28,27 @@ public final class ChampionFolders {
         };
     }
 
+    /**
+     * What the champion does: a gpt2 folder that is not a head is a language model (prompt-response when
+     * {@code keel adapt --task prompt-response} made it, else causal-lm: {@code keel pretrain} or
+     * {@code keel adapt --task causal-lm}); everything else is a classifier.
+     */
+    public static AdaptationTask task(Path dir) {
+        if (!ModelFolder.readConfig(dir).family().equals(ModelFamily.GPT2)
+                || AdaptedModels.kind(dir) == AdaptedModels.Kind.HEAD) {
+            return AdaptationTask.CLASSIFY;
+        }
+        String task = ModelFolder.readMetadata(dir).task();
+        return "prompt-response".equals(task) ? AdaptationTask.PROMPT_RESPONSE : AdaptationTask.CAUSAL_LM;
+    }
+
     /** The classifier's labels in output order ({@code id2label} of config.json). */
     public static List<String> labels(Path dir) {
         Map<String, Object> config = Json.readObject(dir.resolve(ModelFolder.CONFIG));
         if (!(config.get("id2label") instanceof Map<?, ?> id2label) || id2label.size() < 2) {
             throw new CheckpointException(dir + " names no labels in config.json (id2label), so it is not a "
-                    + "classifier; a round iterates models adapted with keel adapt --task classify");
+                    + "classifier; a round iterates classifiers (keel adapt --task classify) and gpt2 language models "
+                    + "(keel pretrain, keel adapt --task causal-lm or prompt-response)");
         }
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < id2label.size(); i++) {

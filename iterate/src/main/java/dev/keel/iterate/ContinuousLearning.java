@@ -5,6 +5,7 @@ import dev.keel.api.InvalidInputException;
 import dev.keel.api.KeelException;
 import dev.keel.api.ModelRef;
 import dev.keel.api.adapt.AdaptationMethod;
+import dev.keel.api.adapt.AdaptationTask;
 import dev.keel.api.adapt.LoraConfig;
 import dev.keel.api.iterate.AliasChange;
 import dev.keel.api.iterate.CapturedInputs;
@@ -123,26 +124,60 @@ public final class ContinuousLearning implements IterationLoop {
                     + "alias (keel registry register --name " + s.name + " --model DIR --alias " + CHAMPION
                     + "), or give a base model for a first round");
         }
+        AdaptationTask task = championDir == null ? AdaptationTask.CLASSIFY : ChampionFolders.task(championDir);
         say("round for " + s.name + " (" + trigger.kind().name().toLowerCase(Locale.ROOT) + " " + trigger.source()
-                + "): champion " + champion.map(ModelVersion::ref).orElse("none"));
+                + "): champion " + champion.map(ModelVersion::ref).orElse("none")
+                + (task == AdaptationTask.CLASSIFY ? "" : " (gpt2 " + LanguageModelRound.name(task) + ")"));
+        if (task == AdaptationTask.CLASSIFY) {
+            refuseLanguageModelGates();
+        } else {
+            LanguageModelRound.validate(s, task, championDir);
+        }
 
         // data
-        RoundData data = prepareData(champion.orElse(null), championDir);
         Path roundDir = newRoundDir();
-        Path trainFile = RowFiles.write(roundDir.resolve(TRAIN_FILE), data.train);
-        Path heldoutFile = RowFiles.write(roundDir.resolve(HELDOUT_FILE), data.split.heldout());
-        data.lineage.put("train", Map.of("rows", data.train.size(), "sha256", RowFiles.sha256(trainFile),
-                "file", DATA_DIR + "/" + TRAIN_FILE));
-        data.lineage.put("heldout", Map.of("rows", data.split.heldout().size(), "sha256", RowFiles.sha256(heldoutFile),
-                "file", DATA_DIR + "/" + HELDOUT_FILE));
-
-        TrainingPlan plan = plan(champion.orElse(null), championDir, trainFile, roundDir.resolve("challenger"));
-        List<Gate> gates = effectiveGates();
+        Path trainFile;
+        Path heldoutFile;
+        Map<String, Object> lineageOfData;
+        TrainingPlan plan;
+        List<Gate> gates;
+        java.util.function.Function<Path, RoundEvaluation.Measured> measure;
+        try {
+            if (task == AdaptationTask.CLASSIFY) {
+                RoundData data = prepareData(champion.orElse(null), championDir);
+                trainFile = RowFiles.write(roundDir.resolve(TRAIN_FILE), data.train);
+                heldoutFile = RowFiles.write(roundDir.resolve(HELDOUT_FILE), data.split.heldout());
+                data.lineage.put("train", Map.of("rows", data.train.size(), "sha256", RowFiles.sha256(trainFile),
+                        "file", DATA_DIR + "/" + TRAIN_FILE));
+                data.lineage.put("heldout", Map.of("rows", data.split.heldout().size(), "sha256",
+                        RowFiles.sha256(heldoutFile), "file", DATA_DIR + "/" + HELDOUT_FILE));
+                lineageOfData = data.lineage;
+                plan = plan(champion.orElse(null), championDir, trainFile, roundDir.resolve("challenger"));
+                gates = effectiveGates(s.gates);
+                RoundEvaluation.Inputs inputs = new RoundEvaluation.Inputs(data.split.heldout(), data.golden,
+                        s.biasProbes, s.positiveLabels, data.shadow, s.servingBackends, servingRequests(data));
+                measure = challengerDir -> RoundEvaluation.measure(s.runtime, championDir, challengerDir, inputs,
+                        this::say);
+            } else {
+                LanguageModelRound.Prepared data = LanguageModelRound.prepare(s, task, champion.orElseThrow(),
+                        championDir, roundDir, this::say);
+                trainFile = data.train();
+                heldoutFile = data.heldout();
+                lineageOfData = data.lineage();
+                plan = LanguageModelRound.plan(s, task, championDir, data, roundDir.resolve("challenger"));
+                gates = effectiveGates(LanguageModelRound.gates(s.gates));
+                measure = challengerDir -> LanguageModelRound.measure(s.runtime, task, championDir, challengerDir,
+                        data, s.servingBackends, this::say);
+            }
+        } catch (RuntimeException e) {
+            deleteQuietly(roundDir);
+            throw e;
+        }
         if (dryRun) {
-            Map<String, Object> lineage = new LinkedHashMap<>(data.lineage);
+            Map<String, Object> lineage = new LinkedHashMap<>(lineageOfData);
             lineage.put("plan", plan.toMap());
             lineage.put("gates_planned", gates.stream().map(Gate::expression).toList());
-            say("dry run: would train " + plan.toMap() + " on " + data.train.size() + " rows and check "
+            say("dry run: would train " + plan.toMap() + " on " + trainFile.getFileName() + " and check "
                     + gates.size() + " gates; nothing was trained or registered");
             deleteQuietly(roundDir);
             return new RoundResult(s.name, trigger, champion.map(ModelVersion::version).orElse(null), null,
@@ -150,8 +185,9 @@ public final class ContinuousLearning implements IterationLoop {
         }
 
         // training
-        say("training the challenger: " + plan.method().name().toLowerCase(Locale.ROOT) + " on "
-                + data.train.size() + " rows" + (plan.warmStart() != null ? ", starting from the champion" : ""));
+        say("training the challenger: " + plan.method().name().toLowerCase(Locale.ROOT) + " "
+                + LanguageModelRound.name(plan.task()) + " on " + trainFile.getFileName()
+                + (plan.warmStart() != null ? ", starting from the champion" : ""));
         TrainingResult trained = s.trainer.train(plan, event -> {
             if (event instanceof TrainingEvent.Evaluation e && s.progress != null) {
                 say(String.format(Locale.ROOT, "  step %d: train loss %.4f", e.step(), e.trainLoss()));
@@ -161,10 +197,7 @@ public final class ContinuousLearning implements IterationLoop {
         copyData(trainFile, heldoutFile, challengerDir);
 
         // evaluation and gates
-        RoundEvaluation.Inputs inputs = new RoundEvaluation.Inputs(data.split.heldout(), data.golden, s.biasProbes,
-                s.positiveLabels, data.shadow, s.servingBackends, servingRequests(data));
-        RoundEvaluation.Measured measured = RoundEvaluation.measure(s.runtime, championDir, challengerDir, inputs,
-                this::say);
+        RoundEvaluation.Measured measured = measure.apply(challengerDir);
         Evaluations evaluations = measured.evaluations();
         measured.notes().forEach((set, why) -> say("  " + set + ": " + why));
         GateReport report = Gates.evaluate(gates, evaluations);
@@ -181,7 +214,7 @@ public final class ContinuousLearning implements IterationLoop {
         record.put("trigger", RoundResult.triggerMap(trigger));
         record.put("champion", champion.map(ModelVersion::ref).orElse(null));
         record.put("plan", plan.toMap());
-        record.put("data", data.lineage);
+        record.put("data", lineageOfData);
         record.put("metrics", evaluations.byRole());
         record.put("gates", report.results().stream().map(GateResult::toMap).toList());
         record.put("gates_passed", passed);
@@ -195,13 +228,13 @@ public final class ContinuousLearning implements IterationLoop {
                 .tag("round.trigger", trigger.kind().name().toLowerCase(Locale.ROOT) + ":" + trigger.source())
                 .tag("round.gates", passed ? "passed" : "failed (" + report.failures().size() + ")")
                 .tag("round.decision", decision.name().toLowerCase(Locale.ROOT))
-                .tag("data.new_sha256", String.valueOf(data.lineage.getOrDefault("new_sha256", "")))
+                .tag("data.new_sha256", String.valueOf(lineageOfData.getOrDefault("new_sha256", "")))
                 .alias(CHALLENGER)
                 .reason("continuous-learning round (" + trigger.kind().name().toLowerCase(Locale.ROOT) + " "
                         + trigger.source() + "): gates " + (passed ? "passed" : "failed: " + failureNames(report)))
                 .actor(s.actor).build());
         s.registry.updateModelCard(s.name, registered.version(), registered.modelCard() + "\n"
-                + RoundReport.markdown(trigger, champion.orElse(null), plan, data.lineage, report, evaluations), s.actor);
+                + RoundReport.markdown(trigger, champion.orElse(null), plan, lineageOfData, report, evaluations), s.actor);
         say("registered " + registered.ref() + " (alias " + CHALLENGER + ")");
         if (decision == RoundResult.Decision.PROMOTED) {
             String kind = trigger.kind().name().toLowerCase(Locale.ROOT);
@@ -216,7 +249,7 @@ public final class ContinuousLearning implements IterationLoop {
         }
         deleteQuietly(roundDir);
         return new RoundResult(s.name, trigger, champion.map(ModelVersion::version).orElse(null),
-                registered.version(), decision, report, evaluations.byRole(), data.lineage, null, seconds(started));
+                registered.version(), decision, report, evaluations.byRole(), lineageOfData, null, seconds(started));
     }
 
     /** Rows of a round and what its lineage says about them. */
@@ -356,9 +389,19 @@ public final class ContinuousLearning implements IterationLoop {
                 maxLength, lora, headHidden, s.seed);
     }
 
+    /** Refuses gates on a language model's metrics in a classifier's round, before anything is read. */
+    private void refuseLanguageModelGates() {
+        for (Gate g : s.gates) {
+            if (g.metric().equals(GateMetric.PERPLEXITY)) {
+                throw new InvalidInputException("gate '" + g.expression() + "' measures a language model's perplexity, "
+                        + "but the champion of '" + s.name + "' is a classifier; gate on accuracy, macro_f1, loss or ece");
+            }
+        }
+    }
+
     /** The configured gates plus the serving gate's defaults when serving backends are configured. */
-    private List<Gate> effectiveGates() {
-        List<Gate> gates = new ArrayList<>(s.gates);
+    private List<Gate> effectiveGates(List<Gate> configured) {
+        List<Gate> gates = new ArrayList<>(configured);
         if (!s.servingBackends.isEmpty()) {
             if (gates.stream().noneMatch(g -> g.metric().equals("answers"))) {
                 gates.add(new Gate("answers>=1", GateKind.SERVING, "answers", null, MetricThreshold.atLeast(1.0)));
@@ -381,8 +424,8 @@ public final class ContinuousLearning implements IterationLoop {
     private static void copyData(Path train, Path heldout, Path challengerDir) {
         try {
             Path dir = Files.createDirectories(challengerDir.resolve(DATA_DIR));
-            AtomicFiles.writeString(dir.resolve(TRAIN_FILE), Files.readString(train));
-            AtomicFiles.writeString(dir.resolve(HELDOUT_FILE), Files.readString(heldout));
+            AtomicFiles.writeString(dir.resolve(train.getFileName().toString()), Files.readString(train));
+            AtomicFiles.writeString(dir.resolve(heldout.getFileName().toString()), Files.readString(heldout));
         } catch (IOException e) {
             throw new KeelException("cannot keep the round's data in " + challengerDir + ": " + e.getMessage(), e);
         }
@@ -430,7 +473,7 @@ public final class ContinuousLearning implements IterationLoop {
     }
 
     /** Everything a loop is configured with; immutable once built. */
-    private record Settings(KeelRuntime runtime, ModelRegistry registry, String name, NewData newData,
+    record Settings(KeelRuntime runtime, ModelRegistry registry, String name, NewData newData,
             double heldoutFraction, double replayFraction, Path replayData, Map<String, Path> golden, List<Gate> gates,
             AdaptationMethod method, ModelRef base, boolean warmStart, Integer epochs, Double learningRate,
             int batchSize, int maxLength, LoraConfig lora, List<String> servingBackends, int servingRequests,

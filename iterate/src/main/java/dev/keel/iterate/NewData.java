@@ -21,6 +21,11 @@ public interface NewData {
     /** What the round's lineage records about the source (its file and sha-256, or a description). */
     Map<String, Object> describe();
 
+    /** The file the data is read from, or null for rows supplied in code (a causal-lm round reads text from it). */
+    default Path path() {
+        return null;
+    }
+
     static NewData file(Path file) {
         if (file == null) {
             throw new InvalidInputException("new data file is null; give a labelled TSV, CSV or JSONL file");
@@ -33,6 +38,11 @@ public interface NewData {
                             + "(text<TAB>label), CSV (text,label header) or JSONL file");
                 }
                 return RowFiles.read(file).stream().map(r -> r.withSource(LabelledRow.NEW)).toList();
+            }
+
+            @Override
+            public Path path() {
+                return file;
             }
 
             @Override

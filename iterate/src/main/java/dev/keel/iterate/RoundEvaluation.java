@@ -68,18 +68,30 @@ final class RoundEvaluation {
                 }
             }
         }
-        for (String backend : in.servingBackends()) {
+        serving(runtime, championDir, challengerDir, in.servingBackends(), in.servingRequests(),
+                (s, r) -> s.classify(List.of(r)).predictions().size() == 1, challenger, champion, notes, say);
+        return new Measured(new Evaluations(challenger, champion, List.copyOf(in.golden().keySet())), notes);
+    }
+
+    /**
+     * The serving gate's figures: each backend loads both models and answers the golden requests with {@code call};
+     * the challenger's p99 is divided by the champion's on the same backend.
+     */
+    static void serving(KeelRuntime runtime, Path championDir, Path challengerDir, List<String> backends,
+            List<String> requests, ServingCheck.Call call, Map<String, Map<String, Double>> challenger,
+            Map<String, Map<String, Double>> champion, Map<String, String> notes, Consumer<String> say) {
+        for (String backend : backends) {
             say.accept("serving check on " + backend);
             KeelRuntime on = KeelRuntime.builder().backends(runtime.backends()).backend(backend)
                     .device(runtime.device()).build();
             String set = GateMetric.SERVING_PREFIX + backend;
-            ServingCheck.Result cr = ServingCheck.measure(() -> on.open(ModelRef.of(challengerDir)), in.servingRequests());
+            ServingCheck.Result cr = ServingCheck.measure(() -> on.open(ModelRef.of(challengerDir)), requests, call);
             Map<String, Double> cm = new LinkedHashMap<>(cr.metrics());
             if (cr.error() != null) {
                 notes.put(set, "challenger: " + cr.error());
             }
             if (championDir != null) {
-                ServingCheck.Result br = ServingCheck.measure(() -> on.open(ModelRef.of(championDir)), in.servingRequests());
+                ServingCheck.Result br = ServingCheck.measure(() -> on.open(ModelRef.of(championDir)), requests, call);
                 Map<String, Double> bm = new LinkedHashMap<>(br.metrics());
                 if (br.error() != null) {
                     notes.put(set + " (champion)", br.error());
@@ -92,7 +104,6 @@ final class RoundEvaluation {
             }
             challenger.put(set, cm);
         }
-        return new Measured(new Evaluations(challenger, champion, List.copyOf(in.golden().keySet())), notes);
     }
 
     private static void both(Map<String, Map<String, Double>> challenger, Map<String, Map<String, Double>> champion,

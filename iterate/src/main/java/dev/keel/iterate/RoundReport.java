@@ -21,9 +21,23 @@ final class RoundReport {
                 .append('\n');
         sb.append("- champion at the start: ").append(champion == null ? "none" : champion.ref()).append('\n');
         sb.append("- training: ").append(plan.toMap()).append('\n');
-        sb.append("- data: ").append(data.get("new_rows")).append(" new rows (")
-                .append(data.get("new_train_rows")).append(" trained on), replay ").append(data.get("replay"))
-                .append(", augmented rows ").append(data.get("augmented_rows")).append('\n');
+        if (data.containsKey("new_blocks")) {
+            sb.append("- data: ").append(data.get("new_blocks")).append(" blocks of new text (")
+                    .append(data.get("new_train_blocks")).append(" trained on), replay ").append(data.get("replay"))
+                    .append('\n');
+        } else if (data.containsKey("new_pairs")) {
+            sb.append("- data: ").append(data.get("new_pairs")).append(" new pairs (")
+                    .append(data.get("new_train_pairs")).append(" trained on), replay ").append(data.get("replay"))
+                    .append('\n');
+        } else {
+            sb.append("- data: ").append(data.get("new_rows")).append(" new rows (")
+                    .append(data.get("new_train_rows")).append(" trained on), replay ").append(data.get("replay"))
+                    .append(", augmented rows ").append(data.get("augmented_rows")).append('\n');
+        }
+        if (data.get("not_applicable") instanceof Map<?, ?> na && !na.isEmpty()) {
+            na.forEach((gate, why) -> sb.append("- not applicable: ").append(gate).append(" (").append(why)
+                    .append(")\n"));
+        }
         sb.append("- gates: ").append(report.passed() ? "all passed" : report.failures().size() + " failed")
                 .append("\n\n");
         sb.append("| | gate | value | champion | bound | detail |\n|---|---|---|---|---|---|\n");

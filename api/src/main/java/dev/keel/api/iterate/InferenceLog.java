@@ -55,9 +55,10 @@ public interface InferenceLog extends InferenceListener, AutoCloseable {
     List<CapturedCall> calls(CaptureFilter filter, int limit);
 
     /**
-     * The captured inputs of classification calls the filter selects, with feedback joined, as the iteration
-     * loop's shadow gate replays them ({@link CapturedInputs#last}: the newest inputs, oldest first). Each text of
-     * a batch is one input, named {@code id#k} (a call of one text keeps its plain id).
+     * The captured inputs of classification calls the filter selects (or of the operation it names, such as a
+     * language model's {@code generate} calls), with feedback joined, as the iteration loop's shadow gate replays
+     * them ({@link CapturedInputs#last}: the newest inputs, oldest first). Each text of a batch is one input,
+     * named {@code id#k} (a call of one text keeps its plain id).
      */
     CapturedInputs inputs(CaptureFilter filter);
 

@@ -27,19 +27,33 @@ public final class ServingCheck {
      * @return answers (share answered), latency p50/p99 in ms, requests, and {@code error} text when it failed
      */
     public static Result measure(Supplier<InferenceSession> open, List<String> requests) {
+        return measure(open, requests, (s, r) -> s.classify(List.of(r)).predictions().size() == 1);
+    }
+
+    /** One golden request: true when the model answered it. */
+    @FunctionalInterface
+    public interface Call {
+        boolean answer(InferenceSession session, String request);
+    }
+
+    /**
+     * As {@link #measure(Supplier, List)}, sending each request with {@code call} (a language model generates
+     * for its golden prompts).
+     */
+    public static Result measure(Supplier<InferenceSession> open, List<String> requests, Call call) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("requests", (double) requests.size());
         try (InferenceSession s = open.get()) {
             for (int i = 0; i < Math.min(WARMUP, requests.size()); i++) {
-                s.classify(List.of(requests.get(i)));
+                call.answer(s, requests.get(i));
             }
             List<Double> ms = new ArrayList<>();
             int answered = 0;
             for (String r : requests) {
                 long t0 = System.nanoTime();
-                var result = s.classify(List.of(r));
+                boolean ok = call.answer(s, r);
                 ms.add((System.nanoTime() - t0) / 1e6);
-                answered += result.predictions().size() == 1 ? 1 : 0;
+                answered += ok ? 1 : 0;
             }
             double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             m.put(ANSWERS, requests.isEmpty() ? Double.NaN : (double) answered / requests.size());

@@ -29,6 +29,11 @@ public record GateMetric(String name, GateKind kind, boolean greaterIsBetter, St
     public static final String SERVING_PREFIX = "serving:";
     /** The forgetting gate's own name; it compares {@code accuracy} on the golden sets. */
     public static final String FORGETTING = "forgetting";
+    /** A language model's exp(mean next-token loss) on a text (response tokens only for prompt-response). */
+    public static final String PERPLEXITY = "perplexity";
+    /** Metrics only a classifier round measures. */
+    public static final java.util.Set<String> CLASSIFIER_ONLY = java.util.Set.of("accuracy", "macro_f1", "ece",
+            "shadow_accuracy");
 
     private static final Map<String, GateMetric> KNOWN = new LinkedHashMap<>();
     private static final Map<String, String> ALIASES = Map.of(
@@ -43,6 +48,8 @@ public record GateMetric(String name, GateKind kind, boolean greaterIsBetter, St
         add("macro_f1", GateKind.QUALITY, true, labelled);
         add("loss", GateKind.QUALITY, false, labelled);
         add("ece", GateKind.QUALITY, false, labelled);
+        add(PERPLEXITY, GateKind.QUALITY, false, "a language model's text (the held-out new text by default, or "
+                + "@GOLDEN): exp of the mean next-token loss");
         add(FORGETTING, GateKind.FORGETTING, false, "each golden set: the champion's accuracy minus the challenger's");
         add("flip_rate", GateKind.BIAS, false, "the counterfactual bias probes");
         add("mean_abs_change", GateKind.BIAS, false, "the counterfactual bias probes");

@@ -236,7 +236,8 @@ public final class JdbcCaptureStore implements CaptureStore {
 
     @Override
     public CapturedInputs inputs(CaptureFilter filter) {
-        CaptureFilter classify = filter.operation(Operation.CLASSIFY);
+        // classification calls unless the filter names another operation (a language model's generate calls)
+        CaptureFilter classify = filter.operation() == null ? filter.operation(Operation.CLASSIFY) : filter;
         return n -> {
             if (n <= 0) {
                 return List.of();

@@ -35,6 +35,7 @@ import dev.keel.spi.checkpoint.ModelFolder;
 import dev.keel.spi.KeelCache;
 import dev.keel.spi.data.CorpusTokenizer;
 import dev.keel.spi.data.LabelledFiles;
+import dev.keel.spi.data.PromptResponse;
 import dev.keel.spi.data.TokenArray;
 import dev.keel.spi.train.Schedules;
 import dev.keel.spi.train.TrainingStop;
@@ -84,22 +85,31 @@ final class Gpt2Adaptation {
         if (lora) {
             Gpt2Model.loraModules(config, spec.lora().targetModules()); // a bad target fails before any work
         }
+        Path warm = warmStart(spec, baseDir, config);
+        // what the run starts from, and so what the "before" figures measure: the warm start, else the base
+        Path startDir = warm != null ? warm : baseDir;
         Tokenizer tokenizer = ModelFolder.readTokenizer(baseDir);
         TrainingConfig tc = spec.training();
         int block = Math.min(config.nPositions(), Math.min(tc.blockSize(), spec.maxLength()));
         Map<String, Double> metrics = new LinkedHashMap<>();
         Trainer trainer;
         TextCorpus domain = null;
+        Split domainSplit = Split.VAL;
         TextCorpus reference = spec.reference() == null ? null : TextCorpus.of(spec.reference()).requireExists();
         if (spec.task() == AdaptationTask.CAUSAL_LM) {
-            domain = TextCorpus.of(spec.train()).requireExists();
-            TokenArray train = CorpusTokenizer.tokenize(domain, tokenizer, cache).split(Split.TRAIN);
+            // with a dev text, every token of the training text is trained on and the dev text is measured
+            // (the iteration loop's held-out part); without one, nanoGPT's split of the one corpus
+            TextCorpus text = TextCorpus.of(spec.train()).requireExists();
+            domain = spec.dev() == null ? text : TextCorpus.of(spec.dev()).requireExists();
+            domainSplit = spec.dev() == null ? Split.VAL : Split.ALL;
+            TokenArray train = CorpusTokenizer.tokenize(text, tokenizer, cache)
+                    .split(spec.dev() == null ? Split.TRAIN : Split.ALL);
             if (train.size() <= block + 1) {
                 throw new InvalidInputException("the domain corpus " + spec.train() + " has " + train.size()
                         + " training tokens, fewer than one block of " + (block + 1) + "; give it more text");
             }
-            try (Gpt2Session s = Gpt2Session.open(baseDir, SessionOptions.defaults())) {
-                metrics.put("dev_loss_before", s.evaluate(domain, Split.VAL).loss());
+            try (Gpt2Session s = Gpt2Session.open(startDir, SessionOptions.defaults())) {
+                metrics.put("dev_loss_before", s.evaluate(domain, domainSplit).loss());
                 if (reference != null) {
                     metrics.put("reference_loss_before", s.evaluate(reference, Split.VAL).loss());
                 }
@@ -123,9 +133,12 @@ final class Gpt2Adaptation {
         double lastLoss = Double.NaN;
         long nanos = 0;
         long tokens = 0;
-        try (Gpt2Model model = Gpt2Model.fromTensors(config, ModelFolder.readWeights(baseDir).tensors(), djlDevice);
+        // a full warm start's weights are the champion's; a LoRA warm start keeps the base and loads the adapter
+        Path weightsDir = warm != null && !lora ? warm : baseDir;
+        try (Gpt2Model model = Gpt2Model.fromTensors(config, ModelFolder.readWeights(weightsDir).tensors(), djlDevice);
                 AdamW optimizer = lora
-                        ? AdamW.overArrays(attachLora(model, spec), model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())
+                        ? AdamW.overArrays(attachLora(model, spec, warm), model.manager(), tc.beta1(), tc.beta2(),
+                                tc.weightDecay())
                         : new AdamW(model.namedParameters(), model.manager(), tc.beta1(), tc.beta2(), tc.weightDecay())) {
             train(model, lora, true);
             if (trainer instanceof PromptResponseBatches pr && pr.dev != null) {
@@ -193,6 +206,9 @@ final class Gpt2Adaptation {
             }
             training.put("trainable_params", trainableCount);
             training.put("total_params", params);
+            if (warm != null) {
+                training.put("warm_start", warm.toAbsolutePath().normalize().toString());
+            }
             if (lora) {
                 training.put("lora_r", spec.lora().rank());
                 training.put("lora_alpha", spec.lora().alpha());
@@ -203,6 +219,7 @@ final class Gpt2Adaptation {
                     .withBase(baseRef, spec.task().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                             List.of(baseRef))
                     .withTraining(training)
+                    .withData(Map.of("train", CorpusTokenizer.fingerprint(TextCorpus.of(spec.train()))))
                     .withVersion(method + "-" + Long.toHexString(System.currentTimeMillis()));
             if (lora) {
                 writeLoraFolder(run.dir(), spec, model, tokenizer, baseRef, meta);
@@ -211,7 +228,7 @@ final class Gpt2Adaptation {
             }
             if (domain != null) {
                 try (Gpt2Session s = Gpt2Session.open(run.dir(), SessionOptions.defaults())) {
-                    metrics.put("dev_loss", s.evaluate(domain, Split.VAL).loss());
+                    metrics.put("dev_loss", s.evaluate(domain, domainSplit).loss());
                     if (reference != null) {
                         metrics.put("reference_loss", s.evaluate(reference, Split.VAL).loss());
                         metrics.put("forgetting", metrics.get("reference_loss") - metrics.get("reference_loss_before"));
@@ -245,9 +262,54 @@ final class Gpt2Adaptation {
         }
     }
 
-    private static Map<String, NDArray> attachLora(Gpt2Model model, AdaptationSpec spec) {
-        model.addLora(spec.lora(), spec.training().seed());
+    private static Map<String, NDArray> attachLora(Gpt2Model model, AdaptationSpec spec, Path warm) {
+        if (warm != null) {
+            model.loadLora(LoraAdapter.read(warm), spec.lora().dropout());
+        } else {
+            model.addLora(spec.lora(), spec.training().seed());
+        }
         return model.loraArrays();
+    }
+
+    /**
+     * The folder a run starts from ({@link AdaptationSpec#warmStart}), checked before any work: a LoRA run starts
+     * from a LoRA folder over the same base architecture with the spec's rank and targets (its adapter is trained
+     * on), a full run from any gpt2 folder with the base's architecture (its weights are trained on: a pretrained
+     * or fully fine-tuned model, or a LoRA folder merged).
+     */
+    private static Path warmStart(AdaptationSpec spec, Path baseDir, Gpt2Config config) {
+        if (spec.warmStart() == null) {
+            return null;
+        }
+        Path warm = spec.warmStart().path().orElseThrow();
+        ModelFolder.requireFolder(warm);
+        boolean adapter = LoraAdapter.isAdapterFolder(warm);
+        String method = spec.method().name().toLowerCase(java.util.Locale.ROOT);
+        if (adapter != (spec.method() == AdaptationMethod.LORA)) {
+            throw new InvalidInputException("the warm start " + warm + " is " + (adapter ? "a LoRA" : "a full")
+                    + " folder but this run trains --method " + method + "; start from a " + method
+                    + " folder (a LoRA run continues an adapter, a full run continues a complete checkpoint) or train "
+                    + "fresh");
+        }
+        ModelConfig warmConfig = ModelFolder.readConfig(warm);
+        if (!warmConfig.equals(config)) {
+            throw new InvalidInputException("the warm start " + warm + " has the architecture " + warmConfig
+                    + " but the base " + baseDir + " has " + config + "; a warm start continues a model of the base's "
+                    + "shape: use its own base, or train fresh");
+        }
+        if (adapter) {
+            LoraAdapter a = LoraAdapter.read(warm);
+            List<String> wanted = Gpt2Model.loraModules(config, loraTargets(spec));
+            List<String> have = a.modules().stream()
+                    .map(m -> m.startsWith(dev.keel.spi.checkpoint.Gpt2Layout.PREFIX) ? m
+                            : dev.keel.spi.checkpoint.Gpt2Layout.PREFIX + m).sorted().toList();
+            if (a.rank() != spec.lora().rank() || !have.equals(wanted.stream().sorted().toList())) {
+                throw new InvalidInputException("the warm start " + warm + " has LoRA rank " + a.rank() + " on "
+                        + a.modules() + " but this run asks for rank " + spec.lora().rank() + " on " + wanted
+                        + "; pass the adapter's own rank and targets (--lora-r, --lora-targets) or train fresh");
+            }
+        }
+        return warm;
     }
 
     /** PEFT's target_modules as the user named them (PEFT matches them by suffix on load, as Keel does). */
@@ -277,29 +339,17 @@ final class Gpt2Adaptation {
     static List<int[][]> encodePairs(List<LabelledExample> examples, Tokenizer tokenizer, int maxPositions) {
         List<int[][]> out = new ArrayList<>();
         for (int e = 0; e < examples.size(); e++) {
-            int[] prompt = tokenizer.encode(examples.get(e).text());
-            int[] response = tokenizer.encode(examples.get(e).label());
-            int eos = tokenizer.endOfTextId();
-            int n = prompt.length + response.length + (eos >= 0 ? 1 : 0);
-            int[] all = new int[n];
-            System.arraycopy(prompt, 0, all, 0, prompt.length);
-            System.arraycopy(response, 0, all, prompt.length, response.length);
-            if (eos >= 0) {
-                all[n - 1] = eos;
-            }
-            int len = Math.min(n - 1, maxPositions);
-            if (prompt.length == 0 || len < prompt.length) {
-                throw new InvalidInputException("example " + (e + 1) + " has " + (prompt.length == 0 ? "an empty prompt"
-                        : "a prompt of " + prompt.length + " tokens, longer than the model's context " + maxPositions)
-                        + "; shorten it");
-            }
+            PromptResponse pair = PromptResponse.encode(tokenizer, examples.get(e).text(), examples.get(e).label(),
+                    maxPositions, e + 1);
+            int[] all = pair.tokens();
+            int len = all.length - 1;
             int[] ids = new int[len];
             int[] targets = new int[len];
             int[] mask = new int[len];
             for (int i = 0; i < len; i++) {
                 ids[i] = all[i];
                 targets[i] = all[i + 1];
-                mask[i] = i + 1 >= prompt.length ? 1 : 0;
+                mask[i] = i + 1 >= pair.promptLength() ? 1 : 0;
             }
             out.add(new int[][] {ids, targets, mask});
         }

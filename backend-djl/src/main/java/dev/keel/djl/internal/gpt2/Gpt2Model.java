@@ -230,6 +230,14 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
 
     /** Attaches trained adapters read from PEFT files, unmerged (for equivalence checks with the merge). */
     public void loadLora(LoraAdapter adapter) {
+        loadLora(adapter, 0);
+    }
+
+    /**
+     * Attaches trained adapters to train on (a warm start), with {@code dropout} on their input as PEFT's
+     * {@code lora_dropout} (PEFT's files keep it in the config, not in the tensors).
+     */
+    public void loadLora(LoraAdapter adapter, double dropout) {
         if (!lora.isEmpty()) {
             throw new KeelException("LoRA adapters are already attached to this model; attach them once");
         }
@@ -250,7 +258,7 @@ public final class Gpt2Model extends AbstractBlock implements AutoCloseable {
             attachLora(module, DjlEngine.ownedFloats(manager, a.toFloats(), new Shape(a.shape())),
                     DjlEngine.ownedFloats(manager, b.toFloats(), new Shape(b.shape())));
         }
-        loraConfig = new LoraConfig(adapter.rank(), adapter.alpha(), 0, List.of());
+        loraConfig = new LoraConfig(adapter.rank(), adapter.alpha(), dropout, List.of());
         loraScale = DjlEngine.scalar(manager, (float) adapter.scaling());
     }
 

@@ -280,4 +280,54 @@ class Gpt2LoraTest {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The loss of the first training step of a run (computed before the first update). */
+    private static double firstStepLoss(AdaptationSpec spec) {
+        double[] first = {Double.NaN};
+        new DjlAdapter(Device.cpu()).adapt(spec, e -> {
+            if (e instanceof dev.keel.api.train.TrainingEvent.Step st && st.step() == 1) {
+                first[0] = st.loss();
+            }
+        });
+        return first[0];
+    }
+
+    @Test
+    void a_warm_started_run_begins_at_the_champions_loss_on_the_same_batch_not_at_the_bases() {
+        LoraConfig noDropout = new LoraConfig(8, 8, 0.0, List.of());
+        Path champion = new DjlAdapter(Device.cpu()).adapt(lora(AdaptationTask.CAUSAL_LM, domain,
+                dir.resolve("warm-champion"), noDropout, 40).build()).output();
+        Path merged = AdaptedModels.mergeLora(champion, dir.resolve("warm-champion-merged"));
+
+        // one step on the same data and seed, so every run draws the same first batch
+        double fresh = firstStepLoss(lora(AdaptationTask.CAUSAL_LM, original, dir.resolve("warm-fresh"), noDropout, 1)
+                .build());
+        double warmLora = firstStepLoss(lora(AdaptationTask.CAUSAL_LM, original, dir.resolve("warm-lora"), noDropout, 1)
+                .warmStart(ModelRef.of(champion)).build());
+        // the champion's own loss on that batch: a full run whose weights are the champion's, merged
+        double championsLoss = firstStepLoss(lora(AdaptationTask.CAUSAL_LM, original, dir.resolve("warm-merged"),
+                noDropout, 1).base(ModelRef.of(merged)).method(AdaptationMethod.FULL).build());
+        double warmFull = firstStepLoss(lora(AdaptationTask.CAUSAL_LM, original, dir.resolve("warm-full"), noDropout, 1)
+                .method(AdaptationMethod.FULL).warmStart(ModelRef.of(merged)).build());
+
+        assertThat(warmLora).isCloseTo(championsLoss, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(warmFull).isCloseTo(championsLoss, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(Math.abs(fresh - championsLoss)).as("the champion was trained away from the base").isGreaterThan(0.05);
+    }
+
+    @Test
+    void a_warm_start_that_does_not_fit_the_run_is_refused_before_training() {
+        Path champion = adaptDomain(dir.resolve("warm-misfit"), 2).output();
+        assertThatThrownBy(() -> new DjlAdapter(Device.cpu()).adapt(lora(AdaptationTask.CAUSAL_LM, domain,
+                dir.resolve("warm-misfit-full"), LoraConfig.defaults(), 1).method(AdaptationMethod.FULL)
+                .warmStart(ModelRef.of(champion)).build()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is a LoRA folder")
+                .hasMessageContaining("--method full");
+        assertThatThrownBy(() -> new DjlAdapter(Device.cpu()).adapt(lora(AdaptationTask.CAUSAL_LM, domain,
+                dir.resolve("warm-misfit-rank"), new LoraConfig(4, 8, 0.0, List.of()), 1)
+                .warmStart(ModelRef.of(champion)).build()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("rank 8")
+                .hasMessageContaining("rank 4");
+        assertThat(dir.resolve("warm-misfit-full")).doesNotExist();
+    }
 }
