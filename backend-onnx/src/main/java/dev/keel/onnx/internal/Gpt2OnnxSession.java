@@ -63,7 +63,12 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
     /** Continuous batching over this session's graph; close the batch before the session. */
     @Override
     public DecodeBatch openBatch() {
-        return new OnnxDecodeBatch(session, config, String.valueOf(info().location()), this::readAlone);
+        return openBatch(true);
+    }
+
+    /** A batch that writes steps in place when the graph can ({@code inPlace}), else the older swapping way. */
+    DecodeBatch openBatch(boolean inPlace) {
+        return new OnnxDecodeBatch(session, config, String.valueOf(info().location()), this::readAlone, inPlace);
     }
 
     /** One sequence read on an empty cache for a batch: its next-token logits and its cache, copied out. */
@@ -138,6 +143,11 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
             OnnxTensor none = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(new long[1]), new long[] {1});
             owned.add(none);
             inputs.put(Gpt2Graph.LEFT_PADDING, none);
+        }
+        if (session.getInputNames().contains(Gpt2Graph.CACHE_LENGTH)) { // format 5: -1, present = past + new
+            OnnxTensor all = OnnxTensor.createTensor(Ort.env(), LongBuffer.wrap(new long[] {-1}), new long[] {1});
+            owned.add(all);
+            inputs.put(Gpt2Graph.CACHE_LENGTH, all);
         }
         for (int i = 0; i < config.nLayer(); i++) {
             OnnxTensor k;

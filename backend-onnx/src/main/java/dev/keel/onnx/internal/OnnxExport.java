@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /** Exports Keel folders ({@code bert}, {@code gpt2}) to ONNX graphs, written atomically. */
 final class OnnxExport {
     /** Changes whenever the graphs change, so cached exports of older layouts are not reused. */
-    static final String FORMAT = "keel-onnx-export-4"; // 2: gpt2 graphs output last_hidden_state; 4: left_padding input
+    static final String FORMAT = "keel-onnx-export-5";
+    // 2: gpt2 graphs output last_hidden_state; 4: left_padding input; 5: cache_length input (in-place decode)
 
     private OnnxExport() { }
 

@@ -1,0 +1,109 @@
+package dev.keel.onnx.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.keel.api.ModelRef;
+import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.model.Gpt2Config;
+import dev.keel.spi.KeelCache;
+import dev.keel.spi.checkpoint.KeelMetadata;
+import dev.keel.spi.checkpoint.ModelFolder;
+import dev.keel.spi.infer.DecodeBatch;
+import dev.keel.spi.tck.KitModels;
+import dev.keel.spi.tokenize.CharTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Long runs of the batch: every re-layout (capacity full, padding cut, window slides) in both step modes. */
+class OnnxDecodeBatchTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void isolateCaches() {
+        System.setProperty(KeelCache.PROPERTY, dir.resolve("cache").toString());
+    }
+
+    @AfterEach
+    void restore() {
+        System.clearProperty(KeelCache.PROPERTY);
+    }
+
+    @Test
+    void steps_written_in_place_and_steps_swapping_whole_caches_both_match_each_sequence_read_alone() {
+        Gpt2Config c = Gpt2Config.builder().vocabSize(CharTokenizer.fromText(Gpt2ExportTest.TEXT).vocabSize())
+                .blockSize(16).embedding(16).layers(2).heads(2).bias(true).build();
+        Path f = dir.resolve("m");
+        ModelFolder.write(f, c, KitModels.randomGpt2(c, 5).values(), CharTokenizer.fromText(Gpt2ExportTest.TEXT),
+                KeelMetadata.create("test", "pretrain"));
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+            for (boolean inPlace : new boolean[] {true, false}) {
+                try (DecodeBatch batch = ((Gpt2OnnxSession) s).openBatch(inPlace)) {
+                    decodeLong(s, batch, c, inPlace);
+                }
+            }
+        }
+    }
+
+    private static void decodeLong(InferenceSession s, DecodeBatch batch, Gpt2Config c, boolean inPlace) {
+        Map<String, List<Integer>> seqs = new LinkedHashMap<>();
+        join(s, batch, seqs, "a", 3, 1, 4);
+        join(s, batch, seqs, "b", 1, 5, 9, 2, 6);
+        for (int step = 0; step < 40; step++) {
+            if (step == 7) {
+                join(s, batch, seqs, "c", 2, 7);
+            }
+            if (step == 25) {
+                batch.remove("a");
+                seqs.remove("a");
+            }
+            for (Map.Entry<String, List<Integer>> e : seqs.entrySet()) {
+                if (e.getValue().size() == c.nPositions()) { // slide: keep the newest half
+                    List<Integer> newer = new ArrayList<>(e.getValue().subList(c.nPositions() / 2, c.nPositions()));
+                    float[] logits = batch.reread(e.getKey(), newer.stream().mapToInt(Integer::intValue).toArray());
+                    e.setValue(newer);
+                    assertAlone(s, e.getKey(), newer, logits, inPlace);
+                }
+            }
+            List<String> keys = new ArrayList<>(seqs.keySet());
+            int[] next = new int[keys.size()];
+            for (int i = 0; i < next.length; i++) {
+                next[i] = (step * 5 + i * 3 + 1) % c.vocabSize();
+            }
+            float[][] logits = batch.step(keys, next);
+            for (int i = 0; i < next.length; i++) {
+                seqs.get(keys.get(i)).add(next[i]);
+                assertAlone(s, keys.get(i), seqs.get(keys.get(i)), logits[i], inPlace);
+            }
+        }
+        assertThat(batch.size()).isEqualTo(2);
+    }
+
+    private static void join(InferenceSession s, DecodeBatch batch, Map<String, List<Integer>> seqs, String key,
+            int... tokens) {
+        List<Integer> seq = new ArrayList<>(Arrays.stream(tokens).boxed().toList());
+        seqs.put(key, seq);
+        assertAlone(s, key, seq, batch.add(key, tokens), true);
+    }
+
+    private static void assertAlone(InferenceSession s, String key, List<Integer> seq, float[] logits,
+            boolean inPlace) {
+        float[][] alone = s.logits(seq.stream().mapToInt(Integer::intValue).toArray());
+        float[] expected = alone[alone.length - 1];
+        assertThat(logits).hasSize(expected.length);
+        for (int v = 0; v < expected.length; v++) {
+            assertThat((double) logits[v]).as("%s, in place %s, after %d tokens, token %d", key, inPlace, seq.size(), v)
+                    .isCloseTo(expected[v], within(1e-4));
+        }
+    }
+}
