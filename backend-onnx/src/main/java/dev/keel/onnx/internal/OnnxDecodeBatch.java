@@ -189,6 +189,15 @@ final class OnnxDecodeBatch implements DecodeBatch {
         if (inPlace && length == capacity) {
             relayout(length);
         }
+        if (inPlace) {
+            try {
+                float[][] byRow = stepInPlace(ids, rows);
+                length++;
+                return inOrder(byRow, rowAt);
+            } catch (OrtException e) {
+                throw new KeelException("ONNX Runtime failed while decoding a batch: " + e.getMessage(), e);
+            }
+        }
         long[] pad = new long[rows];
         for (int r = 0; r < rows; r++) {
             pad[r] = padding[r];
@@ -205,13 +214,9 @@ final class OnnxDecodeBatch implements DecodeBatch {
                 inputs.put(pastName(i), own(owned, OnnxTensor.createTensor(Ort.env(),
                         view(cache[i], floats(rows, capacity)), pastShape)));
             }
-            float[][] byRow = inPlace ? stepInPlace(inputs, owned, rows) : stepSwapping(inputs, owned, rows);
+            float[][] byRow = stepSwapping(inputs, owned, rows);
             length++;
-            float[][] logits = new float[rows][];
-            for (int i = 0; i < rows; i++) {
-                logits[i] = byRow[rowAt[i]];
-            }
-            return logits;
+            return inOrder(byRow, rowAt);
         } catch (OrtException e) {
             throw new KeelException("ONNX Runtime failed while decoding a batch: " + e.getMessage(), e);
         } finally {
@@ -219,25 +224,96 @@ final class OnnxDecodeBatch implements DecodeBatch {
         }
     }
 
-    /** Runs a format-5 step and writes each row's new column at {@link #length} of its own buffer. */
-    private float[][] stepInPlace(Map<String, OnnxTensor> inputs, List<OnnxTensor> owned, int rows)
-            throws OrtException {
-        inputs.put(Gpt2Graph.CACHE_LENGTH, own(owned, OnnxTensor.createTensor(Ort.env(),
-                LongBuffer.wrap(new long[] {length}), new long[] {1})));
-        Set<String> wanted = new java.util.HashSet<>();
-        wanted.add(Gpt2Graph.LOGITS);
+    private static float[][] inOrder(float[][] byRow, int[] rowAt) {
+        float[][] logits = new float[byRow.length][];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = byRow[rowAt[i]];
+        }
+        return logits;
+    }
+
+    /**
+     * Runs a format-5 step and writes each row's new column at {@link #length} of its own buffer. The run's
+     * tensors stay bound to direct buffers from step to step (rebuilt only when rows, capacity or buffers
+     * change): on a small model, creating and closing two dozen tensors a step cost as much as the run of one row.
+     */
+    private float[][] stepInPlace(long[] ids, int rows) throws OrtException {
+        Bound b = bound(rows);
+        b.ids.put(0, ids);
+        for (int r = 0; r < rows; r++) {
+            b.padding.put(r, padding[r]);
+        }
+        b.length.put(0, length);
+        session.run(b.inputs, b.outputs).close();
         for (int i = 0; i < tensors; i++) {
-            wanted.add(presentName(i));
-        }
-        try (OrtSession.Result result = session.run(inputs, wanted)) {
-            for (int i = 0; i < tensors; i++) {
-                FloatBuffer column = ((OnnxTensor) result.get(presentName(i)).orElseThrow()).getFloatBuffer();
-                for (int rh = 0; rh < rows * heads; rh++) {
-                    cache[i].put((rh * capacity + length) * headSize, column, rh * headSize, headSize);
-                }
+            FloatBuffer column = b.columns[i];
+            for (int rh = 0; rh < rows * heads; rh++) {
+                cache[i].put((rh * capacity + length) * headSize, column, rh * headSize, headSize);
             }
-            return logits((OnnxTensor) result.get(Gpt2Graph.LOGITS).orElseThrow(), rows);
         }
+        float[][] logits = new float[rows][config.vocabSize()];
+        for (int r = 0; r < rows; r++) {
+            b.logits.get(r * config.vocabSize(), logits[r]);
+        }
+        return logits;
+    }
+
+    /** The run's inputs and pinned outputs over this batch's buffers, valid while rows, capacity and buffers stay. */
+    private record Bound(int rows, int capacity, FloatBuffer first, Map<String, OnnxTensor> inputs,
+            Map<String, OnnxTensor> outputs, LongBuffer ids, LongBuffer padding, LongBuffer length,
+            FloatBuffer[] columns, FloatBuffer logits) implements AutoCloseable {
+        @Override
+        public void close() {
+            inputs.values().forEach(OnnxTensor::close);
+            outputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private Bound bound;
+
+    private Bound bound(int rows) throws OrtException {
+        if (bound != null && bound.rows == rows && bound.capacity == capacity && bound.first == cache[0]) {
+            return bound;
+        }
+        unbind();
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        Map<String, OnnxTensor> outputs = new HashMap<>();
+        LongBuffer ids = longs(rows);
+        LongBuffer pad = longs(rows);
+        LongBuffer len = longs(1);
+        FloatBuffer[] columns = new FloatBuffer[tensors];
+        FloatBuffer logits = direct(Math.multiplyExact(rows, config.vocabSize()));
+        bound = new Bound(rows, capacity, cache[0], inputs, outputs, ids, pad, len, columns, logits);
+        inputs.put(Gpt2Graph.INPUT_IDS, OnnxTensor.createTensor(Ort.env(), ids, new long[] {rows, 1}));
+        inputs.put(Gpt2Graph.LEFT_PADDING, OnnxTensor.createTensor(Ort.env(), pad, new long[] {rows}));
+        inputs.put(Gpt2Graph.CACHE_LENGTH, OnnxTensor.createTensor(Ort.env(), len, new long[] {1}));
+        outputs.put(Gpt2Graph.LOGITS, OnnxTensor.createTensor(Ort.env(), logits,
+                new long[] {rows, 1, config.vocabSize()}));
+        long[] pastShape = {rows, heads, capacity, headSize};
+        long[] columnShape = {rows, heads, 1, headSize};
+        for (int i = 0; i < tensors; i++) {
+            inputs.put(pastName(i), OnnxTensor.createTensor(Ort.env(), view(cache[i], floats(rows, capacity)),
+                    pastShape));
+            columns[i] = direct(floats(rows, 1));
+            outputs.put(presentName(i), OnnxTensor.createTensor(Ort.env(), columns[i], columnShape));
+        }
+        return bound;
+    }
+
+    private void unbind() {
+        if (bound != null) {
+            bound.close();
+            bound = null;
+        }
+    }
+
+    private static LongBuffer longs(int n) {
+        return ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+    }
+
+    private static FloatBuffer direct(int n) {
+        return ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
     }
 
     /** Runs an older graph's step: the whole present cache into the spare buffers, which become the cache. */
@@ -267,6 +343,7 @@ final class OnnxDecodeBatch implements DecodeBatch {
 
     @Override
     public void close() {
+        unbind();
         keys.clear();
         rowOf.clear();
         padding = new int[0];
@@ -357,8 +434,7 @@ final class OnnxDecodeBatch implements DecodeBatch {
             FloatBuffer b = buffers[i];
             if (b == null || b.capacity() < floats) {
                 int capacity = b == null ? floats : Math.max(floats, b.capacity() + b.capacity() / 2);
-                FloatBuffer grown = ByteBuffer.allocateDirect(Math.multiplyExact(capacity, Float.BYTES))
-                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                FloatBuffer grown = direct(capacity);
                 if (b != null && keep > 0) {
                     grown.put(0, b.duplicate(), 0, keep);
                 }
