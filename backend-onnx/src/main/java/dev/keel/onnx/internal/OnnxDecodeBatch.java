@@ -69,6 +69,8 @@ final class OnnxDecodeBatch implements DecodeBatch {
     private FloatBuffer[] cache;
     /** Where a re-layout (and an older graph's step) writes, swapped with {@link #cache} afterwards. */
     private FloatBuffer[] spare;
+    /** A format-5 step's tensors over the buffers above, kept from step to step while they stay valid. */
+    private Bound bound;
 
     /** {@code inPlace}: write steps in place when the graph has {@code cache_length} (false: as older graphs). */
     OnnxDecodeBatch(OrtSession session, Gpt2Config config, String location, Reader reader, boolean inPlace) {
@@ -268,8 +270,6 @@ final class OnnxDecodeBatch implements DecodeBatch {
             outputs.values().forEach(OnnxTensor::close);
         }
     }
-
-    private Bound bound;
 
     private Bound bound(int rows) throws OrtException {
         if (bound != null && bound.rows == rows && bound.capacity == capacity && bound.first == cache[0]) {
