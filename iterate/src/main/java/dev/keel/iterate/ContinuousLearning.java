@@ -267,9 +267,7 @@ public final class ContinuousLearning implements IterationLoop {
         List<String> championLabels = championDir == null ? null : ChampionFolders.labels(championDir);
         List<LabelledRow> fresh = LabelledRow.inLabelNames(s.newData.rows(), championLabels);
         d.split = StratifiedSplit.split(fresh, s.heldoutFraction, s.seed);
-        Map<String, Object> describe = new LinkedHashMap<>(s.newData.describe());
-        d.lineage.put("new", describe);
-        d.lineage.put("new_sha256", describe.get("sha256"));
+        recordNewData(d.lineage, s.newData);
         d.lineage.put("new_rows", fresh.size());
         d.lineage.put("new_train_rows", d.split.train().size());
         d.lineage.put("heldout_fraction", s.heldoutFraction);
@@ -387,6 +385,16 @@ public final class ContinuousLearning implements IterationLoop {
         };
         return new TrainingPlan(method, base, warm ? championDir : null, trainFile, out, epochs, lr, s.batchSize,
                 maxLength, lora, headHidden, s.seed);
+    }
+
+    /**
+     * What a round's lineage says of its new data: the source ({@code new}) and its sha-256 ({@code new_sha256},
+     * also a registry tag). Described once, since describing a file hashes it.
+     */
+    static void recordNewData(Map<String, Object> lineage, NewData data) {
+        Map<String, Object> describe = new LinkedHashMap<>(data.describe());
+        lineage.put("new", describe);
+        lineage.put("new_sha256", describe.get("sha256"));
     }
 
     /** Refuses gates on a language model's metrics in a classifier's round, before anything is read. */

@@ -18,6 +18,7 @@ import dev.keel.iterate.data.DataChecks;
 import dev.keel.iterate.data.LabelledRow;
 import dev.keel.iterate.data.Replay;
 import dev.keel.iterate.data.RowFiles;
+import dev.keel.iterate.data.StratifiedSplit;
 import dev.keel.iterate.data.TextBlocks;
 import dev.keel.iterate.data.TextKey;
 import dev.keel.iterate.eval.LanguageModelEvaluation;
@@ -145,8 +146,7 @@ final class LanguageModelRound {
         List<String> blocks = TextBlocks.cut(text);
         TextBlocks.Split split = TextBlocks.split(blocks, s.heldoutFraction(), s.seed());
         Map<String, Object> lineage = new LinkedHashMap<>();
-        lineage.put("new", s.newData().describe());
-        lineage.put("new_sha256", s.newData().describe().get("sha256"));
+        ContinuousLearning.recordNewData(lineage, s.newData());
         lineage.put("new_blocks", blocks.size());
         lineage.put("new_train_blocks", split.train().size());
         lineage.put("heldout_blocks", split.heldout().size());
@@ -246,15 +246,13 @@ final class LanguageModelRound {
         Map<String, LabelledRow> unique = new LinkedHashMap<>();
         rows.forEach(r -> unique.putIfAbsent(TextKey.of(r.text()) + "\u0000" + TextKey.of(r.label()), r));
         List<LabelledRow> pairs = new ArrayList<>(unique.values());
-        int held = pairs.size() < 2 ? 0 : Math.max(1, Math.min(pairs.size() - 1,
-                (int) Math.round(pairs.size() * s.heldoutFraction())));
+        int held = StratifiedSplit.heldoutCount(pairs.size(), s.heldoutFraction());
         List<LabelledRow> shuffled = new ArrayList<>(pairs);
         Collections.shuffle(shuffled, new Random(s.seed()));
         List<LabelledRow> heldout = shuffled.subList(0, held);
         List<LabelledRow> fresh = shuffled.subList(held, shuffled.size());
         Map<String, Object> lineage = new LinkedHashMap<>();
-        lineage.put("new", s.newData().describe());
-        lineage.put("new_sha256", s.newData().describe().get("sha256"));
+        ContinuousLearning.recordNewData(lineage, s.newData());
         lineage.put("new_pairs", pairs.size());
         lineage.put("new_train_pairs", fresh.size());
         lineage.put("heldout_pairs", heldout.size());

@@ -66,14 +66,21 @@ public final class StratifiedSplit {
             List<LabelledRow> shuffled = new ArrayList<>(group);
             Collections.shuffle(shuffled, random);
             int n = shuffled.size();
-            int held = (int) Math.round(n * heldoutFraction);
-            if (heldoutFraction > 0 && n >= 2) {
-                held = Math.max(1, Math.min(n - 1, held));
-            }
+            int held = heldoutCount(n, heldoutFraction);
             heldout.addAll(shuffled.subList(0, held));
             train.addAll(shuffled.subList(held, n));
         }
         return new Result(train, heldout, duplicates, conflicts);
+    }
+
+    /**
+     * How many of {@code n} items a split holds out: {@code round(n * fraction)}, kept between one and
+     * {@code n - 1} when there are two or more items and the fraction is positive, so both parts have something.
+     * Classifier label groups, text blocks and prompt/response pairs are split by this one rule.
+     */
+    public static int heldoutCount(int n, double fraction) {
+        int held = (int) Math.round(n * fraction);
+        return fraction > 0 && n >= 2 ? Math.max(1, Math.min(n - 1, held)) : held;
     }
 
     /** Label groups in label order, so the split does not depend on which label the file mentions first. */

@@ -90,8 +90,8 @@ public final class TextBlocks {
     }
 
     /**
-     * A seeded split by whole blocks: {@code round(n * fraction)} blocks are held out (at least one when there are
-     * two or more), the rest train; each part keeps the text's order.
+     * A seeded split by whole blocks: {@link StratifiedSplit#heldoutCount} blocks are held out, the rest train; each
+     * part keeps the text's order.
      */
     public static Split split(List<String> blocks, double heldoutFraction, long seed) {
         List<String> unique = new ArrayList<>();
@@ -102,7 +102,7 @@ public final class TextBlocks {
             }
         }
         int n = unique.size();
-        int held = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(n * heldoutFraction)));
+        int held = StratifiedSplit.heldoutCount(n, heldoutFraction);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             order.add(i);
