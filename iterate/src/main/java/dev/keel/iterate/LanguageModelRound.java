@@ -181,12 +181,14 @@ final class LanguageModelRound {
         }
 
         Map<String, Path> golden = new LinkedHashMap<>();
-        List<String> evaluated = new ArrayList<>(List.of(TextBlocks.join(split.heldout())));
+        List<String> goldenTexts = new ArrayList<>();
         s.golden().forEach((name, path) -> {
             refusePairs(path);
             golden.put(name, path);
-            evaluated.add(TextBlocks.read(path));
+            goldenTexts.add(TextBlocks.read(path));
         });
+        List<String> evaluated = new ArrayList<>(List.of(TextBlocks.join(split.heldout())));
+        evaluated.addAll(goldenTexts);
         // leakage: a training block that is, or holds a long line of, held-out or golden text
         Set<String> keys = TextBlocks.evaluationKeys(evaluated);
         List<String> train = new ArrayList<>();
@@ -223,7 +225,7 @@ final class LanguageModelRound {
 
         List<String> prompts = new ArrayList<>();
         List<String> sources = new ArrayList<>(split.heldout());
-        golden.values().forEach(g -> sources.addAll(TextBlocks.cut(TextBlocks.read(g))));
+        goldenTexts.forEach(g -> sources.addAll(TextBlocks.cut(g))); // read once, for leakage above
         for (String b : sources) {
             if (prompts.size() >= s.servingRequests()) {
                 break;
