@@ -57,6 +57,18 @@ class ContractTest {
         }
 
         @Test
+        void an_embedding_result_carries_the_tokens_the_model_read_when_the_engine_counted_them() {
+            float[][] v = {{1, 2}};
+            assertThat(new EmbeddingResult("id", v).inputTokens()).isEmpty();
+            EmbeddingResult counted = new EmbeddingResult("id", v, 7);
+            assertThat(counted.inputTokens()).hasValue(7);
+            assertThat(counted.withInferenceId("other").inputTokens()).hasValue(7);
+            assertThat(counted).isNotEqualTo(new EmbeddingResult("id", v)).isEqualTo(new EmbeddingResult("id", v, 7));
+            assertThatThrownBy(() -> new EmbeddingResult("id", v, -1)).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("inputTokens is -1");
+        }
+
+        @Test
         void a_prediction_a_generation_and_an_encoding_copy_their_arrays() {
             double[] p = {0.25, 0.75};
             Prediction prediction = new Prediction("pos", 1, 0.75, p);

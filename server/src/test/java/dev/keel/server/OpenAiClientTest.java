@@ -3,6 +3,7 @@ package dev.keel.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.api.ModelRef;
+import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.InferenceSession;
 import dev.langchain4j.data.embedding.Embedding;
@@ -64,12 +65,16 @@ class OpenAiClientTest {
                 .modelName("minilm").build();
         List<String> texts = List.of("a fine film", "the soup was cold", "Keel serves models over HTTP");
         Response<List<Embedding>> r = model.embedAll(texts.stream().map(TextSegment::from).toList());
-        float[][] expected = minilm.embed(texts).vectors();
+        EmbeddingResult inProcess = minilm.embed(texts);
+        float[][] expected = inProcess.vectors();
         assertThat(r.content()).hasSize(3);
         for (int i = 0; i < 3; i++) {
             assertThat(r.content().get(i).vector()).containsExactly(expected[i]);
         }
-        assertThat(r.tokenUsage().inputTokenCount()).isPositive();
+        // usage counts the tokens the model read ([CLS] and [SEP] included), as the engine reported them
+        assertThat(inProcess.inputTokens()).isPresent();
+        assertThat(r.tokenUsage().inputTokenCount()).isEqualTo((int) inProcess.inputTokens().getAsLong())
+                .isGreaterThan(texts.stream().mapToInt(t -> minilm.tokenizer().encode(t).length).sum());
     }
 
     @Test

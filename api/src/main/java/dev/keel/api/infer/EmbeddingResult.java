@@ -5,31 +5,57 @@ import static org.apiguardian.api.API.Status.STABLE;
 import dev.keel.api.InvalidInputException;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.OptionalLong;
 import org.apiguardian.api.API;
 
 /**
  * Sentence vectors, one row per input text. Immutable: the rows are copied once when the result is made,
  * and {@link #vectors()} hands out a fresh copy, so neither the engine nor a caller can change what others
  * read. Read single values with {@link #get} and rows with {@link #vector}, which copy one row, not the
- * whole result. Two results are equal when their ids and every value are equal.
+ * whole result. Two results are equal when their ids, token counts and every value are equal.
  */
 @API(status = STABLE, since = "0.1")
 public final class EmbeddingResult {
     private final String inferenceId;
     private final float[][] vectors;
+    /** Tokens the model read for these texts, or -1 when the engine did not say. */
+    private final long inputTokens;
 
     /**
+     * A result whose engine does not report how many tokens it read ({@link #inputTokens()} is empty).
+     *
      * @param inferenceId the id to attach feedback to
      * @param vectors     {@code [texts][dimension]}, copied
      * @throws InvalidInputException when the id, the vectors or one of their rows is null
      */
     public EmbeddingResult(String inferenceId, float[][] vectors) {
-        this(requireId(inferenceId), copy(vectors), null);
+        this(-1, requireId(inferenceId), copy(vectors));
     }
 
-    private EmbeddingResult(String inferenceId, float[][] owned, Void shared) {
+    /**
+     * @param inferenceId the id to attach feedback to
+     * @param vectors     {@code [texts][dimension]}, copied
+     * @param inputTokens the tokens the model read for all the texts together (special tokens included, after
+     *                    truncation), as the call's inference event reports them
+     * @throws InvalidInputException when the id, the vectors or one of their rows is null, or inputTokens is negative
+     */
+    public EmbeddingResult(String inferenceId, float[][] vectors, long inputTokens) {
+        this(requireTokens(inputTokens), requireId(inferenceId), copy(vectors));
+    }
+
+    /** Takes {@code owned} as it is (copied or shared by the caller). */
+    private EmbeddingResult(long inputTokens, String inferenceId, float[][] owned) {
         this.inferenceId = inferenceId;
         this.vectors = owned;
+        this.inputTokens = inputTokens;
+    }
+
+    private static long requireTokens(long tokens) {
+        if (tokens < 0) {
+            throw new InvalidInputException("inputTokens is " + tokens + "; count the tokens the model read (0 or more), "
+                    + "or use the constructor without it when the engine does not say");
+        }
+        return tokens;
     }
 
     private static String requireId(String id) {
@@ -78,6 +104,14 @@ public final class EmbeddingResult {
         return vectors.length;
     }
 
+    /**
+     * The tokens the model read for all the texts together (special tokens included, after truncation to the
+     * model's positions), when the engine reported them: a server's {@code usage} needs no second tokenization.
+     */
+    public OptionalLong inputTokens() {
+        return inputTokens < 0 ? OptionalLong.empty() : OptionalLong.of(inputTokens);
+    }
+
     /** The vectors' width, 0 when no text was given. */
     public int dimension() {
         return vectors.length == 0 ? 0 : vectors[0].length;
@@ -90,18 +124,18 @@ public final class EmbeddingResult {
      * @throws InvalidInputException when {@code id} is null
      */
     public EmbeddingResult withInferenceId(String id) {
-        return new EmbeddingResult(requireId(id), vectors, null);
+        return new EmbeddingResult(inputTokens, requireId(id), vectors);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EmbeddingResult r && inferenceId.equals(r.inferenceId)
+        return o instanceof EmbeddingResult r && inferenceId.equals(r.inferenceId) && inputTokens == r.inputTokens
                 && Arrays.deepEquals(vectors, r.vectors);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(inferenceId, Arrays.deepHashCode(vectors));
+        return Objects.hash(inferenceId, inputTokens, Arrays.deepHashCode(vectors));
     }
 
     @Override

@@ -65,7 +65,7 @@ final class BertOnnxSession extends SessionSupport {
                     normalize(v);
                 }
             }
-            return new EmbeddingResult(call.id(), vectors);
+            return new EmbeddingResult(call.id(), vectors, tokens);
         });
     }
 

@@ -212,9 +212,10 @@ final class Gpt2OnnxSession extends SessionSupport implements StepDecoding {
             long t0 = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
             call.tokenized(System.nanoTime() - t0);
-            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            long count = CausalPooling.tokenCount(tokens);
+            call.event().inputTokens(count);
             return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config.nEmbd(), options().maxBatchSize(),
-                    embedding.normalize(), tokenizer.padId(), this::hiddenStates));
+                    embedding.normalize(), tokenizer.padId(), this::hiddenStates), count);
         });
     }
 

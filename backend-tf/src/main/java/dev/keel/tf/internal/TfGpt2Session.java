@@ -169,7 +169,8 @@ final class TfGpt2Session extends SessionBase implements StepDecoding {
             long t0 = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config.nPositions());
             call.tokenized(System.nanoTime() - t0);
-            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            long count = CausalPooling.tokenCount(tokens);
+            call.event().inputTokens(count);
             return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config.nEmbd(), maxBatch, embedding.normalize(),
                     tokenizer.padId(), rows -> {
                         try (Result r = run(rows, null, model.hidden)) {
@@ -181,7 +182,7 @@ final class TfGpt2Session extends SessionBase implements StepDecoding {
                             }
                             return out;
                         }
-                    }));
+                    }), count);
         });
     }
 

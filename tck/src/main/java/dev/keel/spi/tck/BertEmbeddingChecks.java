@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.keel.api.infer.EmbeddingOptions;
+import dev.keel.api.infer.EmbeddingResult;
 import dev.keel.api.infer.SessionOptions;
+import dev.keel.api.monitor.InferenceEvent;
 import dev.keel.spi.checkpoint.Tensor;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.apiguardian.api.API;
@@ -52,6 +56,22 @@ public interface BertEmbeddingChecks extends KitBase {
             KitBase.assertClose(cut[0], reference(tensors, "jihgfedcba", 4), 1e-4,
                     "backend '" + provider().name() + "' with maxLength 4: the text is cut to its first 4 tokens");
         });
+    }
+
+    @Test
+    default void a_bert_embedding_result_carries_the_tokens_its_event_reports(@TempDir Path dir) {
+        List<InferenceEvent> events = Collections.synchronizedList(new ArrayList<>());
+        withBertSession(dir, SessionOptions.builder().listener(events::add).build(), KitModels.randomBert(KitModels.BERT, 53),
+                session -> {
+                    // the long text is cut to max_position_embeddings (32): the count is what the model read
+                    EmbeddingResult r = session.embed(List.of("abc", "abcdefghij\nabcdefghij\nabcdefghij\nabcdefghij"));
+                    assertThat(events).hasSize(1);
+                    long read = events.get(0).inputTokens();
+                    assertThat(read).as("tokens of 'abc' plus the 32 the long text is cut to").isGreaterThan(32)
+                            .isLessThanOrEqualTo(64);
+                    assertThat(r.inputTokens()).as("backend '" + provider().name() + "': the result carries the tokens "
+                            + "its event reports, so a server's usage needs no second tokenization").hasValue(read);
+                });
     }
 
     @Test

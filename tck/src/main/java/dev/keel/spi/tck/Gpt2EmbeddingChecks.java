@@ -105,6 +105,8 @@ public interface Gpt2EmbeddingChecks extends KitBase {
                     assertThat(events.get(0).operation()).isEqualTo(Operation.EMBED);
                     assertThat(events.get(0).backend()).isEqualTo(provider().name());
                     assertThat(events.get(0).inputTokens()).isEqualTo(5);
+                    assertThat(ok.inputTokens()).as("the result carries the tokens its event reports, so a server's "
+                            + "usage needs no second tokenization").hasValue(5);
                     assertThat(events.get(0).error()).isNull();
                     assertThat(events.get(1).operation()).isEqualTo(Operation.EMBED);
                     assertThat(events.get(1).error()).contains("empty");

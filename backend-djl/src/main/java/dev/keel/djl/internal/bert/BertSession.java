@@ -101,14 +101,15 @@ public final class BertSession extends SessionBase {
             long t0 = System.nanoTime();
             List<Encoding> enc = tokenizer.encodeBatch(texts, Math.min(opts.maxLength(), model.config().maxPositionEmbeddings()));
             call.tokenized(System.nanoTime() - t0);
-            call.event().inputTokens(enc.stream().mapToLong(Encoding::length).sum());
+            long count = enc.stream().mapToLong(Encoding::length).sum();
+            call.event().inputTokens(count);
             float[][] v = BertClassifierTrainer.features(model, enc, tokenizer, options().maxBatchSize());
             if (opts.normalize()) {
                 for (float[] row : v) {
                     CausalPooling.normalized(row);
                 }
             }
-            return new EmbeddingResult(call.id(), v);
+            return new EmbeddingResult(call.id(), v, count);
         });
     }
 

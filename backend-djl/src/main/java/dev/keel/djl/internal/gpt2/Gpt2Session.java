@@ -218,9 +218,10 @@ public final class Gpt2Session extends SessionBase implements StepDecoding {
             long t = System.nanoTime();
             int[][] tokens = CausalPooling.encode(texts, embedding, tokenizer, config().nPositions());
             call.tokenized(System.nanoTime() - t);
-            call.event().inputTokens(CausalPooling.tokenCount(tokens));
+            long count = CausalPooling.tokenCount(tokens);
+            call.event().inputTokens(count);
             return new EmbeddingResult(call.id(), CausalPooling.pool(tokens, config().nEmbd(),
-                    options().maxBatchSize(), embedding.normalize(), tokenizer.padId(), this::hiddenStates));
+                    options().maxBatchSize(), embedding.normalize(), tokenizer.padId(), this::hiddenStates), count);
         });
     }
 

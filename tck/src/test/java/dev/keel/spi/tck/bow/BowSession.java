@@ -71,8 +71,9 @@ final class BowSession extends SessionBase {
                     }
                 }
             }
-            call.event().inputTokens(encodings.stream().mapToLong(Encoding::length).sum());
-            return new EmbeddingResult(call.id(), vectors);
+            long tokens = encodings.stream().mapToLong(Encoding::length).sum();
+            call.event().inputTokens(tokens);
+            return new EmbeddingResult(call.id(), vectors, tokens);
         });
     }
 
