@@ -46,6 +46,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "generations decoded together per model; more wait their turn (default: ${DEFAULT-VALUE})")
     int maxBatch;
 
+    @Option(names = "--threads", defaultValue = "0",
+            description = "intra-op threads per model; 0 lets the engine decide (one per core). On a few cores, "
+                    + "fewer leaves room for the HTTP side (default: ${DEFAULT-VALUE})")
+    int threads;
+
     @Option(names = "--max-request-bytes", defaultValue = "1048576",
             description = "largest request body; larger gets 413 (default: ${DEFAULT-VALUE})")
     long maxRequestBytes;
@@ -88,7 +93,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Console console = Console.of(common);
         KeelServer.Builder b = KeelServer.builder().backend(common.backend).device(common.device()).host(host)
-                .port(port).maxQueue(maxQueue).maxBatch(maxBatch).maxRequestBytes(maxRequestBytes)
+                .port(port).maxQueue(maxQueue).maxBatch(maxBatch).threads(threads).maxRequestBytes(maxRequestBytes)
                 .maxTokensLimit(maxTokensLimit).defaultMaxTokens(defaultMaxTokens)
                 .drainTimeout(Duration.ofSeconds(drainSeconds)).monitors(monitor)
                 .apiKeys(apiKeys != null ? ApiKeys.fromFile(apiKeys) : ApiKeys.fromEnvironment());

@@ -6,6 +6,7 @@ import dev.keel.api.UnsupportedCapabilityException;
 import dev.keel.api.infer.GenerationRequest;
 import dev.keel.api.infer.GenerationResult;
 import dev.keel.api.infer.InferenceSession;
+import dev.keel.api.infer.SessionOptions;
 import dev.keel.api.infer.TokenListener;
 import dev.keel.api.model.ModelFamily;
 import dev.keel.api.monitor.InferenceListener;
@@ -84,10 +85,16 @@ final class ServedModel implements AutoCloseable {
         }
     }
 
-    /** Opens and warms up a model; a folder's chat template is read from the folder itself. */
-    static ServedModel open(KeelRuntime runtime, String name, String reference, int maxQueue, int maxBatch) {
+    /**
+     * Opens and warms up a model with {@code threads} intra-op threads (0: the engine's choice); a folder's chat
+     * template is read from the folder itself.
+     */
+    static ServedModel open(KeelRuntime runtime, String name, String reference, int maxQueue, int maxBatch,
+            int threads) {
         ModelRef ref = ModelRef.parse(reference);
-        InferenceSession session = runtime.open(ref, name); // captured (when capture is on) under the served name
+        // captured (when capture is on) under the served name
+        InferenceSession session = runtime.open(ref, SessionOptions.builder().device(runtime.device()).threads(threads)
+                .build(), name);
         try {
             return new ServedModel(name, reference, ref, session, maxQueue, maxBatch);
         } catch (RuntimeException e) {
