@@ -39,11 +39,14 @@ import java.util.function.IntFunction;
  *
  * <pre>
  *   java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... dev.keel.benchmarks.ServeBenchmark --gpt2 DIR [--scale 1.0]
- *        [--only memory | --only generation --backends djl,onnx,tf]
+ *        [--threads N] [--only memory | --only overhead | --only generation --backends djl,onnx,tf]
  * </pre>
  * {@code DIR} is a gpt2 folder written by {@code keel pretrain}; {@code --scale} multiplies the request
- * counts (0.25 for a quick look); {@code --only memory} stops after the memory figures; {@code --only
- * generation} measures the batching figures alone, on each named engine.
+ * counts (0.25 for a quick look); {@code --threads} sets the served models' intra-op threads (the server's
+ * {@code --threads}; default: the engine's choice); {@code --only memory} stops after the memory figures;
+ * {@code --only overhead} measures the server's overhead over in-process calls alone, after a warm-up pass;
+ * {@code --only generation} measures the batching figures alone, on each named engine, after
+ * {@code -Dkeel.bench.warmup} seconds (default 10) of streams that let the JIT compile first.
  */
 public final class ServeBenchmark {
     private static final String[] SENTENCES = {"a fine film", "the soup was cold and the service slow",
@@ -60,26 +63,39 @@ public final class ServeBenchmark {
                 return t;
             })).build();
 
+    /** Intra-op threads per served model ({@code --threads}; 0: the engine's choice). */
+    private static int servedThreads;
+
     private ServeBenchmark() { }
 
     public static void main(String[] args) throws Exception {
         Path gpt2 = Path.of(arg(args, "--gpt2", "runs/shakespeare"));
         double scale = Double.parseDouble(arg(args, "--scale", "1.0"));
+        servedThreads = Integer.parseInt(arg(args, "--threads", "0"));
         if (!Files.exists(gpt2.resolve("config.json"))) {
             System.err.println("no gpt2 folder at " + gpt2 + "; pre-train one first: bin/keel pretrain --corpus "
                     + "input.txt --out " + gpt2 + " --iters 600");
             System.exit(2);
         }
-        System.out.printf(Locale.ROOT, "machine: %d cores, load average at start %s%n",
-                Runtime.getRuntime().availableProcessors(), load());
+        System.out.printf(Locale.ROOT, "machine: %d cores, load average at start %s; served models' intra-op threads: "
+                + "%s%n", Runtime.getRuntime().availableProcessors(), load(), servedThreads == 0 ? "the engine's choice" : servedThreads);
 
         if (arg(args, "--only", "").equals("generation")) {
             // the batching figures on chosen engines: --only generation --backends djl,onnx,tf
             for (String backend : arg(args, "--backends", "onnx").split(",")) {
                 try (KeelServer server = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
-                        .maxQueue(256).maxBatch(32).maxTokensLimit(256).start()) {
+                        .maxQueue(256).maxBatch(32).threads(servedThreads).maxTokensLimit(256).start()) {
                     generation(server, gpt2, backend, (int) Math.max(1, Math.round(scale * 3)));
                 }
+            }
+            System.out.printf(Locale.ROOT, "load average at end %s%n", load());
+            System.exit(0);
+        }
+        if (arg(args, "--only", "").equals("overhead")) {
+            // the overhead figures alone, after a warm-up of both paths: --only overhead
+            try (KeelServer server = KeelServer.builder().model("minilm", "builtin:all-minilm-l6-v2")
+                    .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).threads(servedThreads).maxTokensLimit(256).start()) {
+                overheads(server, scale, true);
             }
             System.out.printf(Locale.ROOT, "load average at end %s%n", load());
             System.exit(0);
@@ -90,7 +106,7 @@ public final class ServeBenchmark {
         }
 
         try (KeelServer server = KeelServer.builder().model("minilm", "builtin:all-minilm-l6-v2")
-                .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).maxTokensLimit(256).start()) {
+                .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).threads(servedThreads).maxTokensLimit(256).start()) {
             String backends;
             try (InferenceSession e = server.runtime().open(ModelRef.parse("builtin:all-minilm-l6-v2"));
                     InferenceSession g = server.runtime().open(ModelRef.parse(gpt2.toString()))) {
@@ -113,27 +129,7 @@ public final class ServeBenchmark {
                         completion(i, false))));
             }
 
-            System.out.println();
-            System.out.println("== server overhead over in-process calls on the same session, 1 client (p50; "
-                    + "in-process and HTTP calls alternate; HTTP through the JDK HttpClient and through a plain "
-                    + "keep-alive HTTP/1.1 client, which shows what the server adds without the JDK client's own "
-                    + "thread hand-offs)");
-            InferenceSession minilm = server.session("minilm");
-            InferenceSession g = server.session("gpt2");
-            int blocks = (int) Math.max(5, Math.round(scale * 30));
-            try (PlainHttp plain = new PlainHttp(server.port())) {
-                overhead("embeddings, 1 sentence", blocks, 10,
-                        i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])),
-                        i -> post(server, "/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
-                                + SENTENCES[i % SENTENCES.length] + "\"}"),
-                        i -> plain.post("/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
-                                + SENTENCES[i % SENTENCES.length] + "\"}"));
-                overhead("completions, 64 tokens", Math.max(3, blocks / 5), 4,
-                        i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length]).maxTokens(64)
-                                .temperature(0.8).seed(i).build()),
-                        i -> post(server, "/v1/completions", completion(i, false)),
-                        i -> plain.post("/v1/completions", completion(i, false)));
-            }
+            overheads(server, scale, false);
 
             generation(server, gpt2, null, (int) Math.max(1, Math.round(scale * 3)));
         }
@@ -141,23 +137,63 @@ public final class ServeBenchmark {
         System.exit(0);
     }
 
+    /** Server overhead over in-process calls on the same sessions, at one client. */
+    private static void overheads(KeelServer server, double scale, boolean warmUp) throws Exception {
+        System.out.println();
+        System.out.println("== server overhead over in-process calls on the same session, 1 client (p50; "
+                + "in-process and HTTP calls alternate; HTTP through the JDK HttpClient and through a plain "
+                + "keep-alive HTTP/1.1 client, which shows what the server adds without the JDK client's own "
+                + "thread hand-offs)");
+        InferenceSession minilm = server.session("minilm");
+        InferenceSession g = server.session("gpt2");
+        int blocks = (int) Math.max(5, Math.round(scale * 30));
+        for (int pass = warmUp ? 0 : 1; pass < 2; pass++) {
+            String suffix = pass == 0 ? " (warm-up)" : "";
+            try (PlainHttp plain = new PlainHttp(server.port())) {
+                overhead("embeddings, 1 sentence" + suffix, blocks, 10,
+                        i -> minilm.embed(List.of(SENTENCES[i % SENTENCES.length])),
+                        i -> post(server, "/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
+                                + SENTENCES[i % SENTENCES.length] + "\"}"),
+                        i -> plain.post("/v1/embeddings", "{\"model\":\"minilm\",\"input\":\""
+                                + SENTENCES[i % SENTENCES.length] + "\"}"));
+                overhead("completions, 64 tokens" + suffix, Math.max(3, blocks / 5), 4,
+                        i -> g.generate(GenerationRequest.builder().prompt(PROMPTS[i % PROMPTS.length]).maxTokens(64)
+                                .temperature(0.8).seed(i).build()),
+                        i -> post(server, "/v1/completions", completion(i, false)),
+                        i -> plain.post("/v1/completions", completion(i, false)));
+            }
+        }
+    }
+
     /** Tokens/s of one stream and of 16 with continuous batching on {@code server}, and of 16 decoded one at a time. */
     private static void generation(KeelServer server, Path gpt2, String backend, int perStream) throws Exception {
         System.out.println();
         System.out.println("== generation tokens/s, streams of 64 tokens (SSE)" + (backend == null ? "" : ", gpt2 on "
                 + backend));
-        // a first pass warms the JIT and the engine's allocations for every batch size, so neither figure pays it
-        tokens(server, 16, 1, null);
+        warmUp(server);
         // one stream runs 4x as many requests as each of the 16, so that its figure is not a fraction of a second
         double one = tokens(server, 1, 4 * perStream, "one stream");
         double batched = tokens(server, 16, perStream, "16 streams, continuous batching");
         try (KeelServer sequential = KeelServer.builder().backend(backend).model("gpt2", gpt2.toString()).port(0)
-                .maxQueue(256).maxBatch(1).maxTokensLimit(256).start()) {
-            tokens(sequential, 16, 1, null);
+                .maxQueue(256).maxBatch(1).threads(servedThreads).maxTokensLimit(256).start()) {
+            warmUp(sequential);
             double alone = tokens(sequential, 16, perStream, "16 streams, one decoded at a time (--max-batch 1)");
             System.out.printf(Locale.ROOT, "continuous batching: %.2fx one stream, %.2fx one-at-a-time decoding%n",
                     batched / one, batched / alone);
         }
+    }
+
+    /**
+     * Streams one and 16 at a time, alternately, for {@code keel.bench.warmup} seconds (default 10): the JIT
+     * compiles the server's, the client's and the engine's paths for about that long on two cores, and a figure
+     * taken while it does measures the compiler as much as the server.
+     */
+    private static void warmUp(KeelServer server) throws Exception {
+        long until = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("keel.bench.warmup", "10")) * 1e9);
+        do {
+            tokens(server, 16, 1, null);
+            tokens(server, 1, 4, null);
+        } while (System.nanoTime() < until);
     }
 
     /** A sampled 64-token completion (seeded, so runs repeat); streamed with the usage chunk at the end. */
