@@ -46,7 +46,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "generations decoded together per model; more wait their turn (default: ${DEFAULT-VALUE})")
     int maxBatch;
 
-    @Option(names = "--threads", defaultValue = "0",
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "intra-op threads per model; 0 lets the engine decide (one per core). On a few cores, "
                     + "fewer leaves room for the HTTP side (default: ${DEFAULT-VALUE})")
     int threads;
