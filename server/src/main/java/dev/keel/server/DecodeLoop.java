@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -30,6 +32,14 @@ import java.util.function.BooleanSupplier;
  * <p>Who steps: one thread at a time ({@code stepping}). A request that finds no one stepping steps the batch
  * itself until its own generation ends (so a lone request pays no thread hand-off at all), taking in whoever
  * joins meanwhile, and then hands what is left to the model's stepping thread, which runs while there is work.
+ *
+ * <p>Slides off the steps: when the batch {@linkplain DecodeBatch#readsAhead() reads ahead} (onnx), a sequence
+ * whose window slides while others decode has its window re-read by a helper thread: it leaves the batch
+ * meanwhile (its cache is full) and joins again with the re-read, so the steps go on without it for the one or
+ * two steps the read takes. Why: on a small model a 32-token re-read costs as much as two steps of 16 rows, and
+ * on the stepping thread it stalled every sequence; another core does it alongside. A sequence alone re-reads
+ * inline (there is nothing to stall). Prompts are still read on the stepping thread: read on each request's
+ * own thread they competed with the steps for the cores and measured slower (session 5, docs/benchmarks.md).
  */
 final class DecodeLoop implements AutoCloseable {
     /** One generation handed to the loop: driven by the stepping thread, awaited by its request thread. */
@@ -46,6 +56,8 @@ final class DecodeLoop implements AutoCloseable {
         private boolean leads;
         /** Who hears about this generation when not the session's listeners (set when it joins). */
         private volatile List<InferenceListener> listeners;
+        /** Whether a helper re-reads its slid window now, so steps skip it (stepping thread only). */
+        private boolean rereading;
 
         private Ticket(Generation.Decoder decoder, int context, BooleanSupplier cancelled) {
             this.decoder = decoder;
@@ -102,6 +114,14 @@ final class DecodeLoop implements AutoCloseable {
     /** Signalled when a stepper stops stepping. */
     private final Condition released = lock.newCondition();
     private final ArrayDeque<Ticket> joins = new ArrayDeque<>();
+    /** Slid windows a helper has re-read, to take in at the next step (guarded by {@code lock}). */
+    private final ArrayDeque<Reread> rereads = new ArrayDeque<>();
+    /** Reads running off the stepping thread, which {@link #close} waits for (guarded by {@code lock}). */
+    private int reading;
+    /** Signalled when a read off the stepping thread ends or a sequence comes to join. */
+    private final Condition progress = lock.newCondition();
+    /** The helper that re-reads slid windows; null when the batch does not read ahead. */
+    private final ExecutorService rereader;
     /** Sequences in the batch (stepping thread only). */
     private final List<Ticket> members = new ArrayList<>();
     private final Thread stepper;
@@ -111,10 +131,19 @@ final class DecodeLoop implements AutoCloseable {
     private volatile int running;
     private volatile long stepCount;
     private volatile long stepRows;
+    private volatile long rereadsAside;
+
+    /** A slid window read by the helper: the read, or what failed. */
+    private record Reread(Ticket ticket, DecodeBatch.Read read, RuntimeException failure) { }
 
     DecodeLoop(String name, DecodeBatch batch, int maxBatch) {
         this.batch = batch;
         this.maxBatch = maxBatch;
+        this.rereader = batch.readsAhead() ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "keel-decode-read-" + name);
+            t.setDaemon(true);
+            return t;
+        }) : null;
         this.stepper = new Thread(this::loop, "keel-decode-" + name);
         stepper.setDaemon(true);
         stepper.start();
@@ -163,6 +192,7 @@ final class DecodeLoop implements AutoCloseable {
                 throw shuttingDown();
             }
             joins.add(t);
+            progress.signalAll();
             if (!stepping) {
                 stepping = true;
                 t.leads = true;
@@ -171,6 +201,29 @@ final class DecodeLoop implements AutoCloseable {
             lock.unlock();
         }
         return t;
+    }
+
+    /** Counts a re-read off the stepping thread (so close waits for it), or refuses one once closing. */
+    private void startReading() {
+        lock.lock();
+        try {
+            if (closed) {
+                throw shuttingDown();
+            }
+            reading++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void doneReading() {
+        lock.lock();
+        try {
+            reading--;
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static KeelException shuttingDown() {
@@ -205,6 +258,7 @@ final class DecodeLoop implements AutoCloseable {
         try {
             while (true) {
                 List<Ticket> joining = new ArrayList<>();
+                List<Reread> reread = new ArrayList<>();
                 lock.lock();
                 try {
                     boolean idle = joins.isEmpty() && members.isEmpty();
@@ -213,11 +267,20 @@ final class DecodeLoop implements AutoCloseable {
                         letGo = true;
                         return;
                     }
+                    while ((joins.isEmpty() || members.size() >= maxBatch) && rereads.isEmpty() && !members.isEmpty()
+                            && !anyActive() && !closed) {
+                        progress.awaitUninterruptibly(); // every sequence waits for its re-read: nothing to step
+                    }
+                    reread.addAll(rereads);
+                    rereads.clear();
                     while (!joins.isEmpty() && members.size() + joining.size() < maxBatch) {
                         joining.add(joins.poll());
                     }
                 } finally {
                     lock.unlock();
+                }
+                for (Reread r : reread) {
+                    takeIn(r);
                 }
                 for (Ticket t : joining) {
                     join(t);
@@ -268,10 +331,15 @@ final class DecodeLoop implements AutoCloseable {
                 leave(t, new CancellationException("the client went away"));
             }
         }
-        if (members.isEmpty()) {
+        if (!anyActive()) {
             return;
         }
-        List<Ticket> keys = new ArrayList<>(members);
+        List<Ticket> keys = new ArrayList<>(members.size());
+        for (Ticket t : members) {
+            if (!t.rereading) { // out of the batch until its re-read is in
+                keys.add(t);
+            }
+        }
         int[] tokens = new int[keys.size()];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = keys.get(i).next;
@@ -309,7 +377,87 @@ final class DecodeLoop implements AutoCloseable {
                 t.next = next;
                 return;
             }
+            if (rereader != null && othersActive(t)) {
+                rereadAside(t, read);
+                return;
+            }
             logits = batch.reread(t, read);
+        }
+    }
+
+    /** Whether a member besides {@code t} is decoding (not waiting for a re-read). */
+    private boolean othersActive(Ticket t) {
+        for (Ticket m : members) {
+            if (m != t && !m.rereading) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether any member is decoding (stepping thread, or the lock held by the stepping thread). */
+    private boolean anyActive() {
+        for (Ticket m : members) {
+            if (!m.rereading) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Slid windows re-read by the helper while the others decoded, so far. */
+    long rereadsAside() {
+        return rereadsAside;
+    }
+
+    /**
+     * Has the helper re-read {@code t}'s slid window while the others decode: {@code t} leaves the batch (its full
+     * cache has no room for another step) and joins it again with the re-read, staying a member meanwhile.
+     */
+    private void rereadAside(Ticket t, int[] window) {
+        rereadsAside++;
+        batch.remove(t);
+        t.rereading = true;
+        startReading();
+        try {
+            rereader.execute(() -> {
+                Reread done;
+                try {
+                    done = new Reread(t, batch.read(window), null);
+                } catch (RuntimeException e) {
+                    done = new Reread(t, null, e);
+                }
+                lock.lock();
+                try {
+                    rereads.add(done);
+                    reading--;
+                    progress.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            });
+        } catch (RuntimeException e) { // the helper refused (closing)
+            doneReading();
+            t.rereading = false;
+            leave(t, e);
+        }
+    }
+
+    /** Takes a re-read window into the batch and goes on decoding its sequence (unless it left meanwhile). */
+    private void takeIn(Reread r) {
+        Ticket t = r.ticket;
+        if (!members.contains(t)) {
+            return; // cancelled or failed while its window was re-read; it has ended already
+        }
+        t.rereading = false;
+        if (r.failure != null) {
+            leave(t, r.failure);
+            return;
+        }
+        try {
+            advance(t, batch.add(t, r.read));
+        } catch (RuntimeException e) {
+            leave(t, e);
         }
     }
 
@@ -338,9 +486,15 @@ final class DecodeLoop implements AutoCloseable {
         try {
             closed = true;
             work.signalAll();
-            while (stepping) {
-                released.awaitUninterruptibly();
+            progress.signalAll();
+            while (stepping || reading > 0) {
+                if (stepping) {
+                    released.awaitUninterruptibly();
+                } else {
+                    progress.awaitUninterruptibly();
+                }
             }
+            rereads.clear();
             pending = new ArrayList<>(joins);
             joins.clear();
             pending.addAll(members);
@@ -358,6 +512,9 @@ final class DecodeLoop implements AutoCloseable {
             }
         }
         pending.forEach(t -> t.fail(shuttingDown()));
+        if (rereader != null) {
+            rereader.shutdownNow();
+        }
         batch.close();
         if (interrupted) {
             Thread.currentThread().interrupt();

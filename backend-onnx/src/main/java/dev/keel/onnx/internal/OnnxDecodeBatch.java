@@ -104,11 +104,38 @@ final class OnnxDecodeBatch implements DecodeBatch {
     }
 
     @Override
+    public boolean readsAhead() {
+        return true;
+    }
+
+    /** Reads the tokens alone (the session's own forward pass, safe beside a step): all a join computes. */
+    @Override
+    public DecodeBatch.Read read(int[] tokens) {
+        return new ReadAhead(this, tokens.clone(), alone(tokens));
+    }
+
+    private record ReadAhead(OnnxDecodeBatch batch, int[] tokens, Alone alone) implements DecodeBatch.Read { }
+
+    /** The cache of a read of this batch, or null when {@code read} must be read here. */
+    private Alone readOf(DecodeBatch.Read read) {
+        return read instanceof ReadAhead r && r.batch == this ? r.alone : null;
+    }
+
+    @Override
+    public float[] add(Object key, DecodeBatch.Read read) {
+        Alone alone = readOf(read);
+        return alone == null ? add(key, read.tokens()) : add(key, alone);
+    }
+
+    @Override
     public float[] add(Object key, int[] tokens) {
+        return add(key, alone(tokens));
+    }
+
+    private float[] add(Object key, Alone alone) {
         if (rowOf.containsKey(key)) {
             throw new IllegalStateException("sequence " + key + " is already in the batch; remove it first");
         }
-        Alone alone = alone(tokens);
         int row = keys.size();
         fit(alone.length);
         cache = ensure(cache, floats(row + 1, capacity), floats(row, capacity));

@@ -19,6 +19,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,67 @@ class OnnxDecodeBatchTest {
                     decodeLong(s, batch, c, inPlace);
                 }
             }
+        }
+    }
+
+    @Test
+    void reads_made_on_another_thread_while_the_batch_steps_join_and_slide_as_reads_made_inline() throws Exception {
+        Gpt2Config c = Gpt2Config.builder().vocabSize(CharTokenizer.fromText(Gpt2ExportTest.TEXT).vocabSize())
+                .blockSize(16).embedding(16).layers(2).heads(2).bias(true).build();
+        Path f = dir.resolve("m");
+        ModelFolder.write(f, c, KitModels.randomGpt2(c, 6).values(), CharTokenizer.fromText(Gpt2ExportTest.TEXT),
+                KeelMetadata.create("test", "pretrain"));
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults());
+                DecodeBatch batch = ((Gpt2OnnxSession) s).openBatch(true)) {
+            assertThat(batch.readsAhead()).isTrue();
+            Map<String, List<Integer>> seqs = new LinkedHashMap<>();
+            join(s, batch, seqs, "a", 3, 1, 4);
+            join(s, batch, seqs, "b", 1, 5, 9, 2, 6);
+            int reread = 0;
+            for (int step = 0; step < 40; step++) {
+                // what the server does: the read runs on another thread while the batch steps; a sliding sequence
+                // leaves the batch meanwhile and joins again with its re-read window
+                Future<DecodeBatch.Read> joining = step == 7 ? reader.submit(() -> batch.read(new int[] {2, 7, 7})) : null;
+                String sliding = null;
+                Future<DecodeBatch.Read> slide = null;
+                for (Map.Entry<String, List<Integer>> e : seqs.entrySet()) {
+                    if (sliding == null && e.getValue().size() == c.nPositions()) {
+                        sliding = e.getKey();
+                        int[] newer = e.getValue().subList(c.nPositions() / 2, c.nPositions()).stream()
+                                .mapToInt(Integer::intValue).toArray();
+                        slide = reader.submit(() -> batch.read(newer));
+                        batch.remove(sliding);
+                    }
+                }
+                String out = sliding;
+                List<String> keys = new ArrayList<>(seqs.keySet().stream().filter(k -> !k.equals(out)).toList());
+                int[] next = new int[keys.size()];
+                for (int i = 0; i < next.length; i++) {
+                    next[i] = (step * 5 + i * 3 + 1) % c.vocabSize();
+                }
+                float[][] logits = batch.step(keys, next);
+                for (int i = 0; i < next.length; i++) {
+                    seqs.get(keys.get(i)).add(next[i]);
+                    assertAlone(s, keys.get(i), seqs.get(keys.get(i)), logits[i], true);
+                }
+                if (slide != null) {
+                    DecodeBatch.Read read = slide.get();
+                    List<Integer> newer = new ArrayList<>(Arrays.stream(read.tokens()).boxed().toList());
+                    seqs.put(sliding, newer);
+                    assertAlone(s, sliding, newer, batch.add(sliding, read), true);
+                    reread++;
+                }
+                if (joining != null) {
+                    List<Integer> seq = new ArrayList<>(List.of(2, 7, 7));
+                    seqs.put("c", seq);
+                    assertAlone(s, "c", seq, batch.add("c", joining.get()), true);
+                }
+            }
+            assertThat(reread).as("windows slid and were re-read aside").isGreaterThanOrEqualTo(3);
+            assertThat(batch.size()).isEqualTo(3);
+        } finally {
+            reader.shutdownNow();
         }
     }
 
