@@ -389,6 +389,14 @@ public final class ServeBenchmark {
         }
 
         void post(String path, String json) throws IOException {
+            stream(path, json, null);
+        }
+
+        /**
+         * Posts {@code json} and reads the answer; with {@code lines} non-null, hands it each line of the body as
+         * the line arrives (a streaming client reading server-sent events chunk by chunk).
+         */
+        void stream(String path, String json, java.util.function.Consumer<String> lines) throws IOException {
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
@@ -405,14 +413,28 @@ public final class ServeBenchmark {
                     chunked = true;
                 }
             }
+            java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
             if (chunked) {
                 for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
-                    in.readNBytes(size);
+                    byte[] chunk = in.readNBytes(size);
                     line();
+                    if (lines != null) {
+                        for (byte b : chunk) {
+                            if (b == '\n') {
+                                lines.accept(partial.toString(StandardCharsets.UTF_8));
+                                partial.reset();
+                            } else {
+                                partial.write(b);
+                            }
+                        }
+                    }
                 }
                 line();
             } else if (length > 0) {
-                in.readNBytes((int) length);
+                partial.write(in.readNBytes((int) length));
+            }
+            if (lines != null && partial.size() > 0) {
+                lines.accept(partial.toString(StandardCharsets.UTF_8));
             }
             if (!status.startsWith("HTTP/1.1 200")) {
                 throw new IOException(status);
@@ -450,21 +472,30 @@ public final class ServeBenchmark {
      */
     private static double tokens(KeelServer server, int clients, int perClient, String label) throws Exception {
         AtomicLong tokens = new AtomicLong();
+        java.util.function.Consumer<String> usage = line -> {
+            // only the usage chunk is parsed: the client shares the machine with the server
+            if (line.startsWith("data: {") && line.contains("\"usage\"")) {
+                JsonObject chunk = JsonParser.parseString(line.substring(6)).getAsJsonObject();
+                if (chunk.has("usage") && !chunk.get("usage").isJsonNull()) {
+                    tokens.addAndGet(chunk.getAsJsonObject("usage").get("completion_tokens").getAsLong());
+                }
+            }
+        };
+        boolean jdk = System.getProperty("keel.bench.streamClient", "plain").equals("jdk");
         Run run = load(clients, clients * perClient, i -> {
+            if (!jdk) {
+                try (PlainHttp plain = new PlainHttp(server.port())) {
+                    plain.stream("/v1/completions", completion(i, true), usage);
+                }
+                return;
+            }
             HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/completions"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(completion(i, true))).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    // only the usage chunk is parsed: the client shares the machine with the server
-                    if (line.startsWith("data: {") && line.contains("\"usage\"")) {
-                        JsonObject chunk = JsonParser.parseString(line.substring(6)).getAsJsonObject();
-                        if (chunk.has("usage") && !chunk.get("usage").isJsonNull()) {
-                            tokens.addAndGet(chunk.getAsJsonObject("usage").get("completion_tokens").getAsLong());
-                        }
-                    }
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    usage.accept(line);
                 }
             }
         });
