@@ -42,14 +42,22 @@ class OnnxDecodeBatchTest {
         System.clearProperty(KeelCache.PROPERTY);
     }
 
+    private static final Gpt2Config CONFIG = Gpt2Config.builder()
+            .vocabSize(CharTokenizer.fromText(Gpt2ExportTest.TEXT).vocabSize()).blockSize(16).embedding(16).layers(2)
+            .heads(2).bias(true).build();
+
+    /** A random 16-position gpt2 folder. */
+    private Path model(long seed) {
+        Path f = dir.resolve("m" + seed);
+        ModelFolder.write(f, CONFIG, KitModels.randomGpt2(CONFIG, seed).values(),
+                CharTokenizer.fromText(Gpt2ExportTest.TEXT), KeelMetadata.create("test", "pretrain"));
+        return f;
+    }
+
     @Test
     void steps_written_in_place_and_steps_swapping_whole_caches_both_match_each_sequence_read_alone() {
-        Gpt2Config c = Gpt2Config.builder().vocabSize(CharTokenizer.fromText(Gpt2ExportTest.TEXT).vocabSize())
-                .blockSize(16).embedding(16).layers(2).heads(2).bias(true).build();
-        Path f = dir.resolve("m");
-        ModelFolder.write(f, c, KitModels.randomGpt2(c, 5).values(), CharTokenizer.fromText(Gpt2ExportTest.TEXT),
-                KeelMetadata.create("test", "pretrain"));
-        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults())) {
+        Gpt2Config c = CONFIG;
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(model(5)), SessionOptions.defaults())) {
             for (boolean inPlace : new boolean[] {true, false}) {
                 try (DecodeBatch batch = ((Gpt2OnnxSession) s).openBatch(inPlace)) {
                     decodeLong(s, batch, c, inPlace);
@@ -60,13 +68,9 @@ class OnnxDecodeBatchTest {
 
     @Test
     void reads_made_on_another_thread_while_the_batch_steps_join_and_slide_as_reads_made_inline() throws Exception {
-        Gpt2Config c = Gpt2Config.builder().vocabSize(CharTokenizer.fromText(Gpt2ExportTest.TEXT).vocabSize())
-                .blockSize(16).embedding(16).layers(2).heads(2).bias(true).build();
-        Path f = dir.resolve("m");
-        ModelFolder.write(f, c, KitModels.randomGpt2(c, 6).values(), CharTokenizer.fromText(Gpt2ExportTest.TEXT),
-                KeelMetadata.create("test", "pretrain"));
+        Gpt2Config c = CONFIG;
         ExecutorService reader = Executors.newSingleThreadExecutor();
-        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(f), SessionOptions.defaults());
+        try (InferenceSession s = new OnnxBackendProvider().open(ModelRef.of(model(6)), SessionOptions.defaults());
                 DecodeBatch batch = ((Gpt2OnnxSession) s).openBatch(true)) {
             assertThat(batch.readsAhead()).isTrue();
             Map<String, List<Integer>> seqs = new LinkedHashMap<>();
@@ -89,16 +93,7 @@ class OnnxDecodeBatchTest {
                     }
                 }
                 String out = sliding;
-                List<String> keys = new ArrayList<>(seqs.keySet().stream().filter(k -> !k.equals(out)).toList());
-                int[] next = new int[keys.size()];
-                for (int i = 0; i < next.length; i++) {
-                    next[i] = (step * 5 + i * 3 + 1) % c.vocabSize();
-                }
-                float[][] logits = batch.step(keys, next);
-                for (int i = 0; i < next.length; i++) {
-                    seqs.get(keys.get(i)).add(next[i]);
-                    assertAlone(s, keys.get(i), seqs.get(keys.get(i)), logits[i], true);
-                }
+                stepAndCheck(s, batch, c, seqs, seqs.keySet().stream().filter(k -> !k.equals(out)).toList(), step, true);
                 if (slide != null) {
                     DecodeBatch.Read read = slide.get();
                     List<Integer> newer = new ArrayList<>(Arrays.stream(read.tokens()).boxed().toList());
@@ -139,18 +134,23 @@ class OnnxDecodeBatchTest {
                     assertAlone(s, e.getKey(), newer, logits, inPlace);
                 }
             }
-            List<String> keys = new ArrayList<>(seqs.keySet());
-            int[] next = new int[keys.size()];
-            for (int i = 0; i < next.length; i++) {
-                next[i] = (step * 5 + i * 3 + 1) % c.vocabSize();
-            }
-            float[][] logits = batch.step(keys, next);
-            for (int i = 0; i < next.length; i++) {
-                seqs.get(keys.get(i)).add(next[i]);
-                assertAlone(s, keys.get(i), seqs.get(keys.get(i)), logits[i], inPlace);
-            }
+            stepAndCheck(s, batch, c, seqs, new ArrayList<>(seqs.keySet()), step, inPlace);
         }
         assertThat(batch.size()).isEqualTo(2);
+    }
+
+    /** One step of the sequences {@code keys} with tokens made from the step's number; each row checked alone. */
+    private static void stepAndCheck(InferenceSession s, DecodeBatch batch, Gpt2Config c,
+            Map<String, List<Integer>> seqs, List<String> keys, int step, boolean inPlace) {
+        int[] next = new int[keys.size()];
+        for (int i = 0; i < next.length; i++) {
+            next[i] = (step * 5 + i * 3 + 1) % c.vocabSize();
+        }
+        float[][] logits = batch.step(keys, next);
+        for (int i = 0; i < next.length; i++) {
+            seqs.get(keys.get(i)).add(next[i]);
+            assertAlone(s, keys.get(i), seqs.get(keys.get(i)), logits[i], inPlace);
+        }
     }
 
     private static void join(InferenceSession s, DecodeBatch batch, Map<String, List<Integer>> seqs, String key,
