@@ -78,7 +78,8 @@ public final class ServeBenchmark {
             System.exit(2);
         }
         System.out.printf(Locale.ROOT, "machine: %d cores, load average at start %s; served models' intra-op threads: "
-                + "%s%n", Runtime.getRuntime().availableProcessors(), load(), servedThreads == 0 ? "the engine's choice" : servedThreads);
+                + "%s%n", Runtime.getRuntime().availableProcessors(), load(),
+                servedThreads == 0 ? "the engine's choice" : servedThreads);
 
         if (arg(args, "--only", "").equals("generation")) {
             // the batching figures on chosen engines: --only generation --backends djl,onnx,tf
@@ -94,7 +95,8 @@ public final class ServeBenchmark {
         if (arg(args, "--only", "").equals("overhead")) {
             // the overhead figures alone, after a warm-up of both paths: --only overhead
             try (KeelServer server = KeelServer.builder().model("minilm", "builtin:all-minilm-l6-v2")
-                    .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).threads(servedThreads).maxTokensLimit(256).start()) {
+                    .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).threads(servedThreads)
+                .maxTokensLimit(256).start()) {
                 overheads(server, scale, true);
             }
             System.out.printf(Locale.ROOT, "load average at end %s%n", load());
@@ -106,7 +108,8 @@ public final class ServeBenchmark {
         }
 
         try (KeelServer server = KeelServer.builder().model("minilm", "builtin:all-minilm-l6-v2")
-                .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).threads(servedThreads).maxTokensLimit(256).start()) {
+                .model("gpt2", gpt2.toString()).port(0).maxQueue(256).maxBatch(32).threads(servedThreads)
+                .maxTokensLimit(256).start()) {
             String backends;
             try (InferenceSession e = server.runtime().open(ModelRef.parse("builtin:all-minilm-l6-v2"));
                     InferenceSession g = server.runtime().open(ModelRef.parse(gpt2.toString()))) {
@@ -168,8 +171,9 @@ public final class ServeBenchmark {
     /** Tokens/s of one stream and of 16 with continuous batching on {@code server}, and of 16 decoded one at a time. */
     private static void generation(KeelServer server, Path gpt2, String backend, int perStream) throws Exception {
         System.out.println();
-        System.out.println("== generation tokens/s, streams of 64 tokens (SSE)" + (backend == null ? "" : ", gpt2 on "
-                + backend));
+        System.out.println("== generation tokens/s, streams of 64 tokens (SSE" + (System.getProperty(
+                "keel.bench.streamClient", "plain").equals("jdk") ? ", JDK HttpClient" : ", plain keep-alive client")
+                + ")" + (backend == null ? "" : ", gpt2 on " + backend));
         warmUp(server);
         // one stream runs 4x as many requests as each of the 16, so that its figure is not a fraction of a second
         double one = tokens(server, 1, 4 * perStream, "one stream");
@@ -189,7 +193,8 @@ public final class ServeBenchmark {
      * taken while it does measures the compiler as much as the server.
      */
     private static void warmUp(KeelServer server) throws Exception {
-        long until = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("keel.bench.warmup", "10")) * 1e9);
+        double seconds = Double.parseDouble(System.getProperty("keel.bench.warmup", "10"));
+        long until = System.nanoTime() + (long) (seconds * 1e9);
         do {
             tokens(server, 16, 1, null);
             tokens(server, 1, 4, null);

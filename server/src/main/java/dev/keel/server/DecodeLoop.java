@@ -126,7 +126,10 @@ final class DecodeLoop implements AutoCloseable {
     private final List<Ticket> members = new ArrayList<>();
     private final Thread stepper;
     private boolean closed;
-    /** Whether a thread is stepping the batch now (guarded by {@code lock}; the stepper alone touches {@code members}). */
+    /**
+     * Whether a thread is stepping the batch now (guarded by {@code lock}; the stepper alone touches
+     * {@code members}).
+     */
     private boolean stepping;
     private volatile int running;
     private volatile long stepCount;

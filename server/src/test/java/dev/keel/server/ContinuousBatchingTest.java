@@ -57,7 +57,8 @@ class ContinuousBatchingTest {
                 clients.shutdownNow();
             }
             assertThat(server.model("tiny").decoder().meanBatch()).as("sequences shared steps").isGreaterThan(1.0);
-            if (backend.equals("onnx")) { // onnx reads ahead: windows that slid beside other sequences were re-read aside
+            // onnx reads ahead: windows that slid beside other sequences were re-read aside
+            if (backend.equals("onnx")) {
                 assertThat(server.model("tiny").decoder().rereadsAside()).isPositive();
             } else {
                 assertThat(server.model("tiny").decoder().rereadsAside()).isZero();

@@ -52,8 +52,8 @@ public final class EmbeddingResult {
 
     private static long requireTokens(long tokens) {
         if (tokens < 0) {
-            throw new InvalidInputException("inputTokens is " + tokens + "; count the tokens the model read (0 or more), "
-                    + "or use the constructor without it when the engine does not say");
+            throw new InvalidInputException("inputTokens is " + tokens + "; count the tokens the model read (0 or "
+                    + "more), or use the constructor without it when the engine does not say");
         }
         return tokens;
     }

@@ -80,7 +80,8 @@ class OnnxDecodeBatchTest {
             for (int step = 0; step < 40; step++) {
                 // what the server does: the read runs on another thread while the batch steps; a sliding sequence
                 // leaves the batch meanwhile and joins again with its re-read window
-                Future<DecodeBatch.Read> joining = step == 7 ? reader.submit(() -> batch.read(new int[] {2, 7, 7})) : null;
+                Future<DecodeBatch.Read> joining = step == 7
+                        ? reader.submit(() -> batch.read(new int[] {2, 7, 7})) : null;
                 String sliding = null;
                 Future<DecodeBatch.Read> slide = null;
                 for (Map.Entry<String, List<Integer>> e : seqs.entrySet()) {

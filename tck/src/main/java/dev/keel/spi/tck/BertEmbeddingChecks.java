@@ -61,8 +61,8 @@ public interface BertEmbeddingChecks extends KitBase {
     @Test
     default void a_bert_embedding_result_carries_the_tokens_its_event_reports(@TempDir Path dir) {
         List<InferenceEvent> events = Collections.synchronizedList(new ArrayList<>());
-        withBertSession(dir, SessionOptions.builder().listener(events::add).build(), KitModels.randomBert(KitModels.BERT, 53),
-                session -> {
+        withBertSession(dir, SessionOptions.builder().listener(events::add).build(),
+                KitModels.randomBert(KitModels.BERT, 53), session -> {
                     // the long text is cut to max_position_embeddings (32): the count is what the model read
                     EmbeddingResult r = session.embed(List.of("abc", "abcdefghij\nabcdefghij\nabcdefghij\nabcdefghij"));
                     assertThat(events).hasSize(1);
