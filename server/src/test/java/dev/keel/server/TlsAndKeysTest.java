@@ -72,11 +72,15 @@ class TlsAndKeysTest {
     }
 
     @Test
-    void a_server_without_models_or_with_a_bad_name_refuses_to_start() {
+    void a_server_without_models_with_a_bad_name_or_negative_threads_refuses_to_start() {
         assertThatThrownBy(() -> KeelServer.builder().start()).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("--model NAME=REF");
         assertThatThrownBy(() -> KeelServer.builder().model("bad name=builtin:x")).isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> KeelServer.builder().model("x", "builtin:a").model("x", "builtin:b"))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("twice");
+        // checked before any model opens (there is no builtin 'a')
+        assertThatThrownBy(() -> KeelServer.builder().model("x", "builtin:a").threads(-1).start())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("threads is -1")
+                .hasMessageContaining("0 to let the engine decide");
     }
 }
